@@ -1,0 +1,70 @@
+"""Command-line verbs. Each verb lives in its own module with `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from heritage_desk import __version__
+
+#: Modules that add verbs; a verb sets `func(args) -> int` on its parser.
+VERB_MODULES = (
+    "heritage_desk.cli.catalogue_verbs",  # import, export, info
+    "heritage_desk.cli.model_verbs",  # suggest, retrain
+    "heritage_desk.cli.check_verb",  # check
+    "heritage_desk.cli.gui_verb",  # gui
+)
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 1 (or `status`)."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="heritage-desk",
+        description="Suggest missing artists and dates for a painting collection.",
+    )
+    parser.add_argument("--version", action="version", version=f"heritage-desk {__version__}")
+    parser.add_argument("--data-dir", help="keep data, cache and logs under this folder")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for name in VERB_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # the verb is not written yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["gui", *argv]  # the GUI is the default verb
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"heritage-desk: error: {exc}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        print("heritage-desk: interrupted", file=sys.stderr)
+        return 130

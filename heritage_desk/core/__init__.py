@@ -1,0 +1,1 @@
+"""Qt-free, torch-free domain objects; standard library only."""

@@ -1,0 +1,141 @@
+"""Domain objects passed between storage, services, workers and the GUI."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Field(enum.StrEnum):
+    """Metadata fields a catalogue records per asset."""
+
+    ARTIST = "artist"
+    DATE = "date"
+    TITLE = "title"
+    GENRE = "genre"
+    STYLE = "style"
+    MEDIUM = "medium"
+
+
+#: Fields the model predicts.
+PREDICTED_FIELDS: tuple[Field, ...] = (Field.ARTIST, Field.DATE)
+#: Fields the model reads as known context.
+CONTEXT_FIELDS: tuple[Field, ...] = (Field.GENRE, Field.STYLE, Field.MEDIUM)
+
+
+class Provenance(enum.StrEnum):
+    """Where a field value came from."""
+
+    IMPORTED = "imported"
+    CURATOR = "curator"
+    SUGGESTION = "suggestion"
+
+
+class Action(enum.StrEnum):
+    """What a decision did."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    EDIT = "edit"
+    UNDO = "undo"
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """The current value of one field of one asset, with its provenance."""
+
+    field: Field
+    value: str
+    provenance: Provenance
+    year_from: int | None = None
+    year_to: int | None = None
+    model_version: str | None = None
+    probability: float | None = None
+    reviewer: str | None = None
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One image in a catalogue and its known metadata."""
+
+    id: int
+    image_path: str
+    checksum: str
+    inventory_number: str | None = None
+    width: int | None = None
+    height: int | None = None
+    fields: dict[Field, FieldValue] = field(default_factory=dict)
+
+    def value(self, f: Field) -> str | None:
+        """The value of field `f`, or None when unknown."""
+        fv = self.fields.get(f)
+        return fv.value if fv else None
+
+    @property
+    def title(self) -> str | None:
+        return self.value(Field.TITLE)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One candidate value for a missing field, as the model ranked it."""
+
+    field: Field
+    value: str
+    probability: float
+    rank: int
+    model_version: str
+    year_from: int | None = None
+    year_to: int | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An append-only record of what a reviewer did to a field."""
+
+    id: int
+    asset_id: int
+    field: Field
+    action: Action
+    old_value: str | None
+    new_value: str | None
+    reviewer: str
+    at: datetime
+    model_version: str | None = None
+    probability: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """A trained model known to the catalogue."""
+
+    version: str
+    created_at: datetime
+    path: str
+    active: bool
+    metrics: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an operation changed; each view decides whether to reload (Anki's OpChanges)."""
+
+    assets: bool = False
+    fields: bool = False
+    suggestions: bool = False
+    decisions: bool = False
+    model: bool = False
+    asset_ids: frozenset[int] = frozenset()
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(
+            assets=self.assets or other.assets,
+            fields=self.fields or other.fields,
+            suggestions=self.suggestions or other.suggestions,
+            decisions=self.decisions or other.decisions,
+            model=self.model or other.model,
+            asset_ids=self.asset_ids | other.asset_ids,
+        )

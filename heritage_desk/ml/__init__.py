@@ -1,0 +1,1 @@
+"""ml layer (see ARCHITECTURE.md)."""
