@@ -1,0 +1,38 @@
+"""What a view asks of the catalogue: filters, search, sort and a page, done in SQL."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+
+
+class Sort(enum.StrEnum):
+    """Orders for the collection view."""
+
+    ID = "id"
+    TITLE = "title"
+    ARTIST = "artist"
+    CONFIDENCE = "confidence"  # most confident top suggestion first
+    UNCERTAINTY = "uncertainty"  # least confident top suggestion first
+
+
+@dataclass(frozen=True)
+class AssetQuery:
+    """A filtered, sorted page of assets. None means 'any'."""
+
+    missing_artist: bool | None = None
+    missing_date: bool | None = None
+    has_suggestions: bool | None = None
+    reviewed: bool | None = None
+    artist: str | None = None
+    genre: str | None = None
+    style: str | None = None
+    medium: str | None = None
+    text: str | None = None  # matches title, inventory number or artist
+    sort: Sort = Sort.ID
+    descending: bool = False
+    offset: int = 0
+    limit: int | None = None
+
+    def page(self, offset: int, limit: int) -> AssetQuery:
+        return replace(self, offset=offset, limit=limit)
