@@ -36,3 +36,15 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+
+# Desktop bundles (installer/README.md): dist/heritage-desk/ and dist/heritage-desk_VERSION_ARCH.deb.
+# HERITAGE_BUNDLE_CUDA=0|1 overrides the GPU detection; HERITAGE_DEB_COMPRESS=xz for a smaller .deb.
+.PHONY: installer-check
+installer: install
+	$(PY) -c 'import PyInstaller' 2>/dev/null || $(PY) -m pip install -q 'pyinstaller>=6.10,<7'
+	bash installer/build_linux.sh
+
+# Minutes, so not part of `make test`: dpkg -x the .deb into a clean folder, start its program
+# offscreen on the demo catalogue with --screenshot and check that suggestions appear.
+installer-check:
+	bash installer/check_bundle.sh --deb

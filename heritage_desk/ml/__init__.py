@@ -1,1 +1,58 @@
-"""ml layer (see ARCHITECTURE.md)."""
+"""The suggestion engine: torch, no Qt, no storage (see ARCHITECTURE.md).
+
+API the app calls (all Qt-free; long calls take a ProgressCallback and a CancelToken and check
+the token between batches/epochs, raising core.progress.Cancelled):
+
+    from heritage_desk.ml import Embedder, EmbeddingCache, Example, TrainConfig, train_head
+    from heritage_desk.ml import save_checkpoint, load_checkpoint, Predictor, CheckpointError
+
+    predictor = Predictor.load("resources/models/starter.safetensors")
+    emb = Embedder(predictor.backbone, views=predictor.trained.views,
+                   cache=EmbeddingCache(cache_dir))          # lazy: loads weights on first use
+    X = emb.embed_files(paths, progress=cb, cancel=token,
+                        checksums=asset_checksums)             # [N, D] float32, cached per image
+    pred = predictor.predict(X[0], {"genre": None, "style": None, "medium": "Oil on canvas"})
+    pred.artists      # top-k ArtistCandidate(artist, probability (calibrated), rank, year)
+    pred.year         # YearRange(decade, decade_probability, year, year_from, year_to,
+                      #           range_probability): the range holds the truth with that prob.
+    pred.suggestions()  # core.model.Suggestion rows (ARTIST ranks 1..k, one DATE)
+
+    examples = [Example(image_path, artist, year, genre, style, medium, title), ...]
+    trained = train_head(examples, X, TrainConfig(), progress=cb, cancel=token,
+                         backbone=emb.backbone, views=emb.views)  # seconds on a CPU
+    save_checkpoint(trained, path)   # atomic: temp file, fsync, os.replace (+ PATH.json)
+    load_checkpoint(path)            # CheckpointError for pickle/corrupt/foreign/mismatched
+
+Contexts: keys genre/style/medium, None or missing = unknown; unseen values count as unknown.
+Artist names match spelling-insensitively (normalize_name): "Pierre-Auguste Renoir" finds
+"Pierre Auguste Renoir". Threads: runtime.set_num_threads (default: cores - 1, at least 1).
+"""
+
+from heritage_desk.ml.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from heritage_desk.ml.data import Example
+from heritage_desk.ml.embeddings import EmbeddingCache, Embedder, file_checksum
+from heritage_desk.ml.predictor import ArtistCandidate, Prediction, Predictor, YearRange
+from heritage_desk.ml.presets import ImageLoadError
+from heritage_desk.ml.train import TrainConfig, train_head
+from heritage_desk.ml.trained import TrainedModel
+from heritage_desk.ml.vocab import Vocab, normalize_name
+
+__all__ = [
+    "ArtistCandidate",
+    "CheckpointError",
+    "Embedder",
+    "EmbeddingCache",
+    "Example",
+    "ImageLoadError",
+    "Prediction",
+    "Predictor",
+    "TrainConfig",
+    "TrainedModel",
+    "Vocab",
+    "YearRange",
+    "file_checksum",
+    "load_checkpoint",
+    "normalize_name",
+    "save_checkpoint",
+    "train_head",
+]

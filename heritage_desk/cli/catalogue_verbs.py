@@ -1,0 +1,127 @@
+"""CLI verbs on a catalogue: import, export, info."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from heritage_desk.cli import CliError
+
+#: `info` lines, in order: label and stats() key.
+INFO_LINES = (
+    ("assets", "assets"),
+    ("with artist", "with_artist"),
+    ("without artist", "without_artist"),
+    ("with year", "with_year"),
+    ("without year", "without_year"),
+    ("pending suggestions", "pending_suggestions"),
+)
+
+
+def register(subparsers: Any) -> None:
+    """Add the import, export and info verbs."""
+    p = subparsers.add_parser(
+        "import",
+        help="import a folder of images and an optional metadata CSV",
+        description="Import images (recursive: jpg, png, tif, webp) and their metadata CSV.",
+    )
+    p.add_argument("catalogue", metavar="CATALOGUE", help="catalogue file or SQLAlchemy URL")
+    p.add_argument("--images", required=True, metavar="DIR", help="folder of images")
+    p.add_argument("--metadata", metavar="CSV", help="CSV of known metadata")
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="CSV column of a field (artist, date, title, genre, style, medium, "
+        "inventory_number, image_file, id); repeatable",
+    )
+    p.set_defaults(func=cmd_import)
+
+    p = subparsers.add_parser("export", help="export the catalogue as CSV")
+    p.add_argument("catalogue", metavar="CATALOGUE", help="catalogue file or SQLAlchemy URL")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="CSV file to write")
+    p.add_argument("--bom", action="store_true", help="start with a UTF-8 BOM (for Excel)")
+    p.set_defaults(func=cmd_export)
+
+    p = subparsers.add_parser("info", help="print counts of a catalogue")
+    p.add_argument("catalogue", metavar="CATALOGUE", help="catalogue file or SQLAlchemy URL")
+    p.set_defaults(func=cmd_info)
+
+
+@contextmanager
+def _catalogue(location: str, *, create: bool) -> Iterator[Any]:
+    """An open catalogue; CliError with one line when it cannot be opened."""
+    from heritage_desk.storage.catalogue import Catalogue
+    from heritage_desk.storage.errors import CatalogueError
+
+    try:
+        cat = Catalogue.open(location, create=create)
+    except CatalogueError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        yield cat
+    except CatalogueError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        cat.close()
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """`import CATALOGUE --images DIR [--metadata CSV] [--map field=column ...]`."""
+    from heritage_desk.storage.csv_input import CsvError, parse_mapping
+    from heritage_desk.storage.importer import ImportFailed, import_collection
+
+    try:
+        mapping = parse_mapping(args.map)
+    except CsvError as exc:
+        raise CliError(str(exc)) from None
+    with _catalogue(args.catalogue, create=True) as cat:
+        try:
+            report = import_collection(
+                cat, args.images, args.metadata, mapping or None, progress=_progress_printer()
+            )
+        except ImportFailed as exc:
+            raise CliError(str(exc)) from None
+    for line in report.lines():
+        print(line)
+    return 3 if report.cancelled else 0
+
+
+def _progress_printer() -> Any:
+    """A progress callback that redraws one line on a terminal, and stays silent otherwise."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(p: Any) -> None:
+        if p.done % 50 == 0 or p.done == p.total:
+            end = "\n" if p.done == p.total else ""
+            print(f"\r{p.done}/{p.total} images", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """`export CATALOGUE --out FILE.csv [--bom]`."""
+    from heritage_desk.storage.exporter import export_csv
+
+    with _catalogue(args.catalogue, create=False) as cat:
+        try:
+            report = export_csv(cat, args.out, bom=args.bom)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"exported {report.rows} assets to {report.path}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """`info CATALOGUE`: one count per line."""
+    with _catalogue(args.catalogue, create=False) as cat:
+        stats = cat.stats()
+    for label, key in INFO_LINES:
+        print(f"{label}: {stats.get(key, 0)}")
+    sys.stdout.flush()
+    return 0

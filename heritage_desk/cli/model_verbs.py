@@ -1,0 +1,209 @@
+"""CLI verbs on the model: `suggest` (embed, predict, CSV) and `retrain`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from heritage_desk.cli import CliError
+
+TOP_K = 5
+CSV_COLUMNS = [
+    "asset_id",
+    "image_file",
+    *[c for i in range(1, TOP_K + 1) for c in (f"artist_{i}", f"artist_{i}_probability")],
+    "decade",
+    "year_from",
+    "year_to",
+    "year_range_probability",
+    "model_version",
+]
+
+
+def register(subparsers: Any) -> None:
+    """Add the suggest and retrain verbs."""
+    p = subparsers.add_parser(
+        "suggest",
+        help="embed new images and suggest missing artists and dates",
+        description="Embed images not embedded yet, compute suggestions for every asset that "
+        "lacks an artist or a year, and optionally write them as CSV.",
+    )
+    _common(p)
+    p.add_argument("--out", metavar="FILE.csv", help="write one row per asset lacking a value")
+    p.set_defaults(func=cmd_suggest)
+
+    p = subparsers.add_parser(
+        "retrain",
+        help="retrain the model on the catalogue's confirmed labels",
+        description="Train a new model version on confirmed artists and dates (in a child "
+        "process); it becomes active only if it is not worse on held-out items.",
+    )
+    _common(p)
+    p.add_argument("--epochs", type=int, help="training epochs (default: the trainer's)")
+    p.add_argument("--no-refresh", action="store_true", help="do not recompute suggestions")
+    p.set_defaults(func=cmd_retrain)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("catalogue", metavar="CATALOGUE", help="catalogue file or SQLAlchemy URL")
+    p.add_argument("--images", metavar="DIR", help="folder the images were imported from")
+    p.add_argument("--threads", type=int, help="torch threads (default: cores - 1)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+
+
+@contextmanager
+def _services(args: argparse.Namespace) -> Iterator[Any]:
+    """An open catalogue and its SuggestionService; CliError with one line on failure."""
+    from heritage_desk import config
+    from heritage_desk.services.suggestions import SuggestionService
+    from heritage_desk.storage.catalogue import Catalogue
+    from heritage_desk.storage.errors import CatalogueError
+
+    try:
+        cat = Catalogue.open(args.catalogue, create=False)
+    except CatalogueError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        paths = config.paths(getattr(args, "data_dir", None))
+        yield SuggestionService(
+            cat, cache_dir=paths.embeddings, images_root=args.images, num_threads=args.threads
+        )
+    except CatalogueError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        cat.close()
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    from heritage_desk.core.progress import Progress, no_progress
+
+    if args.quiet or not sys.stderr.isatty():
+        return no_progress
+    last = [""]
+
+    def report(p: Progress) -> None:
+        line = f"\r{p.message}: {p.done}/{p.total}"
+        if line != last[0]:
+            last[0] = line
+            sys.stderr.write(line + "\x1b[K")
+            sys.stderr.flush()
+
+    return report
+
+
+def _no_model() -> CliError:
+    from heritage_desk.services.suggestions import STARTER_NAME
+
+    return CliError(
+        "no model to suggest with: this catalogue has no trained model and the starter model "
+        f"(resources/models/{STARTER_NAME}) is missing; run `heritage-desk retrain` first"
+    )
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """`suggest CATALOGUE [--out FILE.csv]`."""
+    from heritage_desk.ml.checkpoint import CheckpointError
+
+    with _services(args) as svc:
+        try:
+            if svc.predictor() is None:
+                raise _no_model()
+            report = svc.embed_missing(_progress(args))
+            svc.refresh(_progress(args), embed=False)
+        except CheckpointError as exc:
+            raise CliError(str(exc)) from None
+        if not args.quiet:
+            sys.stderr.write("\r\x1b[K")
+        for path, reason in report.failed:
+            print(f"not embedded: {path}: {reason}", file=sys.stderr)
+        rows = _rows(svc)
+        if args.out:
+            _write_csv(Path(args.out), rows)
+        model = svc.current_model()
+        print(f"model: {model.version if model else '-'}")
+        print(f"embedded: {report.embedded} new, {report.already} already")
+        print(f"assets lacking artist or year: {len(rows)}")
+        if args.out:
+            print(f"wrote {args.out}")
+    return 1 if report.failed else 0
+
+
+def _rows(svc: Any) -> list[list[str]]:
+    """One CSV row per asset lacking an artist or a year, with its suggestions."""
+    from heritage_desk.core.model import Field
+
+    rows = []
+    for asset in svc.all_assets():
+        date = asset.fields.get(Field.DATE)
+        if asset.value(Field.ARTIST) is not None and date is not None and date.year_from:
+            continue
+        sugg = svc.catalogue.suggestions(asset.id)
+        artists = [s for s in sugg if s.field == Field.ARTIST][:TOP_K]
+        dates = [s for s in sugg if s.field == Field.DATE]
+        row = [str(asset.id), str(svc.image_file(asset))]
+        for i in range(TOP_K):
+            s = artists[i] if i < len(artists) else None
+            row += [s.value, f"{s.probability:.4f}"] if s else ["", ""]
+        d = dates[0] if dates else None
+        row += (
+            [d.value, str(d.year_from or ""), str(d.year_to or ""), f"{d.probability:.4f}"]
+            if d
+            else ["", "", "", ""]
+        )
+        versions = {s.model_version for s in sugg}
+        row.append(";".join(sorted(versions)))
+        rows.append(row)
+    return rows
+
+
+def _write_csv(out: Path, rows: list[list[str]]) -> None:
+    """Write atomically, with formula-looking cells neutralised (OWASP CSV injection)."""
+    from heritage_desk.core.csvsafe import neutralise_row
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(CSV_COLUMNS)
+            for r in rows:
+                w.writerow(neutralise_row(r))
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_retrain(args: argparse.Namespace) -> int:
+    """`retrain CATALOGUE`: train, validate, activate or keep; print what happened."""
+    from heritage_desk.services.retrain import RetrainService, RetrainSettings
+
+    settings = RetrainSettings(num_threads=args.threads, epochs=args.epochs)
+    with _services(args) as svc:
+        service = RetrainService(svc.catalogue, svc, settings=settings)
+        svc.embed_missing(_progress(args))
+        try:
+            result = service.retrain(_progress(args), refresh=not args.no_refresh)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        if not args.quiet:
+            sys.stderr.write("\r\x1b[K")
+        if result.version is not None:
+            print(f"version: {result.version.version}")
+        print(f"status: {result.status}")
+        print(f"reason: {result.reason}")
+        for k, v in sorted(result.metrics.items()):
+            base = (result.baseline or {}).get(k)
+            print(
+                f"holdout {k}: {v:.4f}"
+                + (f" (active model: {base:.4f})" if base is not None else "")
+            )
+        print(f"seconds: {result.seconds:.1f}")
+    return 0 if result.status in ("activated", "kept") else 1

@@ -1,0 +1,270 @@
+"""One virtualised table model for the grid and the table: pages fetched lazily off-thread."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Signal as QtSignal
+from PySide6.QtGui import QColor
+
+from heritage_desk.core.model import Asset, Changes, Field, Suggestion
+from heritage_desk.core.query import AssetQuery, Sort
+from heritage_desk.workers.ops import Op
+from heritage_desk.workers.thumbnails import ThumbnailLoader
+
+log = logging.getLogger(__name__)
+
+PAGE = 200
+#: Changes touching more assets than this reload the whole view instead of rows.
+ROW_REFRESH_LIMIT = 64
+#: Role of the row's `Row` object.
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+THUMB = 160
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Row:
+    """One asset as the list shows it, with its top artist and date suggestions."""
+
+    asset: Asset
+    artist: Suggestion | None = None
+    date: Suggestion | None = None
+
+
+def fetch_rows(services: Any, query: AssetQuery) -> list[Row]:
+    """Runs on the executor: a page of assets with their top suggestions."""
+    cat = services.catalogue
+    return [_row(cat, a) for a in cat.query_assets(query)]
+
+
+def fetch_row(services: Any, asset_id: int) -> Row:
+    """Runs on the executor: one asset with its top suggestions."""
+    cat = services.catalogue
+    return _row(cat, cat.get_asset(asset_id))
+
+
+def _row(cat: Any, asset: Asset) -> Row:
+    top: dict[Field, Suggestion] = {}
+    for s in cat.suggestions(asset.id):
+        if s.field not in top or s.rank < top[s.field].rank:
+            top[s.field] = s
+    return Row(asset, top.get(Field.ARTIST), top.get(Field.DATE))
+
+
+COLUMNS: list[tuple[str, Sort | None]] = [
+    ("Title", Sort.TITLE),
+    ("Artist", Sort.ARTIST),
+    ("Date", None),
+    ("Genre", None),
+    ("Style", None),
+    ("Medium", None),
+    ("Inventory no.", None),
+    ("Suggested artist", None),
+    ("Confidence", Sort.CONFIDENCE),
+]
+
+
+class CollectionModel(QAbstractTableModel):
+    """Rows of the current AssetQuery; unknown pages show placeholders until they arrive."""
+
+    #: The query's row count is known (after set_query).
+    loaded = QtSignal(int)
+    #: A page arrived (page number).
+    page_loaded = QtSignal(int)
+
+    def __init__(self, thumbnails: ThumbnailLoader, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thumbnails = thumbnails
+        self.query = AssetQuery()
+        self._count = 0
+        self._generation = 0
+        self._pages: dict[int, list[Row]] = {}
+        self._requested: set[int] = set()
+        self._key_rows: dict[str, set[int]] = {}
+        self._id_rows: dict[int, int] = {}
+        thumbnails.ready.connect(self._on_thumbnail)
+
+    # -- query ----------------------------------------------------------------------------------
+
+    def set_query(self, query: AssetQuery) -> None:
+        """Show the assets of `query`: the count and first page come in one op."""
+        self.query = query
+        self._generation += 1
+        gen = self._generation
+        q = query
+
+        def load(s: Any) -> tuple[int, list[Row]]:
+            return s.catalogue.count_assets(q), fetch_rows(s, q.page(0, PAGE))
+
+        Op(load, key="collection:reset").success(lambda r: self._on_reset(gen, *r)).run()
+
+    def reload(self) -> None:
+        """Run the current query again."""
+        self.set_query(self.query)
+
+    def _on_reset(self, gen: int, count: int, first: list[Row]) -> None:
+        if gen != self._generation:
+            return
+        self.thumbnails.discard_pending()
+        self.beginResetModel()
+        self._count = count
+        self._pages = {0: first}
+        self._requested = {0}
+        self._key_rows.clear()
+        self._id_rows = {r.asset.id: i for i, r in enumerate(first)}
+        self.endResetModel()
+        self.loaded.emit(count)
+
+    def _request_page(self, page: int) -> None:
+        if page in self._requested:
+            return
+        self._requested.add(page)
+        gen = self._generation
+        q = self.query.page(page * PAGE, PAGE)
+        Op(lambda s: fetch_rows(s, q)).success(lambda rows: self._on_page(gen, page, rows)).run()
+
+    def _on_page(self, gen: int, page: int, rows: list[Row]) -> None:
+        if gen != self._generation:
+            return
+        self._pages[page] = rows
+        base = page * PAGE
+        for i, r in enumerate(rows):
+            self._id_rows[r.asset.id] = base + i
+        if rows:
+            last = min(base + len(rows), self._count) - 1
+            self.dataChanged.emit(self.index(base, 0), self.index(last, len(COLUMNS) - 1))
+        self.page_loaded.emit(page)
+
+    # -- rows -------------------------------------------------------------------------------------
+
+    def row_data(self, row: int, fetch: bool = True) -> Row | None:
+        """The Row at `row` if its page is loaded (otherwise the page is requested)."""
+        if row < 0 or row >= self._count:
+            return None
+        page, off = divmod(row, PAGE)
+        rows = self._pages.get(page)
+        if rows is None:
+            if fetch:
+                self._request_page(page)
+            return None
+        return rows[off] if off < len(rows) else None
+
+    def row_of(self, asset_id: int) -> int | None:
+        """The row showing `asset_id`, if it is in a loaded page."""
+        return self._id_rows.get(asset_id)
+
+    def is_loaded(self, row: int) -> bool:
+        """Whether the page holding `row` has arrived."""
+        return row // PAGE in self._pages
+
+    def on_changes(self, changes: Changes, _initiator: object = None) -> None:
+        """Refresh what `changes` touched: rows in place, or the whole query when much changed."""
+        if not (changes.fields or changes.suggestions or changes.assets or changes.model):
+            return
+        ids = [i for i in changes.asset_ids if i in self._id_rows]
+        if changes.assets or changes.model or len(changes.asset_ids) > ROW_REFRESH_LIMIT:
+            self.reload()  # rows may have come or gone; keep the view's position by query
+            return
+        if not changes.asset_ids and (changes.fields or changes.suggestions):
+            self.reload()
+            return
+        gen = self._generation
+        for asset_id in ids:
+            Op(lambda s, a=asset_id: fetch_row(s, a)).success(
+                lambda r, g=gen: self._on_row(g, r)
+            ).run()
+
+    def _on_row(self, gen: int, row: Row) -> None:
+        if gen != self._generation:
+            return
+        i = self._id_rows.get(row.asset.id)
+        if i is None:
+            return
+        page, off = divmod(i, PAGE)
+        rows = self._pages.get(page)
+        if rows is None or off >= len(rows):
+            return
+        rows[off] = row
+        self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+
+    # -- Qt model API -----------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][0]
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in SQL by the column's key, when it has one."""
+        key = COLUMNS[column][1]
+        if key is None:
+            return
+        desc = order == Qt.SortOrder.DescendingOrder
+        self.set_query(AssetQuery(**{**self.query.__dict__, "sort": key, "descending": desc}))
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        r = self.row_data(index.row())
+        col = index.column()
+        if r is None:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "…"
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(r, col)
+        if role == ROW_ROLE:
+            return r
+        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+            a = r.asset
+            pm = self.thumbnails.pixmap(a.image_path, a.checksum, THUMB)
+            if pm is None:
+                key = ThumbnailLoader.key(a.checksum, a.image_path, THUMB)
+                self._key_rows.setdefault(key, set()).add(index.row())
+            return pm
+        if role == Qt.ItemDataRole.ToolTipRole and col == 0:
+            return f"{r.asset.title or '(untitled)'}\n{r.asset.image_path}"
+        if role == Qt.ItemDataRole.ForegroundRole and col in (1, 2):
+            field = Field.ARTIST if col == 1 else Field.DATE
+            if r.asset.value(field) is None:
+                return QColor("#b06000")
+        return None
+
+    def _display(self, r: Row, col: int) -> str:
+        a = r.asset
+        if col == 0:
+            return a.title or "(untitled)"
+        if col == 1:
+            return a.value(Field.ARTIST) or "—"
+        if col == 2:
+            return a.value(Field.DATE) or "—"
+        if col == 3:
+            return a.value(Field.GENRE) or ""
+        if col == 4:
+            return a.value(Field.STYLE) or ""
+        if col == 5:
+            return a.value(Field.MEDIUM) or ""
+        if col == 6:
+            return a.inventory_number or ""
+        if col == 7:
+            return r.artist.value if r.artist and a.value(Field.ARTIST) is None else ""
+        if col == 8:
+            return f"{r.artist.probability:.0%}" if r.artist else ""
+        return ""
+
+    def _on_thumbnail(self, key: str) -> None:
+        for row in self._key_rows.pop(key, ()):
+            if row < self._count:
+                idx = self.index(row, 0)
+                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])

@@ -1,0 +1,223 @@
+"""The collection: a filter bar over a grid and a table that share one model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from heritage_desk.core.model import Field
+from heritage_desk.core.query import AssetQuery, Sort
+from heritage_desk.gui.collection_model import THUMB, CollectionModel
+
+SORTS = [
+    ("Catalogue order", Sort.ID, False),
+    ("Least confident first", Sort.UNCERTAINTY, False),
+    ("Most confident first", Sort.CONFIDENCE, False),
+    ("Title", Sort.TITLE, False),
+    ("Artist", Sort.ARTIST, False),
+]
+REVIEWED = [("Any status", None), ("Unreviewed", False), ("Reviewed", True)]
+VOCAB_FIELDS = (Field.ARTIST, Field.GENRE, Field.STYLE, Field.MEDIUM)
+
+
+class FilterBar(QWidget):
+    """Search, missing/has/reviewed filters, vocabulary combos and the sort order."""
+
+    changed = Signal(object)  # AssetQuery
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search title, inventory no., artist  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.missing_artist = QCheckBox("Missing artist")
+        self.missing_date = QCheckBox("Missing year")
+        self.has_suggestions = QCheckBox("Has suggestions")
+        self.reviewed = QComboBox()
+        for label, value in REVIEWED:
+            self.reviewed.addItem(label, value)
+        self.combos: dict[Field, QComboBox] = {}
+        for f in VOCAB_FIELDS:
+            c = QComboBox()
+            c.addItem(f"Any {f.value}", None)
+            c.setMinimumContentsLength(10)
+            c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            self.combos[f] = c
+        self.sort = QComboBox()
+        for label, key, desc in SORTS:
+            self.sort.addItem(label, (key, desc))
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.search, 3)
+        top.addWidget(QLabel("Sort:"))
+        top.addWidget(self.sort, 1)
+        second = QHBoxLayout()
+        second.setContentsMargins(0, 0, 0, 0)
+        for w in (self.missing_artist, self.missing_date, self.has_suggestions, self.reviewed):
+            second.addWidget(w)
+        for c in self.combos.values():
+            second.addWidget(c, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 0)
+        lay.addLayout(top)
+        lay.addLayout(second)
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self.emit_query)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.returnPressed.connect(self.emit_query)
+        for cb in (self.missing_artist, self.missing_date, self.has_suggestions):
+            cb.toggled.connect(lambda _v: self.emit_query())
+        for c in (self.reviewed, self.sort, *self.combos.values()):
+            c.currentIndexChanged.connect(lambda _i: self.emit_query())
+
+    def set_vocabulary(self, f: Field, values: list[str]) -> None:
+        """Fill a combo with the catalogue's values of `f`, keeping the choice."""
+        c = self.combos[f]
+        current = c.currentData()
+        c.blockSignals(True)
+        c.clear()
+        c.addItem(f"Any {f.value}", None)
+        for v in values:
+            c.addItem(v, v)
+        c.setCurrentIndex(max(0, c.findData(current)) if current else 0)
+        c.blockSignals(False)
+
+    def query(self) -> AssetQuery:
+        """The AssetQuery the controls describe."""
+        key, desc = self.sort.currentData()
+        return AssetQuery(
+            missing_artist=True if self.missing_artist.isChecked() else None,
+            missing_date=True if self.missing_date.isChecked() else None,
+            has_suggestions=True if self.has_suggestions.isChecked() else None,
+            reviewed=self.reviewed.currentData(),
+            artist=self.combos[Field.ARTIST].currentData(),
+            genre=self.combos[Field.GENRE].currentData(),
+            style=self.combos[Field.STYLE].currentData(),
+            medium=self.combos[Field.MEDIUM].currentData(),
+            text=self.search.text().strip() or None,
+            sort=key,
+            descending=desc,
+        )
+
+    def emit_query(self) -> None:
+        """Announce the current query now."""
+        self._debounce.stop()
+        self.changed.emit(self.query())
+
+
+class CollectionView(QWidget):
+    """The filter bar and a stacked grid/table on one CollectionModel."""
+
+    current_changed = Signal(int)  # row, -1 for none
+
+    def __init__(self, model: CollectionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.filters = FilterBar()
+        self.grid = QListView()
+        self.grid.setObjectName("grid")
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(THUMB, THUMB))
+        self.grid.setGridSize(QSize(THUMB + 24, THUMB + 40))
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setUniformItemSizes(True)  # no per-row sizeHint: 100k rows lay out instantly
+        self.grid.setLayoutMode(QListView.LayoutMode.Batched)
+        self.grid.setBatchSize(500)
+        self.grid.setWordWrap(False)
+        self.grid.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table = QTableView()
+        self.table.setObjectName("table")
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicatorShown(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        for view in (self.grid, self.table):
+            view.setModel(model)
+            view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # One selection model for both views: switching keeps the current asset.
+        self.table.setSelectionModel(self.grid.selectionModel())
+        self.table.setColumnWidth(0, 260)
+        self.table.setColumnWidth(1, 180)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.grid)
+        self.stack.addWidget(self.table)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.filters)
+        lay.addWidget(self.stack, 1)
+        self.selection = self.grid.selectionModel()
+        self.selection.currentRowChanged.connect(self._on_current)
+        model.modelReset.connect(self._after_reset)
+
+    def show_grid(self, grid: bool = True) -> None:
+        """Switch between thumbnails and the table."""
+        self.stack.setCurrentWidget(self.grid if grid else self.table)
+        view = self.active_view()
+        idx = self.selection.currentIndex()
+        if idx.isValid():
+            view.scrollTo(idx)
+
+    def is_grid(self) -> bool:
+        return self.stack.currentWidget() is self.grid
+
+    def active_view(self) -> QAbstractItemView:
+        """The view on screen."""
+        w = self.stack.currentWidget()
+        assert isinstance(w, QAbstractItemView)
+        return w
+
+    def current_row(self) -> int:
+        """The current row, -1 for none."""
+        idx = self.selection.currentIndex()
+        return idx.row() if idx.isValid() else -1
+
+    def set_current_row(self, row: int) -> None:
+        """Select `row` and scroll it into view."""
+        if not 0 <= row < self.model.rowCount():
+            return
+        idx = self.model.index(row, 0)
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.selection.setCurrentIndex(idx, flags)
+        self.active_view().scrollTo(idx)
+
+    def move(self, step: int) -> None:
+        """Go to the next (+1) or previous (-1) asset."""
+        row = self.current_row()
+        self.set_current_row(max(0, row + step) if row >= 0 else 0)
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.current_changed.emit(current.row() if current.isValid() else -1)
+
+    def _after_reset(self) -> None:
+        if self.model.rowCount():
+            self.set_current_row(0)
+        else:
+            self.current_changed.emit(-1)
+
+    def apply_query(self, q: AssetQuery) -> None:
+        """Show `q`, keeping the model's sort when the filter bar did not set one."""
+        self.model.set_query(replace(q, offset=0, limit=None))

@@ -1,0 +1,445 @@
+"""The curator's window: collection, detail, suggestions, menus with every shortcut."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QScrollArea,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from heritage_desk.core.model import Changes, Field
+from heritage_desk.core.progress import Progress
+from heritage_desk.gui import dialogs
+from heritage_desk.gui.collection_model import CollectionModel
+from heritage_desk.gui.collection_view import VOCAB_FIELDS, CollectionView
+from heritage_desk.gui.image_view import ImageView
+from heritage_desk.gui.metadata_form import COMBO_FIELDS, MetadataForm
+from heritage_desk.gui.review import ReviewController
+from heritage_desk.gui.settings import AppSettings, SettingsDialog
+from heritage_desk.gui.suggestions_panel import SuggestionsPanel
+from heritage_desk.gui.transfer_dialogs import ExportDialog, ImportDialog
+from heritage_desk.workers.detail import AssetDetail
+from heritage_desk.workers.inference import InferenceWorker
+from heritage_desk.workers.ops import DbExecutor, Op
+from heritage_desk.workers.thumbnails import ThumbnailLoader
+
+log = logging.getLogger(__name__)
+
+#: Long edge of the detail image (the disk cache makes it once per asset).
+PREVIEW_SIZE = 1600
+
+
+@dataclass
+class WindowParts:
+    """What the composition root hands the window: workers and facts, never storage."""
+
+    executor: DbExecutor
+    thumbnails: ThumbnailLoader
+    previews: ThumbnailLoader
+    settings: AppSettings
+    location: str
+    device: str = "CPU"
+    inference: InferenceWorker | None = None
+    retrain: Any = None  # workers.retrain.RetrainSupervisor
+    import_targets: tuple[str, ...] = ()
+
+
+class MainWindow(QMainWindow):
+    """Collection on the left; image, metadata and suggestions on the right."""
+
+    #: Emitted each time a detail (with or without suggestions) has been put on screen.
+    detail_shown = Signal(object)
+
+    def __init__(self, parts: WindowParts, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.parts = parts
+        self.executor = parts.executor
+        self.settings = parts.settings
+        self.setWindowTitle(f"heritage_desk — {parts.location}")
+        self.model = CollectionModel(parts.thumbnails, self)
+        self.collection = CollectionView(self.model)
+        self.image = ImageView()
+        self.form = MetadataForm()
+        self.suggestions = SuggestionsPanel(parts.thumbnails)
+        self.review = ReviewController(self.collection, self.settings, parts.inference, self)
+        self._build_layout()
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_menus()
+        self._build_status()
+        self._connect()
+        self.model_version: str | None = None
+        self._restore_state()
+        self.collection.filters.emit_query()
+        self.refresh_vocabulary()
+        self.refresh_stats()
+
+    # -- construction ---------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        meta_box = QGroupBox("Metadata")
+        QVBoxLayout(meta_box).addWidget(self.form)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.image)
+        top.addWidget(meta_box)
+        top.setStretchFactor(0, 1)
+        top.setStretchFactor(1, 1)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(top)
+        scroll = QScrollArea()
+        scroll.setWidget(self.suggestions)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        right.addWidget(scroll)
+        right.setStretchFactor(0, 5)
+        right.setStretchFactor(1, 4)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.collection)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 5)
+        self.setCentralWidget(self.splitter)
+        self.resize(1280, 820)
+        self.splitter.setSizes([560, 720])
+
+    def _action(
+        self,
+        menu: QMenu,
+        name: str,
+        text: str,
+        slot: Callable[[], object],
+        keys: tuple[str | QKeySequence.StandardKey, ...] = (),
+    ) -> QAction:
+        a = QAction(text, self)
+        seqs = [QKeySequence(k) for k in keys]
+        a.setShortcuts(seqs)
+        a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        a.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(a)
+        self.addAction(a)  # shortcuts work while the menu bar is hidden too
+        self.actions_by_name[name] = a
+        return a
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        self._action(m, "import", "&Import images…", self.open_import, ("Ctrl+I",))
+        self._action(m, "export", "&Export CSV…", self.open_export, ("Ctrl+E",))
+        m.addSeparator()
+        self._action(m, "quit", "&Quit", self.close, (QKeySequence.StandardKey.Quit, "Ctrl+Q"))
+        m = bar.addMenu("&Edit")
+        self._action(m, "undo", "&Undo", self.review.undo, (QKeySequence.StandardKey.Undo,))
+        self._action(m, "redo", "&Redo", self.review.redo, ("Ctrl+Shift+Z", "Ctrl+Y"))
+        m.addSeparator()
+        self._action(m, "search", "&Find (focus search)", self.focus_search, ("Ctrl+F", "/"))
+        self._action(m, "settings", "&Settings…", self.open_settings, ("Ctrl+,",))
+        m = bar.addMenu("&Review")
+        self._action(m, "accept", "&Accept suggestion", self.review.accept, ("A", "Ctrl+Return"))
+        self._action(m, "reject", "&Reject suggestion", self.review.reject, ("R", "Ctrl+Backspace"))
+        for i in range(1, 6):
+            self._action(m, f"pick{i}", f"Pick candidate &{i}", lambda i=i: self.review.pick(i),
+                         (str(i),))  # fmt: skip
+        self._action(m, "type", "&Type a value", self.suggestions.focus_value, ("E",))
+        m.addSeparator()
+        self._action(m, "next", "&Next asset", lambda: self.collection.move(+1), ("J", "Alt+Down"))
+        self._action(m, "prev", "&Previous asset", lambda: self.collection.move(-1),
+                     ("K", "Alt+Up"))  # fmt: skip
+        m.addSeparator()
+        self._action(m, "batch", "&Batch accept…", self.open_batch, ("Ctrl+B",))
+        self._action(m, "history", "&History of this asset…", self.open_history, ("H",))
+        m = bar.addMenu("&View")
+        self._action(m, "grid", "&Thumbnails", lambda: self.collection.show_grid(True),
+                     ("Ctrl+1",))  # fmt: skip
+        self._action(m, "table", "T&able", lambda: self.collection.show_grid(False), ("Ctrl+2",))
+        m.addSeparator()
+        self._action(m, "zoom_in", "Zoom &in", lambda: self.image.zoom(1.25), ("+", "="))
+        self._action(m, "zoom_out", "Zoom &out", lambda: self.image.zoom(0.8), ("-",))
+        self._action(m, "zoom_fit", "&Fit image", self.image.fit, ("0",))
+        m = bar.addMenu("&Model")
+        self._action(m, "model", "&Model panel…", self.open_model_panel, ("Ctrl+M",))
+        self._action(m, "suggest_all", "&Suggest for all assets", self.suggest_all, ("Ctrl+G",))
+        m = bar.addMenu("&Help")
+        self._action(m, "shortcuts", "&Keyboard shortcuts", self.open_shortcuts, ("F1", "?"))
+        self._action(m, "about", "&About heritage_desk", self.open_about)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.count_label = QLabel()
+        self.job_bar = QProgressBar()
+        self.job_bar.setMaximumWidth(180)
+        self.job_bar.setTextVisible(True)
+        self.job_bar.hide()
+        self.job_cancel = QToolButton()
+        self.job_cancel.setText("Cancel")
+        self.job_cancel.hide()
+        self.job_cancel.clicked.connect(self.cancel_background)
+        self.model_label = QLabel()
+        self.device_label = QLabel(self.parts.device)
+        self.device_label.setToolTip("Where the model runs (Edit ▸ Settings to choose)")
+        for w in (self.count_label,):
+            sb.addWidget(w)
+        for w in (self.job_bar, self.job_cancel, self.model_label, self.device_label):
+            sb.addPermanentWidget(w)
+
+    def _connect(self) -> None:
+        self.collection.filters.changed.connect(self.collection.apply_query)
+        self.model.loaded.connect(lambda _n: self._update_count())
+        self.review.detail_changed.connect(self.show_detail)
+        self.review.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.form.edited.connect(self.review.edit)
+        s = self.suggestions
+        s.accept_requested.connect(self.review.accept)
+        s.reject_requested.connect(self.review.reject)
+        s.pick_requested.connect(self.review.pick)
+        s.value_entered.connect(self.review.edit)
+        s.evidence_opened.connect(self.open_evidence)
+        self.parts.previews.ready.connect(self._on_preview)
+        self.executor.changes.connect(self.on_changes)
+        self.executor.error.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        inf = self.parts.inference
+        if inf is not None:
+            inf.progressed.connect(self._on_backlog_progress)
+            inf.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+    # -- state ------------------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        q = QSettings()
+        geo = q.value("window/geometry")
+        if isinstance(geo, QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        split = q.value("window/splitter")
+        if isinstance(split, QByteArray) and not split.isEmpty():
+            self.splitter.restoreState(split)
+        self.collection.show_grid(str(q.value("window/view", "grid")) != "table")
+
+    def save_state(self) -> None:
+        """Window geometry, splitter and view mode into QSettings."""
+        q = QSettings()
+        q.setValue("window/geometry", self.saveGeometry())
+        q.setValue("window/splitter", self.splitter.saveState())
+        q.setValue("window/view", "grid" if self.collection.is_grid() else "table")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        super().closeEvent(event)
+
+    # -- detail -----------------------------------------------------------------------------------
+
+    def show_detail(self, detail: AssetDetail | None) -> None:
+        """Put an asset (or nothing) in the detail and suggestions panels."""
+        self.form.set_asset(detail.asset if detail else None)
+        computing = "computing suggestions…" if self.parts.inference is not None else ""
+        self.suggestions.set_detail(detail, "" if detail is None or detail.suggestions else computing)
+        if detail is None:
+            row = self.collection.current_row()
+            loading = "Loading…" if row >= 0 else "No asset selected"
+            self.image.set_pixmap(None, loading)
+            r = self.model.row_data(row, fetch=False) if row >= 0 else None
+            if r is not None:
+                self.form.set_asset(r.asset)
+                self._show_image(r.asset.image_path, r.asset.checksum)
+        else:
+            a = detail.asset
+            self._show_image(a.image_path, a.checksum)
+        self.detail_shown.emit(detail)
+
+    def _show_image(self, path: str, checksum: str | None) -> None:
+        self._image_key = ThumbnailLoader.key(checksum, path, PREVIEW_SIZE)
+        pm = self.parts.previews.pixmap(path, checksum, PREVIEW_SIZE)
+        if pm is None:
+            pm = self.parts.thumbnails.pixmap(path, checksum, 160)  # a blurry start beats none
+            err = self.parts.previews.error(path, checksum, PREVIEW_SIZE)
+            self.image.set_pixmap(pm, err or "Loading image…")
+        else:
+            self.image.set_pixmap(pm)
+
+    def _on_preview(self, key: str) -> None:
+        if key == getattr(self, "_image_key", None):
+            self.image.set_pixmap(self.parts.previews.cached(key))
+
+    def on_changes(self, changes: Changes, initiator: object = None) -> None:
+        """Every view decides what to reload (Anki's operation_did_execute)."""
+        self.model.on_changes(changes, initiator)
+        self.review.on_changes(changes, initiator)
+        if changes.fields or changes.assets or changes.suggestions:
+            self._stats_timer().start()
+        if changes.fields or changes.assets:
+            self.refresh_vocabulary()
+        if changes.model:
+            self.refresh_model_label()
+
+    def _stats_timer(self) -> QTimer:
+        t: QTimer | None = getattr(self, "_stats_t", None)
+        if t is None:
+            t = self._stats_t = QTimer(self, singleShot=True, interval=300)
+            t.timeout.connect(self.refresh_stats)
+        return t
+
+    def refresh_vocabulary(self) -> None:
+        """Reload the values offered by the filter and form combos."""
+        fields = sorted(set(VOCAB_FIELDS) | set(COMBO_FIELDS))
+        Op(lambda s: {f: s.catalogue.vocabulary(f) for f in fields}, key="vocabulary").success(
+            self._on_vocabulary
+        ).run()
+
+    def _on_vocabulary(self, vocab: dict[Field, list[str]]) -> None:
+        for f, values in vocab.items():
+            if f in VOCAB_FIELDS:
+                self.collection.filters.set_vocabulary(f, values)
+            self.form.set_vocabulary(f, values)
+        self.suggestions.set_vocabulary(vocab.get(Field.ARTIST, []))
+
+    def refresh_stats(self) -> None:
+        """Counts for the status bar."""
+        Op(lambda s: s.catalogue.stats(), key="stats").success(self._on_stats).run()
+        self.refresh_model_label()
+
+    def refresh_model_label(self) -> None:
+        Op(lambda s: s.catalogue.active_model(), key="active-model").success(
+            self._on_active_model
+        ).run()
+
+    def _on_active_model(self, mv: Any) -> None:
+        self.model_version = mv.version if mv is not None else None
+        self.model_label.setText(f"model {self.model_version}" if mv else "no model")
+
+    def _on_stats(self, stats: dict[str, int]) -> None:
+        self._stats = stats
+        self._update_count()
+
+    def _update_count(self) -> None:
+        st = getattr(self, "_stats", {})
+        shown = self.model.rowCount()
+        text = f"{shown:,} shown"
+        if st:
+            text += (
+                f" · {st.get('assets', 0):,} assets · {st.get('without_artist', 0):,} without "
+                f"artist · {st.get('without_year', 0):,} without year · "
+                f"{st.get('pending_suggestions', 0):,} with suggestions"
+            )
+        self.count_label.setText(text)
+
+    # -- background suggestions -------------------------------------------------------------------
+
+    def suggest_all(self) -> None:
+        """Compute suggestions for every asset that lacks them, in the background."""
+        inf = self.parts.inference
+        if inf is None:
+            self.statusBar().showMessage("No model available", 5000)
+            return
+        q = replace(self.collection.filters.query(), has_suggestions=False)
+        Op(lambda s: s.catalogue.count_assets(q)).success(inf.start_backlog).run()
+        self.job_bar.setRange(0, 0)
+        self.job_bar.show()
+        self.job_cancel.show()
+
+    def _on_backlog_progress(self, p: Progress) -> None:
+        self.job_bar.show()
+        self.job_cancel.show()
+        self.job_bar.setRange(0, max(1, p.total))
+        self.job_bar.setValue(p.done)
+        self.job_bar.setFormat(f"suggesting %v/%m")
+        if p.total and p.done >= p.total:
+            self.job_bar.hide()
+            self.job_cancel.hide()
+
+    def cancel_background(self) -> None:
+        """Stop the background suggestion pass."""
+        if self.parts.inference is not None:
+            self.parts.inference.stop_backlog()
+        self.job_bar.hide()
+        self.job_cancel.hide()
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.collection.filters.search.setFocus()
+        self.collection.filters.search.selectAll()
+
+    def open_settings(self) -> None:
+        SettingsDialog(self.settings, self).exec()
+
+    def open_shortcuts(self) -> None:
+        dialogs.ShortcutsDialog(list(self.actions_by_name.values()), self).exec()
+
+    def open_about(self) -> None:
+        dialogs.AboutDialog(self.model_version, self.parts.device, self).exec()
+
+    def open_history(self) -> None:
+        d = self.review.detail
+        title = (d.asset.title or f"asset #{d.asset.id}") if d else ""
+        self.review.history(lambda decisions: dialogs.HistoryDialog(title, decisions, self).exec())
+
+    def open_batch(self) -> dialogs.BatchAcceptDialog:
+        """The batch-accept dialog over the current filter (not modal: tests drive it)."""
+        dlg = dialogs.BatchAcceptDialog(
+            self.model.query,
+            self.settings.batch_threshold,
+            lambda s, q, f, t: s.preview_batch(q, f, t),
+            self,
+        )
+        dlg.accepted.connect(lambda: self._batch_accept(dlg))
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        self._batch_dialog = dlg
+        return dlg
+
+    def _batch_accept(self, dlg: dialogs.BatchAcceptDialog) -> None:
+        q, f, t, who = dlg.query, dlg.chosen_field, dlg.threshold.value(), self.settings.reviewer
+        self.settings.batch_threshold = t
+        Op(lambda s: s.batch_accept(q, f, t, who), initiator=self).success(
+            lambda ch: self.statusBar().showMessage(
+                f"Accepted {len(ch.asset_ids)} assets' suggestions (Ctrl+Z undoes them all)", 6000
+            )
+        ).run()
+
+    def open_import(self) -> ImportDialog:
+        dlg = ImportDialog(list(self.parts.import_targets), self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
+
+    def open_export(self, default: str = "") -> ExportDialog:
+        dlg = ExportDialog(default, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
+
+    def open_model_panel(self) -> QWidget:
+        from heritage_desk.gui.model_panel import ModelPanel
+
+        panel = ModelPanel(self.parts.retrain, self.parts.device, self)
+        panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        panel.open()
+        return panel
+
+    def open_evidence(self, asset_id: int) -> None:
+        row = self.model.row_of(asset_id)
+        if row is not None:
+            self.collection.set_current_row(row)
+        else:
+            self.statusBar().showMessage(f"Evidence: asset #{asset_id} (not in this filter)", 4000)
+
+    def confirm_quit_with_jobs(self) -> bool:
+        """Ask before quitting while a retrain runs."""
+        r = self.parts.retrain
+        if r is not None and getattr(r, "running", lambda: False)():
+            answer = QMessageBox.question(self, "Quit", "A retrain is running. Cancel it and quit?")
+            return answer == QMessageBox.StandardButton.Yes
+        return True

@@ -1,0 +1,200 @@
+"""The model panel: active version, held-out metrics, confusion matrix, curves, rollback, retrain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from heritage_desk.core.model import ModelVersion
+from heritage_desk.core.progress import Progress
+from heritage_desk.gui.plots import ConfusionMatrixPlot, CurvesPlot
+from heritage_desk.workers.detail import ModelReport
+from heritage_desk.workers.ops import Op
+
+#: Metrics shown as columns, in this order, when a version has them.
+METRIC_COLUMNS = [
+    ("artist_top1", "artist top-1"),
+    ("artist_top5", "artist top-5"),
+    ("decade_acc", "decade"),
+    ("year_mae", "year MAE"),
+    ("n_holdout", "held out"),
+]
+
+
+def _metric(v: float | None, key: str) -> str:
+    if v is None:
+        return ""
+    if key.startswith("n_") or key == "year_mae":
+        return f"{v:.0f}" if key.startswith("n_") else f"{v:.1f} y"
+    return f"{v:.1%}"
+
+
+class ModelPanel(QDialog):
+    """Everything about the models of this catalogue; rollback is one click."""
+
+    def __init__(self, retrain: Any, device: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Model")
+        self.retrain = retrain
+        self.report: ModelReport | None = None
+        self.header = QLabel("Loading…")
+        self.header.setWordWrap(True)
+        self.device = QLabel(f"Runs on <b>{device}</b> (Edit ▸ Settings chooses CPU or GPU)")
+        self.table = QTableWidget(0, 3 + len(METRIC_COLUMNS))
+        self.table.setHorizontalHeaderLabels(
+            ["version", "created", "active", *[label for _, label in METRIC_COLUMNS]]
+        )
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.activate = QPushButton("Make active (roll back)")
+        self.activate.clicked.connect(self.activate_selected)
+        self.retrain_button = QPushButton("Retrain now")
+        self.retrain_button.clicked.connect(self.start_retrain)
+        self.cancel_button = QPushButton("Cancel retrain")
+        self.cancel_button.clicked.connect(self.cancel_retrain)
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for b in (self.activate, self.retrain_button, self.cancel_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        for w in (self.header, self.device, self.table, self.note):
+            lv.addWidget(w)
+        lv.addLayout(buttons)
+        lv.addWidget(self.progress)
+        lv.addWidget(self.status)
+        self.confusion = ConfusionMatrixPlot()
+        self.curves = CurvesPlot()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.confusion, "Confusion matrix")
+        self.tabs.addTab(self.curves, "Training curves")
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.tabs)
+        split.setSizes([560, 520])
+        lay = QVBoxLayout(self)
+        lay.addWidget(split)
+        self.resize(1180, 640)
+        if retrain is not None:
+            retrain.progressed.connect(self._on_progress)
+            retrain.finished.connect(self._on_retrained)
+            retrain.failed.connect(self._on_failed)
+        else:
+            self.retrain_button.setEnabled(False)
+            self.retrain_button.setToolTip("Retraining is not available in this session")
+        self._update_buttons()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Fetch the report off the GUI thread."""
+        Op(lambda s: s.model_report(), key="model-report").success(self.set_report).failure(
+            lambda e: self.header.setText(f"<span style='color:#b00020'>{e}</span>")
+        ).run()
+
+    def set_report(self, report: ModelReport) -> None:
+        """Show versions, metrics and plots of `report`."""
+        self.report = report
+        active = next((v for v in report.versions if v.active), None)
+        if active is None:
+            self.header.setText("<b>No active model.</b> Suggestions need one; retrain or import.")
+        else:
+            shown = ", ".join(
+                f"{label} {_metric(active.metrics.get(k), k)}"
+                for k, label in METRIC_COLUMNS
+                if k in active.metrics
+            )
+            self.header.setText(f"Active model <b>{active.version}</b> — held-out: {shown or 'n/a'}")
+        self.table.setRowCount(len(report.versions))
+        for i, v in enumerate(report.versions):
+            cells = [v.version, v.created_at.strftime("%Y-%m-%d %H:%M"), "✓" if v.active else ""]
+            cells += [_metric(v.metrics.get(k), k) for k, _ in METRIC_COLUMNS]
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if v.note:
+                    item.setToolTip(v.note)
+                self.table.setItem(i, j, item)
+        self.note.setText(report.note)
+        self.confusion.set_data(report.confusion_labels, report.confusion)
+        self.curves.set_series(dict(report.curves), "training curves")
+        self._update_buttons()
+
+    def _selected(self) -> ModelVersion | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or self.report is None:
+            return None
+        return self.report.versions[rows[0].row()]
+
+    def _update_buttons(self) -> None:
+        v = self._selected()
+        self.activate.setEnabled(v is not None and not v.active)
+        running = self.retrain is not None and self.retrain.running()
+        self.retrain_button.setEnabled(self.retrain is not None and not running)
+        self.cancel_button.setVisible(running)
+
+    def activate_selected(self) -> None:
+        """Make the selected version the active one (rollback)."""
+        v = self._selected()
+        if v is None:
+            return
+        version = v.version
+        self.status.setText(f"Activating {version}…")
+        Op(lambda s: s.activate_model(version), initiator=self).success(
+            lambda _ch: (self.status.setText(f"{version} is active."), self.refresh())
+        ).failure(lambda e: self.status.setText(str(e))).run()
+
+    def start_retrain(self) -> None:
+        if self.retrain is not None and self.retrain.start():
+            self.progress.setRange(0, 0)
+            self.progress.show()
+            self.status.setText("Retraining in the background; the window stays usable.")
+        self._update_buttons()
+
+    def cancel_retrain(self) -> None:
+        if self.retrain is not None:
+            self.retrain.cancel()
+            self.status.setText("Cancelling…")
+
+    def _on_progress(self, p: Progress) -> None:
+        self.progress.show()
+        if p.total:
+            self.progress.setRange(0, p.total)
+            self.progress.setValue(p.done)
+        self.status.setText(p.message)
+        self._update_buttons()
+
+    def _on_retrained(self, outcome: object) -> None:
+        self.progress.hide()
+        self.status.setText(str(getattr(outcome, "message", "") or "Retrain finished."))
+        self._update_buttons()
+        self.refresh()
+
+    def _on_failed(self, message: str) -> None:
+        self.progress.hide()
+        self.status.setText(message)
+        self._update_buttons()

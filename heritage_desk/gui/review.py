@@ -1,0 +1,267 @@
+"""The review flow: which asset is current, its detail (prefetched), and the curator's decisions."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from heritage_desk.core.model import Changes, Field
+from heritage_desk.gui.collection_model import CollectionModel
+from heritage_desk.gui.collection_view import CollectionView
+from heritage_desk.gui.settings import AppSettings
+from heritage_desk.workers.detail import AssetDetail
+from heritage_desk.workers.inference import InferenceWorker
+from heritage_desk.workers.ops import Op
+
+log = logging.getLogger(__name__)
+
+#: Details kept in memory (the current one, its neighbours, recent ones).
+CACHE = 64
+#: How many assets ahead to prefetch and have suggested.
+AHEAD = 3
+
+
+class ReviewController(QObject):
+    """Keeps the detail panels on the current asset and turns keys into review ops."""
+
+    #: The detail now on screen (None: nothing selected), and whether it is final.
+    detail_changed = Signal(object)
+    #: A short message for the status bar.
+    message = Signal(str)
+    #: An op changed the catalogue (undo/redo availability may have changed).
+    decided = Signal(object)
+
+    def __init__(
+        self,
+        view: CollectionView,
+        settings: AppSettings,
+        inference: InferenceWorker | None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.model: CollectionModel = view.model
+        self.settings = settings
+        self.inference = inference
+        self.current_id: int | None = None
+        self.detail: AssetDetail | None = None
+        self._cache: OrderedDict[int, AssetDetail] = OrderedDict()
+        self._loading: set[int] = set()
+        self._asked: set[int] = set()  # assets already sent to inference this session
+        self.last_shown_at = 0.0
+        view.current_changed.connect(self._on_current_row)
+        self.model.page_loaded.connect(lambda _p: self._on_current_row(view.current_row()))
+
+    # -- showing ------------------------------------------------------------------------------
+
+    def _on_current_row(self, row: int) -> None:
+        r = self.model.row_data(row) if row >= 0 else None
+        if r is None:
+            if row < 0:
+                self._show(None, None)
+            return
+        if r.asset.id == self.current_id and self.detail is not None:
+            return
+        self.current_id = r.asset.id
+        cached = self._cache.get(r.asset.id)
+        if cached is not None:
+            self._show(r.asset.id, cached)
+        else:
+            self._show(r.asset.id, None)
+            self._load(r.asset.id)
+        self._prefetch(row)
+
+    def _show(self, asset_id: int | None, detail: AssetDetail | None) -> None:
+        if asset_id != self.current_id and asset_id is not None:
+            return
+        self.detail = detail
+        self.last_shown_at = time.perf_counter()
+        self.detail_changed.emit(detail)
+        if detail is not None and not detail.suggestions and self._needs_suggestions(detail):
+            self._ask_inference([detail.asset.id])
+
+    def _load(self, asset_id: int) -> None:
+        if asset_id in self._loading:
+            return
+        self._loading.add(asset_id)
+        Op(lambda s: s.detail(asset_id)).success(self._on_loaded).failure(
+            lambda e: self._on_load_failed(asset_id, e)
+        ).run()
+
+    def _on_loaded(self, detail: AssetDetail) -> None:
+        aid = detail.asset.id
+        self._loading.discard(aid)
+        self._cache[aid] = detail
+        self._cache.move_to_end(aid)
+        while len(self._cache) > CACHE:
+            self._cache.popitem(last=False)
+        if aid == self.current_id:
+            self._show(aid, detail)
+
+    def _on_load_failed(self, asset_id: int, exc: Exception) -> None:
+        self._loading.discard(asset_id)
+        self.message.emit(f"Could not load asset #{asset_id}: {exc}")
+
+    def _prefetch(self, row: int) -> None:
+        """Load the next assets' details and have them suggested before the curator gets there."""
+        ask = []
+        for r in range(row + 1, min(row + 1 + AHEAD, self.model.rowCount())):
+            nxt = self.model.row_data(r)
+            if nxt is None:
+                continue
+            if nxt.asset.id not in self._cache:
+                self._load(nxt.asset.id)
+            if nxt.artist is None and nxt.date is None and self._missing(nxt.asset):
+                ask.append(nxt.asset.id)
+        if ask:
+            self._ask_inference(ask)
+
+    @staticmethod
+    def _missing(asset: Any) -> bool:
+        return asset.value(Field.ARTIST) is None or asset.value(Field.DATE) is None
+
+    def _needs_suggestions(self, detail: AssetDetail) -> bool:
+        return self._missing(detail.asset)
+
+    def _ask_inference(self, ids: list[int]) -> None:
+        ids = [i for i in ids if i not in self._asked]
+        if self.inference is None or not ids:
+            return
+        self._asked.update(ids)
+        self.inference.request(ids)
+
+    def on_changes(self, changes: Changes, _initiator: object = None) -> None:
+        """Forget cached details that `changes` touched and reload the current one if needed."""
+        if changes.model or changes.assets:
+            self._cache.clear()
+            self._asked.clear()
+        else:
+            for i in changes.asset_ids:
+                self._cache.pop(i, None)
+        cur = self.current_id
+        if cur is not None and (changes.model or cur in changes.asset_ids):
+            self._load(cur)
+
+    # -- deciding -----------------------------------------------------------------------------
+
+    @property
+    def reviewer(self) -> str:
+        return self.settings.reviewer
+
+    def _run(self, what: str, fn: Callable[[Any], Changes], advance: bool = False) -> None:
+        """Run a decision op; with `advance`, move on at once (the op finishes meanwhile)."""
+        asset_id = self.current_id
+
+        def done(ch: Changes) -> None:
+            self.decided.emit(ch)
+            if asset_id is not None and asset_id != self.current_id:
+                return
+            self.message.emit(what)
+
+        Op(fn, initiator=self).success(done).failure(
+            lambda e: self.message.emit(f"{what} failed: {e}")
+        ).run()
+        if advance:
+            self.view.move(+1)
+
+    def accept(self) -> None:
+        """Accept the top suggestion of every pending field, then go to the next asset."""
+        d = self.detail
+        if d is None:
+            return
+        pending = d.pending_fields()
+        if not pending:
+            self.view.move(+1)
+            return
+        aid, who = d.asset.id, self.reviewer
+        picks = [(f, d.candidates(f)[0]) for f in pending]
+        self._cache.pop(aid, None)
+        names = ", ".join(s.value for _, s in picks)
+        self._run(f"Accepted {names}", lambda s: s.accept(aid, picks, who), advance=True)
+
+    def pick(self, rank: int) -> None:
+        """Accept artist candidate `rank` (1-5), and the top date if pending; then move on."""
+        d = self.detail
+        if d is None:
+            return
+        artists = d.candidates(Field.ARTIST)
+        if d.asset.value(Field.ARTIST) is not None or not 1 <= rank <= len(artists):
+            self.message.emit(f"No candidate {rank}")
+            return
+        picks = [(Field.ARTIST, artists[rank - 1])]
+        if Field.DATE in d.pending_fields():
+            picks.append((Field.DATE, d.candidates(Field.DATE)[0]))
+        aid, who = d.asset.id, self.reviewer
+        self._cache.pop(aid, None)
+        name = artists[rank - 1].value
+        self._run(f"Accepted {name}", lambda s: s.accept(aid, picks, who), advance=True)
+
+    def reject(self) -> None:
+        """Reject the top suggestion of every pending field (the next candidate moves up)."""
+        d = self.detail
+        if d is None:
+            return
+        rejects = [(f, d.candidates(f)[0]) for f in d.pending_fields()]
+        if not rejects:
+            return
+        aid, who = d.asset.id, self.reviewer
+        self._cache.pop(aid, None)
+        names = ", ".join(s.value for _, s in rejects)
+        self._run(f"Rejected {names}", lambda s: s.reject(aid, rejects, who))
+
+    def edit(self, field: Field, value: str) -> None:
+        """Set a field to a typed value; known-field edits make the model suggest again."""
+        d = self.detail
+        if d is None:
+            return
+        aid, who = d.asset.id, self.reviewer
+        old = d.asset.value(field)
+        self._cache.pop(aid, None)
+
+        def after(ch: Changes) -> None:
+            self.decided.emit(ch)
+            self.message.emit(f"{field.value.capitalize()} set to {value or '(unknown)'}")
+            self._asked.discard(aid)
+            self._ask_inference([aid])  # a known field changed: the suggestions may too
+
+        Op(lambda s: s.edit(aid, field, value, who, old), initiator=self).success(after).failure(
+            lambda e: self.message.emit(f"Edit failed: {e}")
+        ).run()
+
+    def undo(self) -> None:
+        """Undo this reviewer's last step and show the asset it touched."""
+        who = self.reviewer
+        Op(lambda s: s.undo(who), initiator=self).success(
+            lambda ch: self._after_undo(ch, "Undone")
+        ).run()
+
+    def redo(self) -> None:
+        """Redo this reviewer's last undo."""
+        who = self.reviewer
+        Op(lambda s: s.redo(who), initiator=self).success(
+            lambda ch: self._after_undo(ch, "Redone")
+        ).run()
+
+    def _after_undo(self, ch: Changes, word: str) -> None:
+        self.decided.emit(ch)
+        if not ch.asset_ids:
+            self.message.emit(f"Nothing to {word.lower()[:-2]}")
+            return
+        self.message.emit(f"{word} ({len(ch.asset_ids)} asset{'s' if len(ch.asset_ids) > 1 else ''})")
+        if len(ch.asset_ids) == 1:
+            (aid,) = ch.asset_ids
+            row = self.model.row_of(aid)
+            if row is not None:
+                self.view.set_current_row(row)
+
+    def history(self, cb: Callable[[list[Any]], None]) -> None:
+        """Fetch the current asset's decisions and hand them to `cb`."""
+        if self.current_id is None:
+            return
+        aid = self.current_id
+        Op(lambda s: s.catalogue.history(aid)).success(cb).run()

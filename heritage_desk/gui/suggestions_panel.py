@@ -1,0 +1,249 @@
+"""The suggestions panel: top-5 artists with probability bars, the decade, evidence, decisions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from heritage_desk.core.model import Field, Suggestion
+from heritage_desk.core.yearbins import decade_label
+from heritage_desk.gui.widgets import ProbabilityBar, Thumb, confidence_colour, confidence_word
+from heritage_desk.workers.detail import AssetDetail, Evidence
+from heritage_desk.workers.thumbnails import ThumbnailLoader
+
+MAX_CANDIDATES = 5
+EVIDENCE_PER_ARTIST = 3
+EVIDENCE_EDGE = 44
+EVIDENCE_THUMB = 160
+
+
+def date_text(s: Suggestion) -> str:
+    """'1870s (1865–1884)' for a date suggestion."""
+    label = s.value
+    if s.year_from is not None and not s.value.endswith("s"):
+        label = decade_label(s.year_from - s.year_from % 10)
+    if s.year_from is not None and s.year_to is not None and s.year_to != s.year_from:
+        return f"{label}  ({s.year_from}–{s.year_to})"
+    return label
+
+
+class CandidateRow(QWidget):
+    """One candidate: key number, value, probability bar, percentage and evidence thumbnails."""
+
+    picked = Signal(int)
+    evidence_clicked = Signal(int)
+
+    def __init__(self, rank: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rank = rank
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 1, 0, 1)
+        self.key = QLabel(f"<b>{rank}</b>")
+        self.key.setFixedWidth(14)
+        self.name = QLabel()
+        self.name.setMinimumWidth(150)
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.bar = ProbabilityBar()
+        self.pct = QLabel()
+        self.pct.setFixedWidth(64)
+        self.pct.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        lay.addWidget(self.key)
+        lay.addWidget(self.name, 3)
+        lay.addWidget(self.bar, 2)
+        lay.addWidget(self.pct)
+        self.thumbs = [Thumb(EVIDENCE_EDGE) for _ in range(EVIDENCE_PER_ARTIST)]
+        for t in self.thumbs:
+            lay.addWidget(t)
+        self.evidence: tuple[Evidence, ...] = ()
+        for i, t in enumerate(self.thumbs):
+            t.clicked.connect(lambda i=i: self._on_thumb(i))
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def set_candidate(self, s: Suggestion, evidence: tuple[Evidence, ...]) -> None:
+        """Show `s`; unsure candidates get an italic name and a hatched bar."""
+        p = s.probability
+        colour = confidence_colour(p).name()
+        style = "" if p >= 0.5 else "font-style:italic;"
+        self.name.setText(f"<span style='{style}'>{s.value}</span>")
+        self.name.setToolTip(f"{s.value}: {p:.1%}, {confidence_word(p)} (model {s.model_version})")
+        self.bar.set_probability(p)
+        self.pct.setText(f"<span style='color:{colour}'>{p:.0%}</span>")
+        self.evidence = evidence[:EVIDENCE_PER_ARTIST]
+        for i, t in enumerate(self.thumbs):
+            if i < len(self.evidence):
+                e = self.evidence[i]
+                t.setToolTip(f"{e.title or '(untitled)'} — similarity {e.similarity:.2f}")
+                t.show()
+            else:
+                t.set_pixmap(None)
+                t.hide()
+
+    def mousePressEvent(self, ev: object) -> None:
+        self.picked.emit(self.rank)
+
+    def _on_thumb(self, i: int) -> None:
+        if i < len(self.evidence):
+            self.evidence_clicked.emit(self.evidence[i].asset_id)
+
+
+class SuggestionsPanel(QFrame):
+    """Shows an AssetDetail's suggestions; emits what the curator decides."""
+
+    accept_requested = Signal()
+    reject_requested = Signal()
+    pick_requested = Signal(int)  # rank 1..5
+    value_entered = Signal(object, str)  # Field, text
+    evidence_opened = Signal(int)  # asset id
+
+    def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.thumbnails = thumbnails
+        self.detail: AssetDetail | None = None
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        outer = QVBoxLayout(self)
+        self.heading = QLabel("<b>Suggestions</b>")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        head = QHBoxLayout()
+        head.addWidget(self.heading)
+        head.addStretch(1)
+        head.addWidget(self.status)
+        outer.addLayout(head)
+        self.artist_label = QLabel("Artist")
+        outer.addWidget(self.artist_label)
+        self.rows = [CandidateRow(i + 1) for i in range(MAX_CANDIDATES)]
+        for r in self.rows:
+            r.picked.connect(self.pick_requested)
+            r.evidence_clicked.connect(self.evidence_opened)
+            outer.addWidget(r)
+        grid = QGridLayout()
+        self.date_label = QLabel("Date")
+        self.date_value = QLabel()
+        self.date_bar = ProbabilityBar()
+        self.date_pct = QLabel()
+        grid.addWidget(self.date_label, 0, 0)
+        grid.addWidget(self.date_value, 0, 1)
+        grid.addWidget(self.date_bar, 0, 2)
+        grid.addWidget(self.date_pct, 0, 3)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 2)
+        outer.addLayout(grid)
+        typed = QHBoxLayout()
+        self.field_box = QComboBox()
+        self.field_box.addItem("Artist", Field.ARTIST)
+        self.field_box.addItem("Date", Field.DATE)
+        self.value_edit = QLineEdit()
+        self.value_edit.setPlaceholderText("Type a value and press Enter (E)")
+        self.value_edit.returnPressed.connect(self._on_typed)
+        typed.addWidget(self.field_box)
+        typed.addWidget(self.value_edit, 1)
+        outer.addLayout(typed)
+        buttons = QHBoxLayout()
+        self.accept_button = QPushButton("Accept  (A)")
+        self.reject_button = QPushButton("Reject  (R)")
+        self.accept_button.clicked.connect(self.accept_requested)
+        self.reject_button.clicked.connect(self.reject_requested)
+        for b in (self.accept_button, self.reject_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            buttons.addWidget(b)
+        outer.addLayout(buttons)
+        self.model_label = QLabel()
+        self.model_label.setStyleSheet("color:#777")
+        outer.addWidget(self.model_label)
+        outer.addStretch(1)
+        thumbnails.ready.connect(self._refresh_thumbs)
+        self.set_detail(None)
+
+    def set_vocabulary(self, names: list[str]) -> None:
+        """Artist names offered while typing."""
+        completer = QCompleter(names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.value_edit.setCompleter(completer)
+
+    def set_detail(self, detail: AssetDetail | None, message: str = "") -> None:
+        """Show the suggestions of `detail` (None: nothing selected, or still computing)."""
+        self.detail = detail
+        artists = detail.candidates(Field.ARTIST) if detail else []
+        dates = detail.candidates(Field.DATE) if detail else []
+        known_artist = detail.asset.value(Field.ARTIST) if detail else None
+        known_date = detail.asset.value(Field.DATE) if detail else None
+        if known_artist:
+            self.artist_label.setText(f"Artist: <b>{known_artist}</b>")
+        else:
+            top = artists[0].probability if artists else 0.0
+            word = f" — <i>{confidence_word(top)}</i>" if artists else ""
+            self.artist_label.setText(f"Artist{word}")
+        for i, row in enumerate(self.rows):
+            if not known_artist and i < len(artists):
+                s = artists[i]
+                row.set_candidate(s, detail.evidence.get(s.value, ()) if detail else ())
+                row.show()
+            else:
+                row.hide()
+        if known_date:
+            self.date_label.setText("Date:")
+            self.date_value.setText(f"<b>{known_date}</b>")
+            self.date_bar.hide()
+            self.date_pct.clear()
+        elif dates:
+            d = dates[0]
+            self.date_label.setText("Date")
+            style = "" if d.probability >= 0.5 else "font-style:italic;"
+            self.date_value.setText(f"<span style='{style}'>{date_text(d)}</span>")
+            self.date_bar.set_probability(d.probability)
+            self.date_bar.show()
+            self.date_pct.setText(f"{d.probability:.0%}")
+        else:
+            self.date_label.setText("Date")
+            self.date_value.setText("—")
+            self.date_bar.hide()
+            self.date_pct.clear()
+        pending = bool(detail and detail.pending_fields())
+        self.accept_button.setEnabled(pending)
+        self.reject_button.setEnabled(pending)
+        self.value_edit.setEnabled(detail is not None)
+        versions = {s.model_version for s in (detail.suggestions if detail else ())}
+        self.model_label.setText(f"model {', '.join(sorted(versions))}" if versions else "")
+        if message:
+            self.status.setText(message)
+        elif detail is None:
+            self.status.setText("")
+        elif not (known_artist and known_date) and not pending:
+            self.status.setText("<i>no suggestions yet</i>")
+        else:
+            self.status.setText("")
+        self._refresh_thumbs()
+
+    def shown_artists(self) -> list[str]:
+        """The candidate names on screen, in rank order (for tests and screenshots)."""
+        return [r.name.text() for r in self.rows if not r.isHidden()]
+
+    def focus_value(self) -> None:
+        """Put the cursor in the 'type a value' box."""
+        self.value_edit.setFocus()
+        self.value_edit.selectAll()
+
+    def _on_typed(self) -> None:
+        text = self.value_edit.text().strip()
+        if text:
+            self.value_entered.emit(self.field_box.currentData(), text)
+            self.value_edit.clear()
+
+    def _refresh_thumbs(self, _key: str = "") -> None:
+        for row in self.rows:
+            if row.isHidden():
+                continue
+            for t, e in zip(row.thumbs, row.evidence, strict=False):
+                t.set_pixmap(self.thumbnails.pixmap(e.image_path, e.checksum, EVIDENCE_THUMB))

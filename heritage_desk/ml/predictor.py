@@ -1,0 +1,190 @@
+"""Suggestions from a trained model: calibrated top-k artists and a year range consistent with them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from heritage_desk.core.model import Field, Suggestion
+from heritage_desk.core.yearbins import BIN_WIDTH, decade_label
+from heritage_desk.ml.checkpoint import load_checkpoint
+from heritage_desk.ml.trained import TrainedModel
+
+Context = Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class YearRange:
+    """A most likely decade and a year range that holds the truth with `range_probability`."""
+
+    decade: int
+    decade_probability: float
+    year: int  # point estimate (median of the decade distribution)
+    year_from: int
+    year_to: int
+    range_probability: float
+
+
+@dataclass(frozen=True)
+class ArtistCandidate:
+    """One ranked artist; `year` is conditioned on this artist (inside their active years)."""
+
+    artist: str
+    probability: float
+    rank: int
+    year: YearRange | None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model suggests for one asset."""
+
+    artists: list[ArtistCandidate]
+    year: YearRange | None
+    model_version: str
+
+    def suggestions(self) -> list[Suggestion]:
+        """Core suggestions: ranked artists, then one DATE (decade label, range, its probability)."""
+        out = [
+            Suggestion(Field.ARTIST, c.artist, c.probability, c.rank, self.model_version)
+            for c in self.artists
+        ]
+        if self.year is not None:
+            y = self.year
+            out.append(
+                Suggestion(
+                    Field.DATE,
+                    decade_label(y.decade),
+                    y.range_probability,
+                    1,
+                    self.model_version,
+                    year_from=y.year_from,
+                    year_to=y.year_to,
+                )
+            )
+        return out
+
+
+class Predictor:
+    """Loaded once, used from one worker thread under inference mode."""
+
+    def __init__(self, trained: TrainedModel, version: str | None = None) -> None:
+        self.trained = trained
+        self.model = trained.model.eval()
+        self.vocab = trained.vocab
+        self.version = version or (trained.data_hash[:12] or "unversioned")
+        dec = np.asarray(self.vocab.decades)
+        mask = np.ones((len(self.vocab.artists), len(dec)), dtype=np.float64)
+        for i, a in enumerate(self.vocab.artists):
+            span = self.vocab.active_years.get(a)
+            if span:
+                mask[i] = (dec + BIN_WIDTH - 1 >= span[0]) & (dec <= span[1])
+        self._active_mask = mask
+
+    @classmethod
+    def load(cls, path: str | Path, version: str | None = None) -> Predictor:
+        """A predictor for a checkpoint file (CheckpointError if it is not a valid one)."""
+        return cls(load_checkpoint(path), version or Path(path).stem)
+
+    @property
+    def backbone(self) -> str:
+        return self.trained.backbone
+
+    @torch.inference_mode()
+    def probabilities(
+        self, embeddings: np.ndarray, contexts: Sequence[Context | None]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated artist [N,A] and decade [N,Dc] probabilities."""
+        x = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32))
+        meta = self.vocab.encode_meta([dict(c or {}) for c in contexts])
+        za, zd = self.model(x, meta)
+        pa = torch.softmax(za / self.trained.artist_temperature, 1).double().numpy()
+        pd = torch.softmax(zd / self.trained.decade_temperature, 1).double().numpy()
+        return pa, pd
+
+    def predict(
+        self,
+        embedding: np.ndarray,
+        context: Context | None = None,
+        top_k: int = 5,
+        coverage: float = 0.8,
+    ) -> Prediction:
+        """Suggestions for one asset from its embedding [D] and known context (None = unknown)."""
+        return self.predict_many(np.asarray(embedding)[None], [context], top_k, coverage)[0]
+
+    def predict_many(
+        self,
+        embeddings: np.ndarray,
+        contexts: Sequence[Context | None] | None = None,
+        top_k: int = 5,
+        coverage: float = 0.8,
+    ) -> list[Prediction]:
+        """Suggestions for a batch: embeddings [N,D], one context dict (or None) per row."""
+        emb = np.asarray(embeddings, dtype=np.float32)
+        if emb.ndim != 2 or emb.shape[1] != self.model.config.feature_dim:
+            raise ValueError(
+                f"embeddings must be [N, {self.model.config.feature_dim}] from backbone "
+                f"{self.backbone!r}; got {emb.shape}"
+            )
+        ctx = list(contexts) if contexts is not None else [None] * len(emb)
+        pa, pd = self.probabilities(emb, ctx)
+        return [self._one(pa[i], pd[i], top_k, coverage) for i in range(len(emb))]
+
+    def year_given_artists(self, pd: np.ndarray) -> np.ndarray:
+        """[A,Dc]: the decade distribution restricted to each artist's active years."""
+        q = pd[None, :] * self._active_mask
+        s = q.sum(1, keepdims=True)
+        fallback = self._active_mask / np.maximum(self._active_mask.sum(1, keepdims=True), 1)
+        return np.where(s > 1e-12, q / np.maximum(s, 1e-300), fallback)
+
+    def _one(self, pa: np.ndarray, pd: np.ndarray, top_k: int, coverage: float) -> Prediction:
+        cond = self.year_given_artists(pd)
+        order = np.argsort(-pa)[: max(1, min(top_k, len(pa)))]
+        cands = [
+            ArtistCandidate(
+                self.vocab.artists[j],
+                float(pa[j]),
+                r + 1,
+                self._range(cond[j], coverage, self.vocab.active_years.get(self.vocab.artists[j])),
+            )
+            for r, j in enumerate(order)
+        ]
+        # The headline year mixes the per-artist distributions by artist probability; when one
+        # artist dominates it is that artist's year, so it agrees with the top suggestion.
+        top = order[0]
+        if pa[top] >= 0.5:
+            year = cands[0].year
+        else:
+            year = self._range(pa @ cond, coverage, None)
+        return Prediction(cands, year, self.version)
+
+    def _range(
+        self, p: np.ndarray, coverage: float, span: tuple[int, int] | None
+    ) -> YearRange | None:
+        """Most likely decade, median year, and the shortest grown interval reaching `coverage`."""
+        if p.sum() <= 0:
+            return None
+        dec = self.vocab.decades
+        best = int(np.argmax(p))
+        lo = hi = best
+        mass = float(p[best])
+        while mass < coverage and (lo > 0 or hi < len(p) - 1):
+            left = p[lo - 1] if lo > 0 else -1.0
+            right = p[hi + 1] if hi < len(p) - 1 else -1.0
+            if left >= right:
+                lo -= 1
+                mass += float(left)
+            else:
+                hi += 1
+                mass += float(right)
+        med = int(np.searchsorted(np.cumsum(p), 0.5 * p.sum()))
+        med = min(med, len(p) - 1)
+        year, y0, y1 = dec[med] + BIN_WIDTH // 2, dec[lo], dec[hi] + BIN_WIDTH - 1
+        if span:
+            year = min(max(year, span[0]), span[1])
+            y0, y1 = max(y0, span[0]), min(y1, span[1])
+        return YearRange(dec[best], float(p[best]), year, y0, y1, min(mass, 1.0))

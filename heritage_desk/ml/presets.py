@@ -1,0 +1,78 @@
+"""Image loading and the train/eval transforms (torchvision references' presets.py)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from PIL import Image, ImageOps
+from torchvision.transforms import v2 as T
+
+from heritage_desk.ml.backbones import BackboneSpec
+
+#: Views the embedding cache knows: the whole image squashed to a square, and its mirror.
+#: Squashing (not cropping) matches WikiArt, whose images the source already squashed.
+VIEWS = ("full", "flip")
+
+
+class ImageLoadError(ValueError):
+    """An image file could not be decoded; the message names the file and the reason."""
+
+
+def load_image(path: str | Path) -> Image.Image:
+    """Decode an image as RGB with EXIF rotation applied; bombs and broken files raise."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                im.load()
+                im = ImageOps.exif_transpose(im)
+                if im.mode != "RGB":
+                    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+                        im = im.point(lambda v: v / 256).convert("L")
+                    im = im.convert("RGB")
+                return im
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning) as exc:
+        raise ImageLoadError(f"{path}: {exc}") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageLoadError(f"{path}: {exc}") from exc
+
+
+def _normalize(spec: BackboneSpec) -> list[Callable[..., torch.Tensor]]:
+    return [
+        T.ToImage(),
+        T.ToDtype(torch.float32, scale=True),
+        T.Normalize(list(spec.mean), list(spec.std)),
+    ]
+
+
+def embed_transform(spec: BackboneSpec, view: str = "full") -> T.Compose:
+    """Deterministic transform for one cached embedding view."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}; known: {VIEWS}")
+    size = spec.input_size
+    ops: list[Callable[..., torch.Tensor]] = [T.Resize((size, size), antialias=True)]
+    if view == "flip":
+        ops.append(T.RandomHorizontalFlip(p=1.0))
+    return T.Compose(ops + _normalize(spec))
+
+
+def paper_train_transform(spec: BackboneSpec, short_side: int = 300) -> T.Compose:
+    """The paper's training preset: short side to 300, random crop, horizontal flip."""
+    return T.Compose(
+        [
+            T.Resize(short_side, antialias=True),
+            T.RandomCrop(spec.input_size),
+            T.RandomHorizontalFlip(),
+            *_normalize(spec),
+        ]
+    )
+
+
+def paper_eval_transform(spec: BackboneSpec, short_side: int = 300) -> T.Compose:
+    """The paper's evaluation preset: short side to 300, center crop."""
+    return T.Compose(
+        [T.Resize(short_side, antialias=True), T.CenterCrop(spec.input_size), *_normalize(spec)]
+    )

@@ -1,0 +1,126 @@
+"""Vocabularies: artist names, metadata values, decade bins and each artist's active years."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from heritage_desk.core.yearbins import BIN_WIDTH, decade
+from heritage_desk.ml.data import Example
+from heritage_desk.ml.model import IGNORE, META_FIELDS, UNKNOWN
+
+
+def normalize_name(name: str) -> str:
+    """A spelling-insensitive key: 'Pierre-Auguste Renoir' and 'pierre auguste renoir' match."""
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
+    return re.sub(r"[\W_]+", " ", s).strip()
+
+
+@dataclass
+class Vocab:
+    """What the label indices of a model mean."""
+
+    artists: list[str]
+    meta: dict[str, list[str]]  # per field, values for slots 1..n (slot 0 = unknown)
+    decades: list[int]  # first year of each decade bin, contiguous
+    active_years: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _artist_index: dict[str, int] = field(default_factory=dict, repr=False)
+    _meta_index: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._artist_index = {normalize_name(a): i for i, a in enumerate(self.artists)}
+        self._meta_index = {
+            f: {normalize_name(v): i + 1 for i, v in enumerate(vals)}
+            for f, vals in self.meta.items()
+        }
+
+    @classmethod
+    def build(cls, examples: Sequence[Example], base: Vocab | None = None) -> Vocab:
+        """Vocabularies of the examples; with `base`, its entries keep their indices first."""
+        artists = list(base.artists) if base else []
+        seen = {normalize_name(a) for a in artists}
+        meta = {f: list(base.meta.get(f, [])) if base else [] for f in META_FIELDS}
+        meta_seen = {f: {normalize_name(v) for v in meta[f]} for f in META_FIELDS}
+        years: dict[str, list[int]] = {}
+        for ex in examples:
+            if ex.artist and normalize_name(ex.artist) not in seen:
+                seen.add(normalize_name(ex.artist))
+                artists.append(ex.artist)
+            for f in META_FIELDS:
+                v = getattr(ex, f)
+                if v and normalize_name(v) not in meta_seen[f]:
+                    meta_seen[f].add(normalize_name(v))
+                    meta[f].append(v)
+            if ex.artist and ex.year is not None:
+                years.setdefault(normalize_name(ex.artist), []).append(ex.year)
+        all_years = [y for ys in years.values() for y in ys] + (
+            [base.decades[0], base.decades[-1]] if base and base.decades else []
+        )
+        if all_years:
+            lo, hi = decade(min(all_years)), decade(max(all_years))
+            decades = list(range(lo, hi + BIN_WIDTH, BIN_WIDTH))
+        else:
+            decades = [0]
+        active = dict(base.active_years) if base else {}
+        for a in artists:
+            ys = years.get(normalize_name(a))
+            if ys:
+                old = active.get(a)
+                lo_y, hi_y = min(ys), max(ys)
+                if old:
+                    lo_y, hi_y = min(lo_y, old[0]), max(hi_y, old[1])
+                active[a] = (lo_y, hi_y)
+        return cls(artists, meta, decades, active)
+
+    def artist_index(self, name: str | None) -> int | None:
+        """Index of an artist, matched spelling-insensitively; None when unknown."""
+        return self._artist_index.get(normalize_name(name)) if name else None
+
+    def meta_index(self, f: str, value: str | None) -> int:
+        """Slot of a metadata value; UNKNOWN for None or a value never seen in training."""
+        return self._meta_index.get(f, {}).get(normalize_name(value), UNKNOWN) if value else UNKNOWN
+
+    def decade_index(self, year: int | None) -> int:
+        """Bin of a year (years outside the range go to the nearest end bin); IGNORE if None."""
+        if year is None:
+            return IGNORE
+        i = (decade(year) - self.decades[0]) // BIN_WIDTH
+        return int(min(max(i, 0), len(self.decades) - 1))
+
+    def meta_sizes(self) -> dict[str, int]:
+        return {f: len(self.meta.get(f, [])) + 1 for f in META_FIELDS}
+
+    def encode_meta(self, contexts: Sequence[dict[str, str | None]]) -> torch.Tensor:
+        """[B,3] metadata slot indices for context dicts (missing keys = unknown)."""
+        rows = [[self.meta_index(f, c.get(f)) for f in META_FIELDS] for c in contexts]
+        return torch.tensor(rows, dtype=torch.long).reshape(len(rows), len(META_FIELDS))
+
+    def encode(self, examples: Sequence[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Artist targets, decade targets (IGNORE where unknown) and metadata indices."""
+        artist = [self.artist_index(e.artist) for e in examples]
+        a = torch.tensor([IGNORE if i is None else i for i in artist], dtype=torch.long)
+        d = torch.tensor([self.decade_index(e.year) for e in examples], dtype=torch.long)
+        m = self.encode_meta([{f: getattr(e, f) for f in META_FIELDS} for e in examples])
+        return a, d, m
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "artists": self.artists,
+            "meta": self.meta,
+            "decades": self.decades,
+            "active_years": {a: list(v) for a, v in self.active_years.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Vocab:
+        artists = [str(a) for a in d["artists"]]
+        meta = {str(f): [str(v) for v in vals] for f, vals in d["meta"].items()}
+        decades = [int(x) for x in d["decades"]]
+        active = {str(a): (int(v[0]), int(v[1])) for a, v in d.get("active_years", {}).items()}
+        return cls(artists, meta, decades, active)

@@ -1,0 +1,336 @@
+"""The retrain child process: `python -m heritage_desk.services.retrain_child MANIFEST OUT`.
+
+It reads a JSON manifest of confirmed labels written by the parent (services.retrain), loads
+their embeddings from the on-disk cache (never the catalogue database), trains the head on them
+plus the starter model's exemplars (so the starter's artists are not forgotten), writes the
+checkpoint to a temp file that is fsynced and renamed to OUT, validates the new model and the
+active one on the same held-out items, and reports JSON lines on stdout:
+
+    {"event": "start", ...}  {"event": "progress", "done": 3, "total": 30, "message": "..."}
+    {"event": "metrics", ...}  {"event": "done", "checkpoint": OUT, "metrics": {...},
+    "baseline": {...}}  or  {"event": "error", "message": "..."}
+
+Only the standard library, numpy, torch and heritage_desk.ml/core are imported: no storage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+#: Exit status of a child whose parent went away (it stops instead of finishing unseen).
+ORPHANED = 3
+#: Bumped when the manifest's shape changes incompatibly.
+MANIFEST_VERSION = 1
+#: The held-out metrics a new model must not be worse at than the active one.
+COMPARED = ("artist_top1", "decade_acc")
+
+
+@dataclass(frozen=True)
+class ManifestItem:
+    """One confirmed asset: its embedding key, labels and known context."""
+
+    checksum: str
+    artist: str | None
+    year: int | None
+    genre: str | None = None
+    style: str | None = None
+    medium: str | None = None
+    title: str | None = None
+    group: str = ""  # artwork key: copies of one painting share it
+    holdout: bool = False
+
+
+@dataclass
+class Manifest:
+    """Everything the child needs; written by the parent, read by the child."""
+
+    version: str  # the model version being trained
+    backbone: str
+    views: list[str]
+    cache_dir: str
+    items: list[ManifestItem]
+    starter: str | None = None  # checkpoint whose exemplars keep the starter's artists
+    baseline: str | None = None  # checkpoint of the active model, validated on the same items
+    baseline_version: str | None = None
+    num_threads: int = 1
+    seed: int = 0
+    epochs: int | None = None
+    refit_all: bool = False  # after validation, train once more on every item (slower)
+    format_version: int = MANIFEST_VERSION
+    train_options: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        d = json.loads(text)
+        if int(d.get("format_version", 0)) > MANIFEST_VERSION:
+            raise ValueError(f"manifest format {d['format_version']} is newer than this app")
+        d["items"] = [ManifestItem(**i) for i in d["items"]]
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    def write(self, path: str | Path) -> Path:
+        """Write atomically (temp file, fsync, rename)."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(self.to_json())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def read(cls, path: str | Path) -> Manifest:
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+class Emitter:
+    """Writes one JSON object per line to the protocol stream, flushed at once."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def __call__(self, event: str, **data: Any) -> None:
+        line = json.dumps({"event": event, **data}, ensure_ascii=False, default=_jsonable)
+        with self._lock:
+            try:
+                self._stream.write(line + "\n")
+                self._stream.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                os._exit(ORPHANED)  # nobody listens any more: stop, write nothing
+
+
+def _jsonable(o: Any) -> Any:
+    if hasattr(o, "item"):
+        return o.item()
+    return str(o)
+
+
+def _protocol_stream() -> IO[str]:
+    """A private copy of stdout for the protocol; fd 1 then goes to stderr.
+
+    Anything a library prints would otherwise corrupt the JSON lines the parent reads.
+    """
+    sys.stdout.flush()
+    fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+
+
+def _watch_parent(interval: float = 0.5) -> None:
+    """Exit when the parent dies (we run in our own session, so no signal reaches us)."""
+    parent = os.getppid()
+
+    def loop() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(ORPHANED)
+
+    if parent > 1:
+        threading.Thread(target=loop, name="parent-watch", daemon=True).start()
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _examples(items: Sequence[ManifestItem]) -> list[Any]:
+    from heritage_desk.ml.data import Example
+
+    return [
+        Example(
+            image_path=i.checksum,
+            artist=i.artist,
+            year=i.year,
+            genre=i.genre,
+            style=i.style,
+            medium=i.medium,
+            title=i.group or i.title,
+        )
+        for i in items
+    ]
+
+
+def starter_exemplars(tm: Any) -> tuple[list[Any], Any]:
+    """The starter's compact training data (exemplar embeddings and labels), if it has any."""
+    import numpy as np
+
+    from heritage_desk.ml.data import Example
+
+    extra = tm.extra_tensors
+    feats = extra.get("exemplars")
+    artist = extra.get("exemplar_artist")
+    if feats is None or artist is None:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    years = extra.get("exemplar_year")
+    out = []
+    for row, a in enumerate(artist.tolist()):
+        name = tm.vocab.artists[int(a)] if 0 <= int(a) < len(tm.vocab.artists) else None
+        year = int(years[row]) if years is not None and int(years[row]) > 0 else None
+        out.append(Example(image_path=f"exemplar-{row}", artist=name, year=year, title=str(row)))
+    f = feats.float().numpy()
+    return out, (f.mean(axis=1) if f.ndim == 3 else f)
+
+
+def evaluate_on(tm: Any, feats: Any, items: Sequence[ManifestItem]) -> dict[str, float]:
+    """Artist top-1 (same person by canonical key), decade accuracy and year MAE on `items`."""
+    import numpy as np
+    import torch
+
+    from heritage_desk.core.names import parse_artist
+    from heritage_desk.core.yearbins import decade
+    from heritage_desk.ml.train import predict_logits
+
+    out: dict[str, float] = {"n": float(len(items))}
+    if not items:
+        return out
+    ctx = [{"genre": i.genre, "style": i.style, "medium": i.medium} for i in items]
+    za, zd = predict_logits(
+        tm.model, torch.from_numpy(np.asarray(feats)), tm.vocab.encode_meta(ctx)
+    )
+    keys = [parse_artist(a).key for a in tm.vocab.artists]
+    pa = za.argmax(1).tolist()
+    hits = [
+        keys[p] == parse_artist(i.artist).key for p, i in zip(pa, items, strict=True) if i.artist
+    ]
+    if hits:
+        out["artist_top1"] = float(np.mean(hits))
+        out["n_artist"] = float(len(hits))
+    pd = zd.argmax(1).tolist()
+    dec = [
+        (tm.vocab.decades[p], i.year) for p, i in zip(pd, items, strict=True) if i.year is not None
+    ]
+    if dec:
+        out["decade_acc"] = float(np.mean([d == decade(y) for d, y in dec]))
+        out["year_mae"] = float(np.mean([abs(d + 5 - y) for d, y in dec]))
+        out["n_year"] = float(len(dec))
+    return out
+
+
+def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
+    """Train, save atomically, validate against the baseline; emit progress and the outcome."""
+    import numpy as np
+
+    from heritage_desk.core.progress import Progress
+    from heritage_desk.ml.checkpoint import load_checkpoint, save_checkpoint
+    from heritage_desk.ml.embeddings import EmbeddingCache
+    from heritage_desk.ml.runtime import set_num_threads
+    from heritage_desk.ml.train import TrainConfig, train_head
+
+    t0 = time.perf_counter()
+    set_num_threads(m.num_threads)
+    emit("start", pid=os.getpid(), version=m.version, items=len(m.items))
+    cache = EmbeddingCache(m.cache_dir)
+    feats, found = cache.get_many([i.checksum for i in m.items], m.backbone, m.views)
+    items = [i for i, ok in zip(m.items, found, strict=True) if ok]
+    feats = feats[found]
+    train_mask = np.array([not i.holdout for i in items], dtype=bool)
+    hold = [i for i in items if i.holdout]
+    starter = load_checkpoint(m.starter) if m.starter else None
+    ex_s, f_s = starter_exemplars(starter) if starter is not None else ([], None)
+    if f_s is not None and len(ex_s) and f_s.shape[1] != feats.shape[1]:
+        ex_s, f_s = [], None  # the starter was trained on another backbone: nothing to reuse
+
+    def fit(rows: Any) -> Any:
+        sel = [i for i, keep in zip(items, rows, strict=True) if keep]
+        ex = _examples(sel) + ex_s
+        x = np.concatenate([feats[rows], f_s]) if f_s is not None and len(ex_s) else feats[rows]
+        if not any(e.artist for e in ex) and not any(e.year is not None for e in ex):
+            raise ValueError("no confirmed artist or year with a cached embedding to learn from")
+        options = dict(m.train_options)
+        if m.epochs:
+            options["epochs"] = m.epochs
+        config = TrainConfig(seed=m.seed, num_threads=m.num_threads, **options)
+
+        def progress(p: Progress) -> None:
+            emit("progress", done=p.done, total=p.total, message=p.message)
+
+        base_vocab = starter.vocab if starter is not None else None
+        return train_head(
+            ex, x, config, progress, backbone=m.backbone, views=m.views, base_vocab=base_vocab
+        )
+
+    emit(
+        "metrics",
+        phase="data",
+        n_items=len(m.items),
+        n_embedded=len(items),
+        n_train=int(train_mask.sum()),
+        n_holdout=len(hold),
+        n_exemplars=len(ex_s),
+    )
+    tm = fit(train_mask)
+    metrics = evaluate_on(tm, feats[~train_mask], hold)
+    emit("metrics", phase="holdout", model="new", **metrics)
+    baseline: dict[str, float] | None = None
+    if m.baseline:
+        base = load_checkpoint(m.baseline)
+        if base.backbone == m.backbone and tuple(base.views) == tuple(m.views):
+            baseline = evaluate_on(base, feats[~train_mask], hold)
+            emit("metrics", phase="holdout", model="baseline", **baseline)
+    if m.refit_all and len(hold):
+        tm = fit(np.ones(len(items), dtype=bool))
+    tm.metrics.update({f"holdout_{k}": v for k, v in metrics.items()})
+    tm.train_config["model_version"] = m.version
+    if starter is not None:
+        tm.extra_tensors.update(starter.extra_tensors)  # pass the exemplars on to the next run
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(tm, out)  # temp file, fsync, os.replace inside
+    fsync_dir(out.parent)
+    emit(
+        "done",
+        checkpoint=str(out),
+        metrics=metrics,
+        baseline=baseline,
+        missing_embeddings=len(m.items) - len(items),
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2:
+        print("usage: python -m heritage_desk.services.retrain_child MANIFEST OUT", file=sys.stderr)
+        return 2
+    emit = Emitter(_protocol_stream())
+    _watch_parent()
+    # SIGTERM (cancel) unwinds like an exception, so half-written temp files are removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    try:
+        manifest = Manifest.read(args[0])
+        run_training(manifest, Path(args[1]), emit)
+        return 0
+    except Exception as exc:  # reported to the parent as one clear line
+        traceback.print_exc(file=sys.stderr)
+        emit("error", message=f"{type(exc).__name__}: {exc}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Reviewing suggestions, Qt-free: accept, reject, pick, edit, undo/redo, batch accept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from heritage_desk.core.dates import parse_years
+from heritage_desk.core.model import (
+    PREDICTED_FIELDS,
+    Action,
+    Changes,
+    Decision,
+    Field,
+    Provenance,
+    Suggestion,
+)
+from heritage_desk.core.query import AssetQuery
+from heritage_desk.storage.catalogue import Catalogue
+from heritage_desk.storage.errors import CatalogueError
+from heritage_desk.storage.fieldops import UNSET, Unset, new_batch_id
+
+
+class ReviewService:
+    """The use cases of the review panel over one catalogue; every call returns a Changes."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def accept(
+        self,
+        asset_id: int,
+        field: Field,
+        suggestion: Suggestion,
+        reviewer: str,
+        *,
+        expected_old: str | Unset | None = UNSET,
+    ) -> Changes:
+        """Make a suggestion the field's value; `expected_old` = the value the reviewer saw."""
+        _same_field(field, suggestion)
+        return self.catalogue.set_field(
+            asset_id,
+            suggestion.field,
+            suggestion.value,
+            Provenance.SUGGESTION,
+            year_from=suggestion.year_from,
+            year_to=suggestion.year_to,
+            reviewer=reviewer,
+            model_version=suggestion.model_version,
+            probability=suggestion.probability,
+            action=Action.ACCEPT,
+            expected_old=expected_old,
+        )
+
+    def pick(
+        self,
+        asset_id: int,
+        field: Field,
+        position: int,
+        reviewer: str,
+        *,
+        expected_old: str | Unset | None = UNSET,
+    ) -> Changes:
+        """Accept the candidate shown at `position` (1-5) among the open suggestions."""
+        open_ones = self.catalogue.suggestions(asset_id, field)
+        if not 1 <= position <= len(open_ones):
+            raise CatalogueError(
+                f"asset #{asset_id} has {len(open_ones)} open {field.value} suggestions, "
+                f"no candidate {position}"
+            )
+        chosen = open_ones[position - 1]
+        return self.accept(asset_id, field, chosen, reviewer, expected_old=expected_old)
+
+    def reject(
+        self, asset_id: int, field: Field, suggestion: Suggestion | str, reviewer: str
+    ) -> Changes:
+        """Reject a suggestion (or a value): it leaves the list and stays out if proposed again."""
+        value = suggestion if isinstance(suggestion, str) else suggestion.value
+        if not isinstance(suggestion, str):
+            _same_field(field, suggestion)
+        return self.catalogue.reject_suggestion(asset_id, field, value, reviewer)
+
+    def reject_all(self, asset_id: int, field: Field, reviewer: str) -> Changes:
+        """Reject every open suggestion of a field, as one undoable step."""
+        batch = new_batch_id()
+        changes = Changes()
+        with self.catalogue.transaction():
+            for s in self.catalogue.suggestions(asset_id, field):
+                changes |= self.catalogue.reject_suggestion(
+                    asset_id, field, s.value, reviewer, batch_id=batch
+                )
+        return changes
+
+    def edit(
+        self,
+        asset_id: int,
+        field: Field,
+        value: str,
+        reviewer: str,
+        *,
+        expected_old: str | Unset | None = UNSET,
+    ) -> Changes:
+        """Type a value; an empty one clears the field. Dates get their years parsed."""
+        value = value.strip()
+        if not value:
+            return self.catalogue.clear_field(
+                asset_id, field, reviewer=reviewer, action=Action.EDIT, expected_old=expected_old
+            )
+        years = parse_years(value) if field is Field.DATE else None
+        return self.catalogue.set_field(
+            asset_id,
+            field,
+            value,
+            Provenance.CURATOR,
+            year_from=years[0] if years else None,
+            year_to=years[1] if years else None,
+            reviewer=reviewer,
+            action=Action.EDIT,
+            expected_old=expected_old,
+        )
+
+    def undo(self, reviewer: str) -> Changes:
+        """Reverse this reviewer's latest step (a batch accept is one step)."""
+        return self.catalogue.undo(reviewer)
+
+    def redo(self, reviewer: str) -> Changes:
+        """Reverse this reviewer's latest undo."""
+        return self.catalogue.redo(reviewer)
+
+    def next_undo(self, reviewer: str) -> Decision | None:
+        """What undo would reverse (for "Undo accept 'Monet'"); None when nothing."""
+        return self.catalogue.next_undo(reviewer)
+
+    def next_redo(self, reviewer: str) -> Decision | None:
+        """What redo would bring back; None when nothing."""
+        return self.catalogue.next_redo(reviewer)
+
+    def preview_batch(
+        self, query: AssetQuery, min_probability: float, fields: Iterable[Field] = PREDICTED_FIELDS
+    ) -> int:
+        """How many values batch_accept would fill for the assets of `query` (paging ignored)."""
+        return self.catalogue.count_top_suggestions(_unpaged(query), min_probability, fields)
+
+    def batch_accept(
+        self,
+        query: AssetQuery,
+        min_probability: float,
+        reviewer: str,
+        fields: Iterable[Field] = PREDICTED_FIELDS,
+    ) -> Changes:
+        """Accept every best suggestion at or above `min_probability`: one undoable step."""
+        fields = tuple(fields)
+        items = self.catalogue.top_suggestions(_unpaged(query), min_probability, fields)
+        if not items:
+            return Changes()
+        return self.catalogue.accept_suggestions(items, reviewer, batch_id=new_batch_id())
+
+    def history(self, asset_id: int) -> list[Decision]:
+        """The asset's decisions, oldest first."""
+        return self.catalogue.history(asset_id)
+
+
+def _unpaged(query: AssetQuery) -> AssetQuery:
+    """The whole filter, not the page the view happens to show."""
+    return replace(query, offset=0, limit=None)
+
+
+def _same_field(field: Field, suggestion: Suggestion) -> None:
+    if suggestion.field is not field:
+        raise ValueError(f"a {suggestion.field.value} suggestion offered for {field.value}")

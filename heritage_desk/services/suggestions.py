@@ -1,0 +1,450 @@
+"""Suggestions: embed what is missing, predict artist and date with the active model, evidence.
+
+Qt-free and torch-lazy: torch loads on the first embedding or prediction, so a worker thread
+(not the GUI thread) pays for it. Every method does short catalogue transactions in batches
+and checks its CancelToken between batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from heritage_desk import config
+from heritage_desk.core.model import PREDICTED_FIELDS, Asset, Changes, Field, Suggestion
+from heritage_desk.core.names import parse_artist
+from heritage_desk.core.progress import (
+    Cancelled,
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    no_progress,
+)
+from heritage_desk.core.query import AssetQuery
+from heritage_desk.storage.catalogue import Catalogue
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from heritage_desk.ml.embeddings import Embedder, EmbeddingCache
+    from heritage_desk.ml.predictor import Prediction, Predictor
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BACKBONE = "lite0"
+STARTER_NAME = "starter.safetensors"
+_BATCH = 256
+_PAGE = 2000
+
+
+def default_starter() -> Path | None:
+    """The starter model shipped in resources/models, or None when absent."""
+    folder = config.resources_dir() / "models"
+    p = folder / STARTER_NAME
+    if p.is_file():
+        return p
+    found = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+    return found[0] if found else None
+
+
+@lru_cache(maxsize=8)
+def _file_digest(path: str, size: int, mtime: float) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:10]
+
+
+def starter_version(path: str | Path) -> str:
+    """The version name of a starter checkpoint, from its content ("starter-1a2b3c4d5e")."""
+    st = Path(path).stat()
+    return f"starter-{_file_digest(str(path), st.st_size, st.st_mtime)}"
+
+
+@dataclass(frozen=True)
+class ModelInUse:
+    """The model suggestions come from: the catalogue's active version, or the starter."""
+
+    version: str
+    path: Path
+    is_starter: bool
+
+
+@dataclass(frozen=True)
+class SimilarWork:
+    """A confirmed work that resembles an asset: evidence for one suggested artist."""
+
+    asset_id: int
+    image_path: str
+    checksum: str
+    title: str | None
+    similarity: float
+
+
+@dataclass
+class EmbedReport:
+    """What embed_missing did."""
+
+    embedded: int = 0
+    already: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (image path, reason)
+    cancelled: bool = False
+
+
+class SuggestionService:
+    """Embeddings, suggestions and evidence for one catalogue."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        cache_dir: str | Path | None = None,
+        images_root: str | Path | None = None,
+        starter: str | Path | bool | None = True,
+        top_k: int = 5,
+        coverage: float = 0.8,
+        num_threads: int | None = None,
+        weights: str | Path | None = None,
+        batch_size: int = 16,
+    ) -> None:
+        from heritage_desk.ml.embeddings import EmbeddingCache
+
+        self.catalogue = catalogue
+        self.cache: EmbeddingCache = EmbeddingCache(cache_dir or config.paths().embeddings)
+        self.images_root = Path(images_root) if images_root else None
+        if starter is True:
+            self.starter_path = default_starter()
+        elif starter is False or starter is None:
+            self.starter_path = None
+        else:
+            self.starter_path = Path(starter)
+        self.top_k = top_k
+        self.coverage = coverage
+        self.num_threads = num_threads
+        self.weights = weights
+        self.batch_size = batch_size
+        self._predictor: Predictor | None = None
+        self._predictor_key: tuple[str, str] | None = None
+        self._embedder: Embedder | None = None
+        self._evidence: dict[str, tuple[list[Asset], np.ndarray]] = {}
+
+    # -- the model ----------------------------------------------------------------------------
+
+    def current_model(self) -> ModelInUse | None:
+        """The active version whose file exists, else the starter, else None."""
+        active = self.catalogue.active_model()
+        if active is not None and Path(active.path).is_file():
+            starter = self.starter_path is not None and active.version.startswith("starter-")
+            return ModelInUse(active.version, Path(active.path), starter)
+        if active is not None:
+            log.warning("model %s is missing its file %s", active.version, active.path)
+        if self.starter_path is not None and self.starter_path.is_file():
+            return ModelInUse(starter_version(self.starter_path), self.starter_path, True)
+        return None
+
+    def predictor(self) -> Predictor | None:
+        """The current model, loaded once (again after reload_model or a switch)."""
+        from heritage_desk.ml.predictor import Predictor
+
+        model = self.current_model()
+        if model is None:
+            return None
+        key = (model.version, str(model.path))
+        if self._predictor is None or self._predictor_key != key:
+            from heritage_desk.ml.runtime import set_num_threads
+
+            set_num_threads(self.num_threads)
+            self._predictor = Predictor.load(model.path, model.version)
+            self._predictor_key = key
+        return self._predictor
+
+    def reload_model(self) -> None:
+        """Forget the loaded model (after a retrain, an activation or a rollback)."""
+        self._predictor = None
+        self._predictor_key = None
+
+    @property
+    def backbone(self) -> str:
+        p = self.predictor()
+        return p.backbone if p is not None else DEFAULT_BACKBONE
+
+    @property
+    def views(self) -> tuple[str, ...]:
+        p = self.predictor()
+        return tuple(p.trained.views) if p is not None else ("full",)
+
+    def artist_names(self) -> dict[str, str]:
+        """Canonical key -> the name to show: the catalogue's spelling, else the model's."""
+        names: dict[str, str] = {}
+        p = self.predictor()
+        for n in p.vocab.artists if p is not None else []:
+            names.setdefault(parse_artist(n).key, n)
+        for n in self.catalogue.artists():
+            key = parse_artist(n).key
+            if key:
+                names[key] = n
+        return names
+
+    # -- embeddings ---------------------------------------------------------------------------
+
+    def image_file(self, asset: Asset) -> Path:
+        """The image file of an asset (relative paths resolve against the images folder)."""
+        p = Path(asset.image_path)
+        if p.is_absolute():
+            return p
+        for root in self._roots():
+            if (root / p).is_file():
+                return root / p
+        return (self._roots() or [Path.cwd()])[0] / p
+
+    def _roots(self) -> list[Path]:
+        roots = [self.images_root] if self.images_root else []
+        getter = getattr(self.catalogue, "images_root", None)
+        if callable(getter):  # storage may record the folder it imported from
+            found = getter()
+            if found:
+                roots.append(Path(found))
+        db = self.catalogue.url.database if self.catalogue.is_sqlite else None
+        if db and db != ":memory:":
+            roots.append(Path(db).parent)
+        return roots
+
+    def has_embedding(self, checksum: str) -> bool:
+        return all(self.cache.path(checksum, self.backbone, v).is_file() for v in self.views)
+
+    def embeddings(self, assets: Sequence[Asset]) -> tuple[np.ndarray, np.ndarray]:
+        """Cached embeddings [N,D] of `assets` and a mask of those found."""
+        return self.cache.get_many([a.checksum for a in assets], self.backbone, self.views)
+
+    def embedder(self) -> Embedder:
+        from heritage_desk.ml.embeddings import Embedder
+
+        if self._embedder is None or self._embedder.backbone != self.backbone:
+            self._embedder = Embedder(
+                self.backbone,
+                self.views,
+                cache=self.cache,
+                weights=self.weights,
+                batch_size=self.batch_size,
+                num_threads=self.num_threads,
+            )
+        return self._embedder
+
+    def all_assets(self, q: AssetQuery | None = None) -> Iterable[Asset]:
+        """Every asset matching `q`, read a page at a time."""
+        ids = self.catalogue.asset_ids(q or AssetQuery())
+        for start in range(0, len(ids), _PAGE):
+            yield from self.catalogue.get_assets(ids[start : start + _PAGE])
+
+    def embed_missing(
+        self,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
+        asset_ids: Sequence[int] | None = None,
+    ) -> EmbedReport:
+        """Embed every asset (or those of `asset_ids`) whose embedding is not cached yet.
+
+        Incremental: each batch is cached as it is done, so a cancelled run loses nothing.
+        """
+        assets = (
+            self.catalogue.get_assets(asset_ids) if asset_ids is not None else self.all_assets()
+        )
+        report = EmbedReport()
+        todo: list[Asset] = []
+        for a in assets:
+            if self.has_embedding(a.checksum):
+                report.already += 1
+            else:
+                todo.append(a)
+        if not todo:
+            progress(Progress(1, 1, "embeddings up to date"))
+            return report
+        failed: set[str] = set()
+
+        def on_error(path: str, exc: Exception) -> None:
+            failed.add(path)
+            report.failed.append((path, str(exc)))
+
+        paths = [str(self.image_file(a)) for a in todo]
+        try:
+            self.embedder().embed_files(
+                paths, progress, cancel, checksums=[a.checksum for a in todo], on_error=on_error
+            )
+        except Cancelled:
+            report.cancelled = True
+        report.embedded = sum(1 for a in todo if self.has_embedding(a.checksum))
+        return report
+
+    # -- suggestions --------------------------------------------------------------------------
+
+    def _needs_suggestions(self, a: Asset) -> bool:
+        return any(a.value(f) is None for f in PREDICTED_FIELDS)
+
+    def suggest_for(
+        self, assets: Sequence[Asset], feats: np.ndarray, names: dict[str, str] | None = None
+    ) -> dict[int, list[Suggestion]]:
+        """Suggestions for the unknown artist and date of each asset (embeddings given)."""
+        p = self.predictor()
+        if p is None or not assets:
+            return {}
+        names = names if names is not None else self.artist_names()
+        contexts = [
+            {
+                "genre": a.value(Field.GENRE),
+                "style": a.value(Field.STYLE),
+                "medium": a.value(Field.MEDIUM),
+            }
+            for a in assets
+        ]
+        full = [a.value(Field.DATE) is None and a.value(Field.ARTIST) is not None for a in assets]
+        k = len(p.vocab.artists) if any(full) else self.top_k
+        preds = p.predict_many(feats, contexts, top_k=k, coverage=self.coverage)
+        return {
+            a.id: self._suggestions(a, pred, names) for a, pred in zip(assets, preds, strict=True)
+        }
+
+    def _suggestions(self, a: Asset, pred: Prediction, names: dict[str, str]) -> list[Suggestion]:
+        out: list[Suggestion] = []
+        if a.value(Field.ARTIST) is None:
+            merged: dict[str, float] = {}
+            for c in pred.artists:  # two model names of one person add up
+                key = parse_artist(c.artist).key
+                merged[key] = merged.get(key, 0.0) + c.probability
+            for rank, (key, prob) in enumerate(
+                sorted(merged.items(), key=lambda kv: -kv[1])[: self.top_k], start=1
+            ):
+                out.append(
+                    Suggestion(Field.ARTIST, names.get(key, key), prob, rank, pred.model_version)
+                )
+        if a.value(Field.DATE) is None:
+            year = pred.year
+            known = a.value(Field.ARTIST)
+            if known is not None:  # a date consistent with the artist the curator knows
+                key = parse_artist(known).key
+                match = next((c for c in pred.artists if parse_artist(c.artist).key == key), None)
+                if match is not None and match.year is not None:
+                    year = match.year
+            if year is not None:
+                from heritage_desk.core.yearbins import decade_label
+
+                out.append(
+                    Suggestion(
+                        Field.DATE,
+                        decade_label(year.decade),
+                        year.range_probability,
+                        1,
+                        pred.model_version,
+                        year_from=year.year_from,
+                        year_to=year.year_to,
+                    )
+                )
+        return out
+
+    def refresh(
+        self,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
+        asset_ids: Sequence[int] | None = None,
+        *,
+        embed: bool = True,
+    ) -> Changes:
+        """Recompute and store suggestions for assets with an unknown artist or date."""
+        if embed:
+            self.embed_missing(progress, cancel, asset_ids)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        p = self.predictor()
+        if p is None:
+            return Changes()
+        names = self.artist_names()
+        if asset_ids is not None:
+            assets = [a for a in self.catalogue.get_assets(asset_ids) if self._needs_suggestions(a)]
+        else:
+            assets = [a for a in self.all_assets() if self._needs_suggestions(a)]
+        changed: set[int] = set()
+        for start in range(0, len(assets), _BATCH):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            chunk = assets[start : start + _BATCH]
+            feats, found = self.embeddings(chunk)
+            have = [a for a, ok in zip(chunk, found, strict=True) if ok]
+            by_asset = self.suggest_for(have, feats[found], names)
+            if by_asset:
+                self.catalogue.replace_suggestions_many(by_asset, fields=PREDICTED_FIELDS)
+                changed.update(by_asset)
+            progress(Progress(min(start + _BATCH, len(assets)), len(assets), "suggestions"))
+        self._evidence.clear()
+        return Changes(suggestions=True, asset_ids=frozenset(changed)) if changed else Changes()
+
+    def recompute_asset(self, asset_id: int) -> Changes:
+        """Recompute one asset's suggestions (its known fields changed); clears known ones."""
+        self._evidence.clear()
+        asset = self.catalogue.get_asset(asset_id)
+        if not self._needs_suggestions(asset):
+            return self.catalogue.replace_suggestions(asset_id, [], fields=PREDICTED_FIELDS)
+        return self.refresh(asset_ids=[asset_id])
+
+    def note_changes(self, changes: Changes) -> None:
+        """Tell the service what an operation changed (evidence caches are dropped)."""
+        if changes.fields or changes.assets:
+            self._evidence.clear()
+
+    # -- evidence -----------------------------------------------------------------------------
+
+    def _confirmed_works(self, artist: str) -> tuple[list[Asset], np.ndarray]:
+        import numpy as np
+
+        key = parse_artist(artist).key
+        if key not in self._evidence:
+            works = list(self.all_assets(AssetQuery(artist=artist)))
+            feats, found = self.embeddings(works)
+            works = [w for w, ok in zip(works, found, strict=True) if ok]
+            f = feats[found]
+            f /= np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-8)
+            self._evidence[key] = (works, f)
+        return self._evidence[key]
+
+    def evidence(
+        self, asset_id: int, artists: Sequence[str] | None = None, k: int = 3
+    ) -> dict[str, list[SimilarWork]]:
+        """The `k` confirmed works most similar to the asset, per suggested artist (cosine)."""
+        import numpy as np
+
+        asset = self.catalogue.get_asset(asset_id)
+        if artists is None:
+            artists = [s.value for s in self.catalogue.suggestions(asset_id, Field.ARTIST)]
+        feats, found = self.embeddings([asset])
+        if not found[0]:
+            return {a: [] for a in artists}
+        q = feats[0] / max(float(np.linalg.norm(feats[0])), 1e-8)
+        out: dict[str, list[SimilarWork]] = {}
+        for artist in artists:
+            works, f = self._confirmed_works(artist)
+            sims = f @ q if len(works) else np.zeros(0)
+            order = [i for i in np.argsort(-sims) if works[i].id != asset_id][:k]
+            out[artist] = [
+                SimilarWork(
+                    works[i].id,
+                    works[i].image_path,
+                    works[i].checksum,
+                    works[i].title,
+                    float(sims[i]),
+                )
+                for i in order
+            ]
+        return out
+
+    def snapshot(self) -> dict[str, Any]:
+        """Which model is in use, for status lines and the CLI."""
+        m = self.current_model()
+        return {
+            "version": m.version if m else None,
+            "path": str(m.path) if m else None,
+            "starter": m.is_starter if m else None,
+        }

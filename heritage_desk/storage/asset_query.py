@@ -1,0 +1,122 @@
+"""AssetQuery to SQL: filters, text search, sort and paging stay in the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from heritage_desk.core.model import Field
+from heritage_desk.core.names import parse_artist
+from heritage_desk.core.query import AssetQuery, Sort
+from heritage_desk.storage.orm import ArtistRow, AssetRow, FieldValueRow, SuggestionRow
+
+
+def _has_field(field: Field, *conds: Any) -> sa.Exists:
+    fv = aliased(FieldValueRow)
+    return sa.exists().where(fv.asset_id == AssetRow.id, fv.field == field.value, *conds)
+
+
+def _field_equals(field: Field, value: str) -> sa.Exists:
+    fv = aliased(FieldValueRow)
+    return sa.exists().where(fv.asset_id == AssetRow.id, fv.field == field.value, fv.value == value)
+
+
+def pending_suggestion() -> sa.Exists:
+    """An open (not rejected) suggestion for a field that is still unknown."""
+    s = aliased(SuggestionRow)
+    fv = aliased(FieldValueRow)
+    return sa.exists().where(
+        s.asset_id == AssetRow.id,
+        s.rejected.is_(False),
+        ~sa.exists().where(fv.asset_id == s.asset_id, fv.field == s.field),
+    )
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with its wildcards escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _artist_filter(text: str) -> sa.Exists:
+    """Written exactly so, or the same person with the same attribution (any spelling)."""
+    ref = parse_artist(text)
+    fv = aliased(FieldValueRow)
+    cond: Any = fv.value == text
+    if ref.key and not ref.anonymous:
+        person = sa.select(ArtistRow.id).where(ArtistRow.key == ref.key).scalar_subquery()
+        same_q = fv.qualifier.is_(None) if ref.qualifier is None else fv.qualifier == ref.qualifier
+        cond = sa.or_(cond, sa.and_(fv.artist_id == person, same_q))
+    return sa.exists().where(fv.asset_id == AssetRow.id, fv.field == Field.ARTIST.value, cond)
+
+
+def where_clauses(q: AssetQuery) -> list[Any]:
+    """The WHERE conditions of a query's filters and search."""
+    out: list[Any] = []
+    for flag, field in ((q.missing_artist, Field.ARTIST), (q.missing_date, Field.DATE)):
+        if flag is not None:
+            out.append(~_has_field(field) if flag else _has_field(field))
+    if q.has_suggestions is not None:
+        out.append(pending_suggestion() if q.has_suggestions else ~pending_suggestion())
+    if q.reviewed is not None:
+        fv = aliased(FieldValueRow)
+        reviewed = sa.exists().where(fv.asset_id == AssetRow.id, fv.confirmed.is_(True))
+        out.append(reviewed if q.reviewed else ~reviewed)
+    if q.artist:
+        out.append(_artist_filter(q.artist))
+    for value, field in ((q.genre, Field.GENRE), (q.style, Field.STYLE), (q.medium, Field.MEDIUM)):
+        if value:
+            out.append(_field_equals(field, value))
+    if q.text and q.text.strip():
+        pattern = like_pattern(q.text.strip())
+        fv = aliased(FieldValueRow)
+        in_fields = sa.exists().where(
+            fv.asset_id == AssetRow.id,
+            fv.field.in_([Field.TITLE.value, Field.ARTIST.value]),
+            fv.value.ilike(pattern, escape="\\"),
+        )
+        out.append(sa.or_(AssetRow.inventory_number.ilike(pattern, escape="\\"), in_fields))
+    return out
+
+
+def _top_probability() -> Any:
+    """The best open artist suggestion of an asset whose artist is still unknown."""
+    s = aliased(SuggestionRow)
+    best = (
+        sa.select(sa.func.max(s.probability))
+        .where(s.asset_id == AssetRow.id, s.field == Field.ARTIST.value, s.rejected.is_(False))
+        .scalar_subquery()
+    )
+    return sa.case((_has_field(Field.ARTIST), sa.null()), else_=best)
+
+
+def select_ids(q: AssetQuery) -> sa.Select[int]:
+    """SELECT asset ids matching `q`, sorted and paged."""
+    stmt = sa.select(AssetRow.id).where(*where_clauses(q))
+    key: Any
+    if q.sort in (Sort.TITLE, Sort.ARTIST):
+        field = Field.TITLE if q.sort is Sort.TITLE else Field.ARTIST
+        fv = aliased(FieldValueRow)
+        stmt = stmt.outerjoin(fv, sa.and_(fv.asset_id == AssetRow.id, fv.field == field.value))
+        key = sa.func.lower(fv.value)
+        key = (key.desc() if q.descending else key.asc()).nulls_last()
+    elif q.sort in (Sort.CONFIDENCE, Sort.UNCERTAINTY):
+        top = _top_probability()
+        # CONFIDENCE: most confident first; `descending` turns either order around.
+        most_first = (q.sort is Sort.CONFIDENCE) != q.descending
+        key = (top.desc() if most_first else top.asc()).nulls_last()
+    else:
+        key = AssetRow.id.desc() if q.descending else AssetRow.id.asc()
+    stmt = stmt.order_by(key, AssetRow.id)
+    if q.offset:
+        stmt = stmt.offset(q.offset)
+    if q.limit is not None:
+        stmt = stmt.limit(q.limit)
+    return stmt
+
+
+def select_count(q: AssetQuery) -> sa.Select[int]:
+    """SELECT the number of assets matching `q`'s filters (sort and page ignored)."""
+    return sa.select(sa.func.count()).select_from(AssetRow).where(*where_clauses(q))

@@ -1,0 +1,88 @@
+"""What every part of the Catalogue shares: its engine, sessions and transaction scope."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Self
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+from heritage_desk.storage import db, migrations
+from heritage_desk.storage.errors import CatalogueError, CatalogueLockedError, NotACatalogueError
+
+
+class CatalogueBase:
+    """An engine, a writer engine (SQLite BEGIN IMMEDIATE) and the current transaction."""
+
+    def __init__(self, engine: sa.Engine, migration: migrations.MigrationResult) -> None:
+        self._engine = engine
+        self._writer = db.writer(engine)
+        self._tx: Session | None = None
+        self.url: URL = engine.url
+        self.location: str = db.display_location(engine.url)
+        self.migration = migration
+        self.busy_timeout_ms = db.BUSY_TIMEOUT_MS
+
+    def close(self) -> None:
+        """Release every connection (SQLite checkpoints its WAL when the last one closes)."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return db.is_sqlite(self.url)
+
+    def __repr__(self) -> str:
+        return f"<Catalogue {self.location}>"
+
+    # -- sessions -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group many calls into one transaction (fast bulk import; all or nothing)."""
+        if self._tx is not None:
+            yield
+            return
+        with self._session(write=True) as session:
+            self._tx = session
+            try:
+                yield
+            finally:
+                self._tx = None
+
+    @contextlib.contextmanager
+    def _session(self, *, write: bool = False) -> Iterator[Session]:
+        if self._tx is not None:
+            yield self._tx
+            return
+        try:
+            bind = self._writer if write else self._engine
+            with Session(bind, expire_on_commit=False) as s, s.begin():
+                yield s
+        except sa.exc.DBAPIError as exc:
+            raise as_catalogue_error(self.location, exc, self.busy_timeout_ms) from exc
+
+
+def as_catalogue_error(
+    name: str, exc: sa.exc.DBAPIError, busy_timeout_ms: int = db.BUSY_TIMEOUT_MS
+) -> CatalogueError:
+    """A one-line CatalogueError from a driver error."""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if "locked" in first or "busy" in first:
+        return CatalogueLockedError(
+            f"{name} is locked by another program (waited {busy_timeout_ms / 1000:g} s); "
+            "close it there or try again"
+        )
+    if "file is not a database" in first or "file is encrypted" in first:
+        return NotACatalogueError(f"{name} is not a heritage_desk catalogue ({first})")
+    return CatalogueError(f"{name}: {first}")

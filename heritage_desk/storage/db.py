@@ -1,0 +1,101 @@
+"""Engines for a catalogue named by a file path or a SQLAlchemy URL (SQLite WAL or PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine
+
+from heritage_desk import config
+
+#: How long a SQLite writer waits for another one before "database is locked" (ms).
+BUSY_TIMEOUT_MS = 10_000
+#: Execution option naming how a SQLite transaction begins (DEFERRED or IMMEDIATE).
+SQLITE_BEGIN = "heritage_sqlite_begin"
+
+
+def resolve_url(location: str | Path | URL | None = None) -> URL:
+    """The URL of a catalogue: None is the default file, a plain path is a SQLite file."""
+    if isinstance(location, URL):
+        return location
+    if location is None:
+        location = config.paths().default_catalogue
+    text = str(location)
+    if "://" in text:
+        return sa.make_url(text)
+    path = Path(text).expanduser().resolve()
+    return URL.create("sqlite+pysqlite", database=str(path))
+
+
+def is_sqlite(url: URL) -> bool:
+    """True when `url` names a SQLite database."""
+    return url.get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of a SQLite URL, or None for in-memory databases and other backends."""
+    if not is_sqlite(url) or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def display_location(url: URL) -> str:
+    """A name for messages and window titles: the file, or the URL without its password."""
+    path = sqlite_path(url)
+    return str(path) if path else url.render_as_string(hide_password=True)
+
+
+def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
+    """Foreign keys, WAL and a busy timeout on every connection; BEGIN issued by us."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Driver-level autocommit: pysqlite's own implicit BEGIN would defeat BEGIN IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(
+            "PRAGMA synchronous=NORMAL"
+        )  # safe with WAL: only the last commit may roll back
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # Writers take the lock at BEGIN so that a read-then-write never fails half-way.
+        mode = conn.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_engine(
+    location: str | Path | URL | None = None,
+    *,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    **kwargs: Any,
+) -> Engine:
+    """An engine for a catalogue location, with the pragmas the catalogue relies on."""
+    url = resolve_url(location)
+    if is_sqlite(url):
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("connect_args", {})
+        kwargs["connect_args"].setdefault("timeout", busy_timeout_ms / 1000)
+        # One executor thread owns the catalogue, but tests and workers may cross threads.
+        kwargs["connect_args"].setdefault("check_same_thread", False)
+        engine = sa.create_engine(url, **kwargs)
+        _install_sqlite_pragmas(engine, busy_timeout_ms)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **kwargs)
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, but SQLite transactions begin IMMEDIATE (take the write lock first)."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+    return engine

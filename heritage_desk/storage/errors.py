@@ -1,0 +1,27 @@
+"""Errors of the catalogue: one clear line each, naming the catalogue they concern."""
+
+from __future__ import annotations
+
+
+class CatalogueError(Exception):
+    """Something is wrong with a catalogue; the message is one line a curator can act on."""
+
+
+class CatalogueTooNewError(CatalogueError):
+    """The catalogue was written by a newer heritage_desk than this one."""
+
+
+class CatalogueLockedError(CatalogueError):
+    """Another program holds the catalogue's write lock longer than we wait."""
+
+
+class NotACatalogueError(CatalogueError):
+    """The location holds something that is not a heritage_desk catalogue, or nothing."""
+
+
+class AssetNotFoundError(CatalogueError, LookupError):
+    """No asset with that id in the catalogue."""
+
+
+class ConflictError(CatalogueError):
+    """Someone else changed the value since this reviewer saw it (no lost update)."""

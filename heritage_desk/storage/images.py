@@ -1,0 +1,207 @@
+"""Image files: safe paths inside the images folder, validation and facts read with Pillow."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+#: Largest image accepted (pixels): a 13,000 x 13,000 museum scan. Pillow warns above this and
+#: refuses above twice it; we turn its warning into an error too, so anything larger is refused.
+MAX_PIXELS = 170_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif", ".bmp"})
+#: Above this many pixels a JPEG is checked by a reduced-size decode (DCT scaling): same data read.
+_DRAFT_PIXELS = 4_000_000
+_ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+_HIGH_DEPTH_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I", "F", "RGB;16", "RGBA;16"}
+
+
+class ImageProblem(Exception):
+    """An image that cannot be imported; the message is one line."""
+
+
+class UnsafePathError(ImageProblem):
+    """A path that is absolute, climbs with "..", or leads outside the images folder."""
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What import needs to know about one valid image."""
+
+    path: Path
+    checksum: str
+    width: int  # as displayed (EXIF rotation applied)
+    height: int
+    format: str
+    mode: str
+    notes: tuple[str, ...] = ()
+
+
+def sha256_bytes(data: bytes) -> str:
+    """The hex SHA-256 of `data`."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """The hex SHA-256 of a file's content, read in chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def safe_relative(text: str) -> str:
+    """A CSV path as a clean relative POSIX path; UnsafePathError if absolute or using "..".."""
+    raw = text.strip().replace("\\", "/")
+    if not raw:
+        raise UnsafePathError("empty path")
+    if raw.startswith("/") or PureWindowsPath(text.strip()).drive or ":" in raw.split("/")[0]:
+        raise UnsafePathError(f"absolute path {text.strip()!r} not allowed")
+    parts = [p for p in PurePosixPath(raw).parts if p not in ("", ".")]
+    if ".." in parts:
+        raise UnsafePathError(f"path {text.strip()!r} climbs out with '..'")
+    if not parts:
+        raise UnsafePathError(f"path {text.strip()!r} names no file")
+    return "/".join(parts)
+
+
+def resolve_inside(root: Path, relative: str) -> Path:
+    """The real file `relative` names under `root`; UnsafePathError if it resolves outside."""
+    real_root = root.resolve()
+    target = (real_root / safe_relative(relative)).resolve()
+    if not target.is_relative_to(real_root):
+        raise UnsafePathError(f"{relative!r} leads outside the images folder (symlink)")
+    return target
+
+
+def iter_image_files(root: Path) -> Iterator[tuple[str, Path | None, str]]:
+    """(relative path, real path, "") per image under `root`, or (rel, None, reason) if unsafe."""
+    real_root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(real_root, followlinks=False):
+        dirnames.sort()
+        here = Path(dirpath)
+        for d in list(dirnames):
+            if (here / d).is_symlink():
+                dirnames.remove(d)
+                rel = (here / d).relative_to(real_root).as_posix()
+                if not (here / d).resolve().is_relative_to(real_root):
+                    yield rel, None, "symlinked folder leads outside the images folder; skipped"
+        for name in sorted(filenames):
+            if Path(name).suffix.lower() not in IMAGE_SUFFIXES or name.startswith("._"):
+                continue
+            p = here / name
+            rel = p.relative_to(real_root).as_posix()
+            real = p.resolve()
+            if not real.is_relative_to(real_root):
+                yield rel, None, "symlink leads outside the images folder; skipped"
+            elif not real.is_file():
+                yield rel, None, "not a regular file (broken link?); skipped"
+            else:
+                yield rel, real, ""
+
+
+def _open_checked(data: bytes) -> tuple[Image.Image, list[str]]:
+    """Open and fully decode the first frame; raise ImageProblem with one line on failure."""
+    notes: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(io.BytesIO(data))
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                raise ImageProblem(f"too large: {w}x{h} pixels is over {MAX_PIXELS:,}")
+            if img.format == "JPEG" and w * h > _DRAFT_PIXELS:
+                img.draft(img.mode, (w // 4, h // 4))
+            img.load()
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            raise ImageProblem(
+                f"too large (decompression bomb?): over the {MAX_PIXELS:,}-pixel limit"
+            ) from None
+        except UnidentifiedImageError:
+            raise ImageProblem("not an image, or a format Pillow cannot read") from None
+        except OSError as exc:
+            if "truncated" in str(exc).lower():
+                raise ImageProblem("truncated image data") from None
+            raise ImageProblem(f"corrupt image ({_one_line(exc)})") from None
+        except (SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
+            raise ImageProblem(f"corrupt image ({_one_line(exc)})") from None
+    if img.width <= 0 or img.height <= 0:
+        raise ImageProblem("image has no pixels")
+    return img, notes
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as one short line."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]
+
+
+def inspect_image(path: Path) -> ImageFacts:
+    """Validate one image file and read its facts; ImageProblem (one line) when unusable."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImageProblem(f"cannot read file ({exc.strerror or exc})") from None
+    if not data:
+        raise ImageProblem("empty file (0 bytes)")
+    img, notes = _open_checked(data)
+    try:
+        fmt, mode = img.format or "?", img.mode
+        w, h = img.size
+        if mode == "CMYK":
+            notes.append("CMYK colour; shown converted to RGB")
+        if mode in _HIGH_DEPTH_MODES:
+            notes.append(f"high bit depth ({mode}); shown at 8 bits")
+        frames = int(getattr(img, "n_frames", 1) or 1)
+        if getattr(img, "is_animated", False) and frames > 1:
+            notes.append(f"animated ({frames} frames); first frame used")
+        orientation = _orientation(img)
+        if orientation in _ROTATED:
+            w, h = h, w
+        if orientation not in (None, 1):
+            notes.append(f"EXIF orientation {orientation}; size as displayed")
+        return ImageFacts(path, sha256_bytes(data), w, h, fmt, mode, tuple(notes))
+    finally:
+        img.close()
+
+
+def _orientation(img: Image.Image) -> int | None:
+    """The EXIF orientation tag, or None when absent or unreadable."""
+    try:
+        value = img.getexif().get(0x0112)
+    except Exception:  # a broken EXIF block must not reject a readable image
+        return None
+    return int(value) if isinstance(value, int) else None
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """An 8-bit RGB copy: EXIF rotation applied, CMYK and 16-bit converted, first frame."""
+    img.seek(0)
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        img = img.convert("I").point(lambda v: v / 256).convert("L")
+    elif img.mode == "F":
+        img = img.convert("L")
+    img = ImageOps.exif_transpose(img) or img
+    return img.convert("RGB")
+
+
+def load_rgb(path: Path, max_side: int | None = None) -> Image.Image:
+    """Open an image as 8-bit RGB, shrunk so its long side is at most `max_side`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(path) as src:
+            if max_side and src.format == "JPEG":
+                src.draft("RGB", (max_side, max_side))
+            img = to_rgb(src)
+    if max_side:
+        img.thumbnail((max_side, max_side))
+    return img

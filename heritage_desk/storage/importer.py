@@ -1,0 +1,374 @@
+"""Import a folder of images and an optional metadata CSV into a catalogue, with a report."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from heritage_desk.core.dates import is_unknown, parse_date
+from heritage_desk.core.model import Asset, Field, Provenance
+from heritage_desk.core.names import parse_artist
+from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
+from heritage_desk.storage.catalogue import Catalogue
+from heritage_desk.storage.csv_input import CsvRow, MetadataTable, read_metadata
+from heritage_desk.storage.errors import CatalogueError
+from heritage_desk.storage.images import (
+    ImageFacts,
+    ImageProblem,
+    UnsafePathError,
+    inspect_image,
+    iter_image_files,
+    resolve_inside,
+    safe_relative,
+)
+
+#: Files per transaction: large enough to be fast, small enough that cancel keeps most work.
+BATCH = 200
+#: Values a curator decided; an import never overwrites them.
+PROTECTED = (Provenance.CURATOR, Provenance.SUGGESTION)
+
+
+class ImportFailed(Exception):
+    """Nothing could be imported (no images folder, unreadable CSV): one line."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, and one (file or row, reason) line per problem."""
+
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_duplicates: int = 0
+    kept_curator_values: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    cancelled: bool = False
+
+    def problem(self, where: str, reason: str) -> None:
+        self.problems.append((where, " ".join(reason.split())))
+
+    def lines(self) -> list[str]:
+        """The report as text lines: counts, then problems, then notes."""
+        out = [
+            f"images found: {self.files}",
+            f"added: {self.added}",
+            f"updated: {self.updated}",
+            f"unchanged: {self.unchanged}",
+            f"skipped duplicates: {self.skipped_duplicates}",
+            f"curator values kept: {self.kept_curator_values}",
+            f"problems: {len(self.problems)}",
+        ]
+        if self.cancelled:
+            out.append("cancelled: the files not yet reached were not imported")
+        out += [f"problem: {w}: {r}" for w, r in self.problems]
+        out += [f"note: {w}: {r}" for w, r in self.notes]
+        return out
+
+
+@dataclass
+class _Join:
+    """CSV rows by relative path, by path suffix, by basename and by id."""
+
+    table: MetadataTable
+    by_path: dict[str, CsvRow] = field(default_factory=dict)
+    #: Trailing parts of CSV paths ("images/a.jpg" -> "a.jpg"); None when two rows share one.
+    by_suffix: dict[str, CsvRow | None] = field(default_factory=dict)
+    by_id: dict[str, CsvRow] = field(default_factory=dict)
+    used: set[int] = field(default_factory=set)
+
+    def add_path(self, key: str, row: CsvRow) -> None:
+        self.by_path[key] = row
+        parts = key.split("/")
+        for i in range(1, len(parts)):
+            suffix = "/".join(parts[i:])
+            self.by_suffix[suffix] = None if suffix in self.by_suffix else row
+
+    def row_for(self, rel: str) -> CsvRow | None:
+        """The CSV row of the image at `rel`: same path, a path suffix either way, or its id."""
+        parts = rel.casefold().split("/")
+        for i in range(len(parts)):
+            row = self.by_path.get("/".join(parts[i:]))
+            if row is not None:
+                return row
+        row = self.by_suffix.get("/".join(parts))
+        if row is not None:
+            return row
+        stem = PurePosixPath(rel).stem.casefold()
+        for key in (stem, stem.rsplit("_", 1)[-1], stem.rsplit("-", 1)[-1]):
+            if key in self.by_id:
+                return self.by_id[key]
+        return None
+
+
+def _index(table: MetadataTable, report: ImportReport, label: str) -> _Join:
+    """Index CSV rows by their file column (or id column); report unusable paths."""
+    join = _Join(table)
+    has_file, has_id = "image_file" in table.mapping, "id" in table.mapping
+    if not has_file and not has_id:
+        raise ImportFailed(
+            f"{table.path}: no file-name or id column (columns: {', '.join(table.columns)}); "
+            "name one with --map image_file=COLUMN or --map id=COLUMN"
+        )
+    for row in table.rows:
+        where = f"{label} row {row.row}"
+        if has_file and (text := table.value(row, "image_file")):
+            try:
+                key = safe_relative(text).casefold()
+            except UnsafePathError as exc:
+                col = table.mapping["image_file"]
+                report.problem(f"{where}, column {col!r}", f"{exc}; row skipped")
+                continue
+            if key in join.by_path:
+                report.problem(where, f"second row for {text!r}; row ignored")
+                continue
+            join.add_path(key, row)
+        elif has_id and (ident := table.value(row, "id")):
+            join.by_id.setdefault(ident.casefold(), row)
+        else:
+            report.problem(where, "no file name or id; row skipped")
+    return join
+
+
+def import_collection(
+    catalogue: Catalogue,
+    images_dir: str | Path,
+    metadata_csv: str | Path | None = None,
+    mapping: Mapping[str, str] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ImportReport:
+    """Import every valid image under `images_dir`, joined to its CSV row; report the rest."""
+    root = Path(images_dir).expanduser()
+    if not root.is_dir():
+        raise ImportFailed(f"{root}: no such images folder")
+    report = ImportReport()
+    join = None
+    if metadata_csv is not None:
+        from heritage_desk.storage.csv_input import CsvError
+
+        try:
+            table = read_metadata(metadata_csv, mapping)
+        except CsvError as exc:
+            raise ImportFailed(str(exc)) from None
+        label = Path(metadata_csv).name
+        for p in table.problems:
+            where = label + (f" row {p.row}" if p.row is not None else "")
+            report.problem(where + (f", column {p.column!r}" if p.column else ""), p.reason)
+        join = _index(table, report, label)
+    files = []
+    for rel, real, reason in iter_image_files(root):
+        if real is None:
+            report.problem(rel, reason)
+        else:
+            files.append((rel, real))
+    report.files = len(files)
+    seen: dict[str, str] = {}
+    for start in range(0, len(files), BATCH):
+        with catalogue.transaction():  # a cancel ends the batch early and still commits it
+            for i, (rel, real) in enumerate(files[start : start + BATCH], start=start):
+                if cancel is not None and cancel.cancelled:
+                    report.cancelled = True
+                    break
+                _import_one(catalogue, root, rel, real, join, report, seen)
+                if progress is not None:
+                    progress(Progress(i + 1, len(files), rel))
+        if report.cancelled:
+            break
+    if join is not None and not report.cancelled:
+        _report_unmatched(root, join, report)
+    return report
+
+
+def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: _Join | None,
+                report: ImportReport, seen: dict[str, str]) -> None:  # fmt: skip
+    """Validate one image, add or find its asset, and apply its CSV row."""
+    try:
+        facts = inspect_image(real)
+    except ImageProblem as exc:
+        report.problem(rel, str(exc))
+        if join is not None and (row := join.row_for(rel)) is not None:
+            join.used.add(row.row)
+        return
+    for note in facts.notes:
+        report.notes.append((rel, note))
+    if facts.checksum in seen:
+        report.skipped_duplicates += 1
+        report.notes.append((rel, f"same content as {seen[facts.checksum]}; skipped"))
+        return
+    seen[facts.checksum] = rel
+    row = join.row_for(rel) if join is not None else None
+    if row is not None and join is not None:
+        join.used.add(row.row)
+    asset = catalogue.find_asset_by_checksum(facts.checksum)
+    moved = False
+    if asset is not None and asset.image_path != rel:
+        if (root / asset.image_path).exists():
+            report.skipped_duplicates += 1
+            report.notes.append((rel, f"same content as {asset.image_path}; skipped"))
+            return
+        catalogue.update_asset(asset.id, image_path=rel)  # the file moved since the last import
+        report.notes.append((rel, f"moved from {asset.image_path}"))
+        moved = True
+    inventory = join.table.value(row, "inventory_number") if join and row else ""
+    if asset is None:
+        asset_id = _add(catalogue, rel, facts, inventory or None)
+        report.added += 1
+        if row is not None and join is not None:
+            _apply_row(catalogue, asset_id, None, join.table, row, report)
+        return
+    changed = moved
+    if inventory and not asset.inventory_number:
+        catalogue.update_asset(asset.id, inventory_number=inventory)
+        changed = True
+    if row is not None and join is not None:
+        changed = _apply_row(catalogue, asset.id, asset, join.table, row, report) or changed
+    if changed:
+        report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+def _add(catalogue: Catalogue, rel: str, facts: ImageFacts, inventory: str | None) -> int:
+    """Add the asset of a new image."""
+    return catalogue.add_asset(
+        rel, facts.checksum, width=facts.width, height=facts.height, inventory_number=inventory
+    )
+
+
+def _apply_row(catalogue: Catalogue, asset_id: int, asset: Asset | None, table: MetadataTable,
+               row: CsvRow, report: ImportReport) -> bool:  # fmt: skip
+    """Set the fields a CSV row gives, never over a curator's value; True if anything changed."""
+    changed = False
+    where = f"{table.path.name} row {row.row}"
+    for f in Field:
+        value = table.value(row, f.value)
+        if not value or _says_unknown(f, value):
+            continue  # blank for suggestions to fill; an import never clears a value
+        current = asset.fields.get(f) if asset is not None else None
+        if current is not None and current.provenance in PROTECTED:
+            report.kept_curator_values += current.value != value
+            continue
+        src = _provenance(table, row, f, where, report)
+        year_from, year_to = _years(table, row, f, value, where, report)
+        if (
+            current is not None
+            and current.value == value
+            and (current.year_from, current.year_to) == (year_from, year_to)
+            and current.provenance == src.provenance
+        ):
+            continue
+        catalogue.set_field(
+            asset_id, f, value, src.provenance, year_from=year_from, year_to=year_to,
+            reviewer=src.reviewer, model_version=src.model_version,
+            probability=src.probability, at=src.at,
+        )  # fmt: skip
+        changed = True
+    return changed
+
+
+def _says_unknown(f: Field, value: str) -> bool:
+    """ "Date unknown", "n.d.", artist "Unknown": no information, so the field stays empty."""
+    if f is Field.DATE:
+        return is_unknown(value)
+    if f is Field.ARTIST:
+        ref = parse_artist(value)
+        return ref.anonymous and not ref.key
+    return False
+
+
+def _years(table: MetadataTable, row: CsvRow, f: Field, value: str, where: str,
+           report: ImportReport) -> tuple[int | None, int | None]:  # fmt: skip
+    """Parsed years of a date (our own export's year columns win); (None, None) otherwise."""
+    if f is not Field.DATE:
+        return None, None
+    given = table.value(row, "year_from"), table.value(row, "year_to")
+    if given[0].lstrip("-").isdigit():
+        lo = int(given[0])
+        return lo, int(given[1]) if given[1].lstrip("-").isdigit() else lo
+    parsed = parse_date(value)
+    if parsed is None:
+        report.notes.append((where, f"date {value!r} names no year; kept as text"))
+        return None, None
+    return parsed.years
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a CSV value came from: plain 'imported', or restored from our own export."""
+
+    provenance: Provenance = Provenance.IMPORTED
+    reviewer: str | None = None
+    model_version: str | None = None
+    probability: float | None = None
+    at: datetime | None = None
+
+
+def _provenance(table: MetadataTable, row: CsvRow, f: Field, where: str,
+                report: ImportReport) -> _Source:  # fmt: skip
+    """Provenance columns of our own export (restored on re-import), else plain 'imported'."""
+    source = table.value(row, f"{f.value}_source")
+    try:
+        provenance = Provenance(source) if source else Provenance.IMPORTED
+    except ValueError:
+        report.notes.append((where, f"{f.value}_source {source!r} unknown; read as imported"))
+        provenance = Provenance.IMPORTED
+    at = probability = None
+    with contextlib.suppress(ValueError):
+        at = datetime.fromisoformat(table.value(row, f"{f.value}_decided_at"))
+    if provenance is Provenance.IMPORTED:
+        return _Source(at=at)
+    with contextlib.suppress(ValueError):
+        probability = float(table.value(row, f"{f.value}_probability"))
+    return _Source(
+        provenance,
+        reviewer=table.value(row, f"{f.value}_reviewer") or None,
+        model_version=table.value(row, f"{f.value}_model_version") or None,
+        probability=probability,
+        at=at,
+    )
+
+
+def _report_unmatched(root: Path, join: _Join, report: ImportReport) -> None:
+    """Name every CSV row that matched no image, and why."""
+    label = join.table.path.name
+    for row in join.by_path.values():
+        if row.row in join.used:
+            continue
+        text = join.table.value(row, "image_file")
+        try:
+            target = resolve_inside(root, text)
+        except UnsafePathError as exc:
+            report.problem(f"{label} row {row.row}", f"{exc}; row skipped")
+            continue
+        if target.is_file():
+            reason = f"file {text!r} is not an image type that is imported"
+        else:
+            reason = f"file {text!r} not found in the images folder"
+        report.problem(f"{label} row {row.row}", reason)
+    for ident, row in join.by_id.items():
+        if row.row not in join.used:
+            report.problem(f"{label} row {row.row}", f"no image file for id {ident!r}")
+
+
+def open_and_import(location: str, images_dir: str | Path, metadata_csv: str | Path | None = None,
+                    mapping: Mapping[str, str] | None = None) -> ImportReport:  # fmt: skip
+    """Open a catalogue, import into it, close it (for scripts and benchmarks)."""
+    with _opened(location) as cat:
+        return import_collection(cat, images_dir, metadata_csv, mapping)
+
+
+@contextlib.contextmanager
+def _opened(location: str) -> Iterator[Catalogue]:
+    try:
+        cat = Catalogue.open(location)
+    except CatalogueError as exc:
+        raise ImportFailed(str(exc)) from None
+    try:
+        yield cat
+    finally:
+        cat.close()

@@ -1,0 +1,108 @@
+"""Undo and redo over the append-only decision log: an undo is itself a decision (Anki style)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from heritage_desk.core.model import Action, Field
+from heritage_desk.storage import fieldops
+from heritage_desk.storage.fieldops import Act
+from heritage_desk.storage.orm import DecisionRow
+
+#: How many of a reviewer's latest decisions the undo history looks back over.
+WINDOW = 20_000
+
+
+def _batch(batch_id: str | None, decision_id: int) -> str:
+    return batch_id or f"#{decision_id}"
+
+
+def stacks(session: Session, reviewer: str) -> tuple[list[str], list[str]]:
+    """The reviewer's undo and redo stacks of step (batch) ids, replayed from the log."""
+    target = aliased(DecisionRow)
+    rows = session.execute(
+        sa.select(
+            DecisionRow.id, DecisionRow.batch_id, DecisionRow.action, DecisionRow.undoes,
+            target.batch_id, target.id,
+        )
+        .outerjoin(target, target.id == DecisionRow.undoes)
+        .where(DecisionRow.reviewer == reviewer)
+        .order_by(DecisionRow.id.desc())
+        .limit(WINDOW)
+    ).all()  # fmt: skip
+    undo_stack: list[str] = []
+    redo_stack: list[str] = []
+    seen: set[str] = set()
+    for d_id, batch_id, action, undoes, t_batch, t_id in reversed(rows):
+        step = _batch(batch_id, d_id)
+        if step in seen:
+            continue
+        seen.add(step)
+        if undoes is None:
+            undo_stack.append(step)
+            redo_stack.clear()
+            continue
+        tstep = _batch(t_batch, t_id)
+        if action == Action.UNDO.value:
+            if tstep in undo_stack:
+                undo_stack.remove(tstep)
+            redo_stack.append(step)
+        else:  # a redo: it undid an undo step
+            if tstep in redo_stack:
+                redo_stack.remove(tstep)
+            undo_stack.append(step)
+    return undo_stack, redo_stack
+
+
+def step_decisions(session: Session, step: str) -> list[DecisionRow]:
+    """The decisions of one step, newest first (undone in that order)."""
+    cond = DecisionRow.id == int(step[1:]) if step.startswith("#") else DecisionRow.batch_id == step
+    return list(session.scalars(sa.select(DecisionRow).where(cond).order_by(DecisionRow.id.desc())))
+
+
+def _left_value(d: DecisionRow) -> str | None:
+    """The field value decision `d` left behind."""
+    return d.new_state.get("value") if d.new_state else None
+
+
+def undo_one(session: Session, where: str, d: DecisionRow, reviewer: str, batch: str) -> None:
+    """Reverse one decision, appending the decision that says so."""
+    field = Field(d.field)
+    if d.action == Action.UNDO.value:  # reversing an undo is a redo of the original decision
+        original = session.get(DecisionRow, d.undoes)
+        assert original is not None
+        action = Action(original.action)
+        act = Act(
+            action=action, reviewer=reviewer, batch_id=batch, undoes=d.id,
+            model_version=original.model_version, probability=original.probability,
+            expected_old=_left_value(d), new_value=original.new_value,
+        )  # fmt: skip
+        if action is Action.REJECT:
+            fieldops.set_rejected(session, d.asset_id, field, original.new_value, True)
+            fieldops.record(session, where, d.asset_id, field, act)
+        else:
+            fieldops.apply(session, where, d.asset_id, field, d.old_state, act)
+        return
+    act = Act(
+        action=Action.UNDO, reviewer=reviewer, batch_id=batch, undoes=d.id,
+        model_version=d.model_version, probability=d.probability,
+        expected_old=_left_value(d),
+    )  # fmt: skip
+    if d.action == Action.REJECT.value:
+        fieldops.set_rejected(session, d.asset_id, field, d.new_value, False)
+        fieldops.record(session, where, d.asset_id, field, replace(act, new_value=d.new_value))
+    else:
+        fieldops.apply(session, where, d.asset_id, field, d.old_state, act)
+
+
+def reverse_step(session: Session, where: str, step: str, reviewer: str) -> list[int]:
+    """Reverse every decision of a step as one new step; returns the asset ids touched."""
+    batch = fieldops.new_batch_id()
+    touched: list[int] = []
+    for d in step_decisions(session, step):
+        undo_one(session, where, d, reviewer, batch)
+        touched.append(d.asset_id)
+    return touched

@@ -1,0 +1,49 @@
+"""What the detail and suggestions panels show for one asset, gathered in one executor call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from heritage_desk.core.model import Asset, Field, ModelVersion, Suggestion
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A confirmed work of the catalogue that resembles the asset, for one suggested value."""
+
+    asset_id: int
+    image_path: str
+    checksum: str | None
+    title: str | None
+    similarity: float
+
+
+@dataclass(frozen=True)
+class AssetDetail:
+    """An asset, its ranked suggestions and the evidence behind each suggested artist."""
+
+    asset: Asset
+    suggestions: tuple[Suggestion, ...] = ()
+    evidence: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
+    model_version: str | None = None
+
+    def candidates(self, f: Field) -> list[Suggestion]:
+        """Suggestions for field `f`, best first."""
+        return sorted((s for s in self.suggestions if s.field == f), key=lambda s: s.rank)
+
+    def pending_fields(self) -> list[Field]:
+        """Predicted fields that are still unknown and have suggestions."""
+        return [f for f in (Field.ARTIST, Field.DATE) if self.asset.value(f) is None and self.candidates(f)]
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """What the model panel shows: versions, the active one's plots, and where it runs."""
+
+    versions: tuple[ModelVersion, ...] = ()
+    active: str | None = None
+    device: str = "CPU"
+    confusion_labels: tuple[str, ...] = ()
+    confusion: tuple[tuple[int, ...], ...] = ()
+    curves: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    note: str = ""

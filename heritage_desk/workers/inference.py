@@ -1,0 +1,189 @@
+"""Suggestions computed on an inference thread; catalogue reads and writes stay on the executor.
+
+One request flows: gather inputs (executor) -> predict (inference thread, model loaded once,
+small batches) -> store suggestions (executor, whose Changes every view sees). Urgent requests
+(the asset on screen, an edited asset) go before the background backlog.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import deque
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from heritage_desk.core.model import Changes
+from heritage_desk.core.progress import CancelToken, Progress
+from heritage_desk.workers.ops import Op, Services
+
+log = logging.getLogger(__name__)
+
+
+class SuggestEngine(Protocol):
+    """The three steps of making suggestions, split by the thread each runs on."""
+
+    def gather(self, services: Services, asset_ids: Sequence[int]) -> Any:
+        """Executor: what the model needs for these assets (paths, known fields)."""
+        ...
+
+    def predict(self, inputs: Any, cancel: CancelToken) -> Any:
+        """Inference thread: run the model (torch) on gathered inputs."""
+        ...
+
+    def store(self, services: Services, outputs: Any) -> Changes:
+        """Executor: write the predictions as suggestions."""
+        ...
+
+
+class InferenceWorker(QObject):
+    """Schedules suggestion batches; only `predict` runs on this worker's own thread."""
+
+    #: Progress of the background pass over assets without suggestions.
+    progressed = Signal(object)
+    #: A batch was stored (its Changes also go out through the executor).
+    stored = Signal(object)
+    #: A message for the status bar when a batch failed.
+    failed = Signal(str)
+    #: True while batches are running.
+    busy = Signal(bool)
+    _predicted = Signal(int, object, object)
+
+    def __init__(self, engine: SuggestEngine, batch: int = 16, parent: QObject | None = None):
+        super().__init__(parent)
+        self.engine = engine
+        self.batch = batch
+        self._urgent: deque[int] = deque()
+        self._backlog: deque[int] = deque()
+        self._backlog_done = 0
+        self._backlog_total = 0
+        self._running = False
+        self._token = CancelToken()
+        self._jobs: queue.Queue[tuple[int, Any] | None] = queue.Queue()
+        self._seq = 0
+        self._pending_batch: tuple[int, list[int], bool] = (0, [], False)
+        self._skip: set[int] = set()  # assets the model could not handle this session
+        self._predicted.connect(self._on_predicted)
+        self._thread = threading.Thread(target=self._loop, name="inference", daemon=True)
+        self._thread.start()
+
+    # -- requests (GUI thread) ----------------------------------------------------------------
+
+    def request(self, asset_ids: Sequence[int]) -> None:
+        """Compute suggestions for these assets next, before the backlog."""
+        for i in reversed(asset_ids):
+            if i in self._urgent:
+                self._urgent.remove(i)
+            self._urgent.appendleft(i)
+            self._skip.discard(i)
+        self._kick()
+
+    def start_backlog(self, asset_ids: Sequence[int]) -> None:
+        """Work through these assets in the background, after any urgent request."""
+        self._backlog = deque(asset_ids)
+        self._backlog_done = 0
+        self._backlog_total = len(asset_ids)
+        if not asset_ids:
+            self.progressed.emit(Progress(0, 0, "done"))
+        self._kick()
+
+    def stop_backlog(self) -> None:
+        """Stop the background pass after the current batch."""
+        self._backlog.clear()
+
+    def backlog_left(self) -> int:
+        """Assets still waiting in the background pass."""
+        return len(self._backlog)
+
+    def is_busy(self) -> bool:
+        return self._running
+
+    def _set_running(self, running: bool) -> None:
+        if running != self._running:
+            self._running = running
+            self.busy.emit(running)
+
+    def _kick(self) -> None:
+        if self._running or self._token.cancelled:
+            return
+        if self._urgent:
+            ids = [self._urgent.popleft() for _ in range(min(self.batch, len(self._urgent)))]
+            self._set_running(True)
+            self._gather(ids, urgent=True)
+        elif self._backlog:
+            ids = [self._backlog.popleft() for _ in range(min(self.batch, len(self._backlog)))]
+            self._set_running(True)
+            self._gather(ids, urgent=False)
+        else:
+            self._set_running(False)
+
+    def _gather(self, ids: list[int], urgent: bool) -> None:
+        Op(lambda s: self.engine.gather(s, ids)).success(
+            lambda inputs: self._predict(ids, inputs, urgent)
+        ).failure(lambda e: self._on_batch_error(ids, e)).run()
+
+    def _predict(self, ids: list[int], inputs: Any, urgent: bool) -> None:
+        self._seq += 1
+        self._pending_batch = (self._seq, ids, urgent)
+        self._jobs.put((self._seq, inputs))
+
+    # -- inference thread ---------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            seq, inputs = job
+            try:
+                out = self.engine.predict(inputs, self._token)
+            except Exception as exc:  # reported, and the asset is skipped, never retried in a loop
+                self._predicted.emit(seq, None, exc)
+            else:
+                self._predicted.emit(seq, out, None)
+
+    # -- results (GUI thread) -----------------------------------------------------------------
+
+    @Slot(int, object, object)
+    def _on_predicted(self, seq: int, outputs: Any, exc: object) -> None:
+        _, ids, urgent = self._pending_batch
+        if exc is not None:
+            assert isinstance(exc, Exception)
+            self._on_batch_error(ids, exc)
+            return
+        Op(lambda s: self.engine.store(s, outputs), initiator=self).success(
+            lambda ch: self._on_stored(ids, urgent, ch)
+        ).failure(lambda e: self._on_batch_error(ids, e)).run()
+
+    def _on_stored(self, ids: list[int], urgent: bool, changes: Changes) -> None:
+        if not urgent:
+            self._backlog_done += len(ids)
+            self._backlog_total = max(self._backlog_total, self._backlog_done)
+            self.progressed.emit(
+                Progress(self._backlog_done, self._backlog_total, "computing suggestions")
+            )
+        if urgent:
+            self._backlog = deque(i for i in self._backlog if i not in ids)
+        # Assets the model returned nothing for would be asked for again forever: skip them.
+        self._skip.update(i for i in ids if i not in changes.asset_ids)
+        self.stored.emit(changes)
+        self._set_running(False)
+        self._kick()
+
+    def _on_batch_error(self, ids: list[int], exc: Exception) -> None:
+        log.warning("suggestions failed for %s: %s", ids, exc)
+        self._skip.update(ids)
+        self.failed.emit(f"Suggestions failed: {exc}")
+        self._set_running(False)
+        self._kick()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Cancel work in progress and stop the thread."""
+        self._token.cancel()
+        self._backlog.clear()
+        self._urgent.clear()
+        self._jobs.put(None)
+        self._thread.join(timeout)
