@@ -51,14 +51,23 @@ class ImageResolver:
 class Services:
     """What ops receive on the executor thread: the catalogue and the use cases over it."""
 
-    def __init__(self, catalogue: Catalogue, paths: config.Paths, resolver: ImageResolver,
-                 images_root: Path | None = None, with_model: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        paths: config.Paths,
+        resolver: ImageResolver,
+        images_root: Path | None = None,
+        with_model: bool = True,
+        suggestion_options: dict[str, Any] | None = None,
+    ) -> None:
         self.catalogue = catalogue
         self.paths = paths
         self.resolve = resolver
         self.review = ReviewService(catalogue)
         self.images_root = images_root
         self.with_model = with_model
+        #: Extra SuggestionService arguments (a starter model, an embeddings folder, threads).
+        self.suggestion_options = dict(suggestion_options or {})
         self._suggestions: Any = None
         self._retrain: Any = None
 
@@ -70,8 +79,10 @@ class Services:
         if self._suggestions is None:
             from heritage_desk.services.suggestions import SuggestionService
 
+            options: dict[str, Any] = {"cache_dir": self.paths.embeddings}
+            options.update(self.suggestion_options)
             self._suggestions = SuggestionService(
-                self.catalogue, cache_dir=self.paths.embeddings, images_root=self.images_root
+                self.catalogue, images_root=self.images_root, **options
             )
         return self._suggestions
 
@@ -116,7 +127,9 @@ class Services:
         """Accept one suggestion per field as one undoable step."""
         return self.catalogue.accept_suggestions([(asset_id, s) for _, s in picks], who)
 
-    def reject(self, asset_id: int, rejects: Sequence[tuple[Field, Suggestion]], who: str) -> Changes:
+    def reject(
+        self, asset_id: int, rejects: Sequence[tuple[Field, Suggestion]], who: str
+    ) -> Changes:
         """Reject suggestions (one undoable step when several)."""
         if len(rejects) == 1:
             f, s = rejects[0]
@@ -126,7 +139,9 @@ class Services:
         batch, changes = new_batch_id(), Changes()
         with self.catalogue.transaction():
             for f, s in rejects:
-                changes |= self.catalogue.reject_suggestion(asset_id, f, s.value, who, batch_id=batch)
+                changes |= self.catalogue.reject_suggestion(
+                    asset_id, f, s.value, who, batch_id=batch
+                )
         return changes
 
     def edit(self, asset_id: int, f: Field, value: str, who: str, old: str | None) -> Changes:
@@ -181,7 +196,9 @@ class Services:
         report.changes = Changes(assets=True, fields=True)  # every view reloads
         return report
 
-    def export_csv(self, out: str, bom: bool, progress: ProgressCallback, cancel: CancelToken) -> Any:
+    def export_csv(
+        self, out: str, bom: bool, progress: ProgressCallback, cancel: CancelToken
+    ) -> Any:
         from heritage_desk.storage.exporter import export_csv
 
         return export_csv(self.catalogue, out, bom=bom, progress=progress, cancel=cancel)

@@ -32,9 +32,7 @@ def register(subparsers: Any) -> None:
         default="main",
         help="with --screenshot: the main window, a review in progress, or the model panel",
     )
-    p.add_argument(
-        "--size", default="1280x820", metavar="WxH", help="window size for --screenshot"
-    )
+    p.add_argument("--size", default="1280x820", metavar="WxH", help="window size for --screenshot")
     p.add_argument(
         "--timeout", type=float, default=120.0, help="seconds --screenshot waits at most"
     )

@@ -32,6 +32,7 @@ _CENTURY = re.compile(
     r"(?=(?:\s*(?:-|/|or|and|to)\s*(?:" + _PART + r"\s*(?:the\s+)?)?\d{1,2}(?:st|nd|rd|th))*"
     r"\s*(?:century|centuries|cent\.?|c\.?)(?!\w))"
 )
+_ISO_DAY = re.compile(r"\b(\d{4})-\d{2}-\d{2}\b")
 _BCE = re.compile(r"\b(b\.?c\.?e?\.?)\b")
 
 #: Fraction of a century or decade (start, end) each qualifier covers.
@@ -100,6 +101,7 @@ def _decade(part: str | None, digits: str) -> tuple[int, int]:
 
 def _parse(t: str) -> tuple[int, int] | None:
     """The year range of normalised text, or None."""
+    t = _ISO_DAY.sub(r"\1", t)  # "1874-03-15" is a day, not the range 1874-1903
     centuries = [_span((int(m.group(2)) - 1) * 100, 100, m.group(1)) for m in _CENTURY.finditer(t)]
     if centuries:
         return min(c[0] for c in centuries), max(c[1] for c in centuries)

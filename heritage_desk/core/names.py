@@ -74,6 +74,7 @@ _CULTURES = frozenset(_CULTURE_WORDS.split())
 _CULTURE_FILLERS = {
     "or", "and", "school", "northern", "southern", "central", "north", "south", "east", "west",
     "eastern", "western", "upper", "lower", "the", "of", "century", "probably", "possibly",
+    "hispano",
 }  # fmt: skip
 _DETAILS = ("born", "active", "died", "fl.", "flourished")
 _GENERATIONAL = {"i", "ii", "iii", "iv", "jr", "jr.", "sr", "sr.", "the elder", "the younger"}

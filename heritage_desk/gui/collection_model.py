@@ -6,7 +6,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+)
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QColor
 
@@ -87,6 +94,8 @@ class CollectionModel(QAbstractTableModel):
         self._requested: set[int] = set()
         self._key_rows: dict[str, set[int]] = {}
         self._id_rows: dict[int, int] = {}
+        #: The size of a grid cell (set by the grid view), so rows never need measuring.
+        self.grid_hint: QSize | None = None
         thumbnails.ready.connect(self._on_thumbnail)
 
     # -- query ----------------------------------------------------------------------------------
@@ -216,6 +225,8 @@ class CollectionModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
+        if role == Qt.ItemDataRole.SizeHintRole:  # uniform cells: never fetch a page to lay out
+            return self.grid_hint if index.column() == 0 else None
         r = self.row_data(index.row())
         col = index.column()
         if r is None:

@@ -55,7 +55,7 @@ class FilterBar(QWidget):
         for f in VOCAB_FIELDS:
             c = QComboBox()
             c.addItem(f"Any {f.value}", None)
-            c.setMinimumContentsLength(10)
+            c.setMinimumContentsLength(6)
             c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             self.combos[f] = c
         self.sort = QComboBox()
@@ -70,12 +70,17 @@ class FilterBar(QWidget):
         second.setContentsMargins(0, 0, 0, 0)
         for w in (self.missing_artist, self.missing_date, self.has_suggestions, self.reviewed):
             second.addWidget(w)
+        second.addStretch(1)
+        third = QHBoxLayout()
+        third.setContentsMargins(0, 0, 0, 0)
         for c in self.combos.values():
-            second.addWidget(c, 1)
+            third.addWidget(c, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 0)
+        lay.setSpacing(3)
         lay.addLayout(top)
         lay.addLayout(second)
+        lay.addLayout(third)
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.emit_query)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
@@ -133,7 +138,9 @@ class CollectionView(QWidget):
         self.grid.setObjectName("grid")
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setIconSize(QSize(THUMB, THUMB))
-        self.grid.setGridSize(QSize(THUMB + 24, THUMB + 40))
+        self.grid.setGridSize(QSize(THUMB + 20, THUMB + 36))
+        model.grid_hint = QSize(THUMB + 12, THUMB + 30)
+        self.grid.setSpacing(4)
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setUniformItemSizes(True)  # no per-row sizeHint: 100k rows lay out instantly

@@ -72,7 +72,8 @@ class ImageView(QGraphicsView):
         painter.resetTransform()
         painter.setPen(QColor("#cccccc"))
         painter.drawText(
-            self.viewport().rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            self.viewport().rect(),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
             self._message,
         )
         painter.restore()

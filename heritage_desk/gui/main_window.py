@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QGroupBox,
     QLabel,
     QMainWindow,
@@ -115,7 +116,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 5)
         self.setCentralWidget(self.splitter)
         self.resize(1280, 820)
-        self.splitter.setSizes([560, 720])
+        self.splitter.setSizes([540, 740])
+        top.setSizes([330, 410])
 
     def _action(
         self,
@@ -235,6 +237,14 @@ class MainWindow(QMainWindow):
         q.setValue("window/splitter", self.splitter.saveState())
         q.setValue("window/view", "grid" if self.collection.is_grid() else "table")
 
+    def shutdown(self) -> None:
+        """Stop timers and drop dialogs: the workers are about to stop."""
+        for t in self.findChildren(QTimer):
+            t.stop()
+        for child in self.findChildren(QDialog):
+            child.close()
+        self.deleteLater()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         super().closeEvent(event)
@@ -245,7 +255,9 @@ class MainWindow(QMainWindow):
         """Put an asset (or nothing) in the detail and suggestions panels."""
         self.form.set_asset(detail.asset if detail else None)
         computing = "computing suggestions…" if self.parts.inference is not None else ""
-        self.suggestions.set_detail(detail, "" if detail is None or detail.suggestions else computing)
+        self.suggestions.set_detail(
+            detail, "" if detail is None or detail.suggestions else computing
+        )
         if detail is None:
             row = self.collection.current_row()
             loading = "Loading…" if row >= 0 else "No asset selected"
@@ -354,7 +366,7 @@ class MainWindow(QMainWindow):
         self.job_cancel.show()
         self.job_bar.setRange(0, max(1, p.total))
         self.job_bar.setValue(p.done)
-        self.job_bar.setFormat(f"suggesting %v/%m")
+        self.job_bar.setFormat("suggesting %v/%m")
         if p.total and p.done >= p.total:
             self.job_bar.hide()
             self.job_cancel.hide()

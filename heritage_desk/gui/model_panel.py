@@ -1,4 +1,4 @@
-"""The model panel: active version, held-out metrics, confusion matrix, curves, rollback, retrain."""
+"""The model panel: active version, metrics, confusion matrix, curves, rollback, retrain."""
 
 from __future__ import annotations
 
@@ -129,7 +129,9 @@ class ModelPanel(QDialog):
                 for k, label in METRIC_COLUMNS
                 if k in active.metrics
             )
-            self.header.setText(f"Active model <b>{active.version}</b> — held-out: {shown or 'n/a'}")
+            self.header.setText(
+                f"Active model <b>{active.version}</b> — held-out: {shown or 'n/a'}"
+            )
         self.table.setRowCount(len(report.versions))
         for i, v in enumerate(report.versions):
             cells = [v.version, v.created_at.strftime("%Y-%m-%d %H:%M"), "✓" if v.active else ""]

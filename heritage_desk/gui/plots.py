@@ -109,7 +109,7 @@ class CurvesPlot(QWidget):
             p.end()
             return
         values = [v for vs in self.series.values() for v in vs if math.isfinite(v)]
-        lo, hi = min(values + [0.0]), max(values + [1.0])
+        lo, hi = min([*values, 0.0]), max([*values, 1.0])
         if hi - lo < 1e-9:
             hi = lo + 1
         n = max(len(vs) for vs in self.series.values())

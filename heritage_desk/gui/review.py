@@ -252,7 +252,9 @@ class ReviewController(QObject):
         if not ch.asset_ids:
             self.message.emit(f"Nothing to {word.lower()[:-2]}")
             return
-        self.message.emit(f"{word} ({len(ch.asset_ids)} asset{'s' if len(ch.asset_ids) > 1 else ''})")
+        self.message.emit(
+            f"{word} ({len(ch.asset_ids)} asset{'s' if len(ch.asset_ids) > 1 else ''})"
+        )
         if len(ch.asset_ids) == 1:
             (aid,) = ch.asset_ids
             row = self.model.row_of(aid)

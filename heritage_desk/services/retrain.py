@@ -379,6 +379,8 @@ class RetrainService:
     def build_items(self) -> list[ManifestItem]:
         """Every confirmed artist or year in the catalogue (imported, accepted, edited)."""
         names = self.suggestions.artist_names()
+        cache = self.suggestions.cache
+        backbone, views = self.suggestions.backbone, self.suggestions.views
         out: list[ManifestItem] = []
         n = self.catalogue.count_assets()
         for offset in range(0, n, _PAGE):
@@ -401,6 +403,9 @@ class RetrainService:
                 if artist is None and year is None:
                     continue
                 group = artwork_group(key, a.title, a.image_path)
+                files = [
+                    str(cache.path(a.checksum, backbone, v).relative_to(cache.root)) for v in views
+                ]
                 out.append(
                     ManifestItem(
                         checksum=a.checksum,
@@ -412,6 +417,7 @@ class RetrainService:
                         title=a.title,
                         group=group,
                         holdout=is_holdout(group, self.settings.holdout_fraction),
+                        files=files,
                     )
                 )
         return out

@@ -48,6 +48,7 @@ class ManifestItem:
     title: str | None = None
     group: str = ""  # artwork key: copies of one painting share it
     holdout: bool = False
+    files: list[str] = field(default_factory=list)  # cached embedding per view, under cache_dir
 
 
 @dataclass
@@ -78,6 +79,8 @@ class Manifest:
         if int(d.get("format_version", 0)) > MANIFEST_VERSION:
             raise ValueError(f"manifest format {d['format_version']} is newer than this app")
         d["items"] = [ManifestItem(**i) for i in d["items"]]
+        if not isinstance(d.get("views"), list):
+            raise ValueError("manifest has no list of views")
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in d.items() if k in known})
 
@@ -233,21 +236,53 @@ def evaluate_on(tm: Any, feats: Any, items: Sequence[ManifestItem]) -> dict[str,
     return out
 
 
+def load_embeddings(root: Path, items: Sequence[ManifestItem]) -> tuple[Any, Any]:
+    """Mean over views of each item's cached vectors [N,D], and a mask of the items found.
+
+    The parent names the files, so the child needs neither the cache's layout nor the
+    embedding module (which would import torchvision: seconds of start-up saved).
+    """
+    import numpy as np
+
+    rows: list[Any] = []
+    found = np.zeros(len(items), dtype=bool)
+    dim = 0
+    for n, item in enumerate(items):
+        vecs = []
+        for rel in item.files:
+            try:
+                v = np.load(root / rel, allow_pickle=False)
+            except (OSError, ValueError, EOFError):
+                break
+            if v.ndim != 1 or (dim and v.shape[0] != dim):
+                break
+            dim = dim or int(v.shape[0])
+            vecs.append(v.astype(np.float32))
+        if vecs and len(vecs) == len(item.files):
+            found[n] = True
+            rows.append(np.mean(vecs, axis=0))
+        else:
+            rows.append(None)
+    out = np.zeros((len(items), dim), dtype=np.float32)
+    for n, r in enumerate(rows):
+        if r is not None:
+            out[n] = r
+    return out, found
+
+
 def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     """Train, save atomically, validate against the baseline; emit progress and the outcome."""
     import numpy as np
 
     from heritage_desk.core.progress import Progress
     from heritage_desk.ml.checkpoint import load_checkpoint, save_checkpoint
-    from heritage_desk.ml.embeddings import EmbeddingCache
     from heritage_desk.ml.runtime import set_num_threads
     from heritage_desk.ml.train import TrainConfig, train_head
 
     t0 = time.perf_counter()
     set_num_threads(m.num_threads)
     emit("start", pid=os.getpid(), version=m.version, items=len(m.items))
-    cache = EmbeddingCache(m.cache_dir)
-    feats, found = cache.get_many([i.checksum for i in m.items], m.backbone, m.views)
+    feats, found = load_embeddings(Path(m.cache_dir), m.items)
     items = [i for i, ok in zip(m.items, found, strict=True) if ok]
     feats = feats[found]
     train_mask = np.array([not i.holdout for i in items], dtype=bool)
@@ -325,12 +360,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         manifest = Manifest.read(args[0])
         run_training(manifest, Path(args[1]), emit)
-        return 0
     except Exception as exc:  # reported to the parent as one clear line
         traceback.print_exc(file=sys.stderr)
         emit("error", message=f"{type(exc).__name__}: {exc}")
         return 1
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Tearing torch down takes seconds; everything is written and fsynced, so skip it.
+    sys.stderr.flush()
+    os._exit(status)

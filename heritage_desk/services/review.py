@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from heritage_desk.core.dates import parse_years
@@ -82,14 +82,29 @@ class ReviewService:
 
     def reject_all(self, asset_id: int, field: Field, reviewer: str) -> Changes:
         """Reject every open suggestion of a field, as one undoable step."""
+        return self.reject_many(asset_id, self.catalogue.suggestions(asset_id, field), reviewer)
+
+    def reject_many(
+        self, asset_id: int, suggestions: Sequence[Suggestion], reviewer: str
+    ) -> Changes:
+        """Reject several suggestions of one asset as one undoable step."""
         batch = new_batch_id()
         changes = Changes()
         with self.catalogue.transaction():
-            for s in self.catalogue.suggestions(asset_id, field):
+            for s in suggestions:
                 changes |= self.catalogue.reject_suggestion(
-                    asset_id, field, s.value, reviewer, batch_id=batch
+                    asset_id, s.field, s.value, reviewer, batch_id=batch
                 )
         return changes
+
+    def accept_many(
+        self, asset_id: int, suggestions: Sequence[Suggestion], reviewer: str
+    ) -> Changes:
+        """Accept one suggestion per (unknown) field of an asset as one undoable step."""
+        if len({s.field for s in suggestions}) != len(suggestions):
+            raise ValueError("accept_many takes at most one suggestion per field")
+        items = [(asset_id, s) for s in suggestions]
+        return self.catalogue.accept_suggestions(items, reviewer, batch_id=new_batch_id())
 
     def edit(
         self,

@@ -19,6 +19,7 @@ from heritage_desk.core.model import (
     FieldValue,
     Provenance,
 )
+from heritage_desk.core.names import parse_artist
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.storage import asset_query, convert, db, fieldops, migrations
 from heritage_desk.storage.base import as_catalogue_error
@@ -26,10 +27,13 @@ from heritage_desk.storage.catalogue_extra import CatalogueExtras
 from heritage_desk.storage.errors import (
     AssetNotFoundError,
     CatalogueError,
+    CatalogueLockedError,
+    CatalogueTooNewError,
+    ConflictError,
     NotACatalogueError,
 )
 from heritage_desk.storage.fieldops import UNSET, Act, Unset
-from heritage_desk.storage.orm import ArtistRow, AssetRow, FieldValueRow
+from heritage_desk.storage.orm import ArtistAliasRow, ArtistRow, AssetRow, FieldValueRow
 
 
 class Catalogue(CatalogueExtras):
@@ -46,10 +50,8 @@ class Catalogue(CatalogueExtras):
         backup: bool = True,
         busy_timeout_ms: int = db.BUSY_TIMEOUT_MS,
     ) -> Catalogue:
-        """Open (and migrate, after a backup) the catalogue at a path or URL; None = default.
-
-        `busy_timeout_ms`: how long a SQLite writer waits for another before CatalogueLockedError.
-        """
+        """Open (and migrate, after a backup) the catalogue at a path or URL; None = default."""
+        # busy_timeout_ms: how long a SQLite writer waits for another before CatalogueLockedError.
         url = db.resolve_url(location)
         name = db.display_location(url)
         path = db.sqlite_path(url)
@@ -196,11 +198,9 @@ class Catalogue(CatalogueExtras):
         batch_id: str | None = None,
         at: datetime | None = None,
     ) -> Changes:
-        """Set a field; with `action`, append the decision in the same transaction.
-
-        `expected_old` is the value the reviewer saw: if it changed meanwhile, ConflictError.
-        `confirmed` defaults to True except for imported values.
-        """
+        """Set a field; with `action`, append the decision in the same transaction."""
+        # expected_old: the value the reviewer saw; if it changed meanwhile, ConflictError.
+        # confirmed: None means True for curator and accepted values, False for imported ones.
         new = fieldops.make_state(
             value, provenance, year_from=year_from, year_to=year_to,
             model_version=model_version, probability=probability, reviewer=reviewer,
@@ -250,9 +250,6 @@ class Catalogue(CatalogueExtras):
 
     def artist_aliases(self, name: str) -> list[str]:
         """Every spelling recorded for the person `name` names."""
-        from heritage_desk.core.names import parse_artist
-        from heritage_desk.storage.orm import ArtistAliasRow
-
         key = parse_artist(name).key
         with self._session() as s:
             stmt = (
@@ -273,4 +270,13 @@ def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
         yield ids[i : i + size]
 
 
-__all__ = ["Catalogue"]
+__all__ = [
+    "UNSET",
+    "AssetNotFoundError",
+    "Catalogue",
+    "CatalogueError",
+    "CatalogueLockedError",
+    "CatalogueTooNewError",
+    "ConflictError",
+    "NotACatalogueError",
+]

@@ -193,19 +193,21 @@ class CatalogueExtras(CatalogueBase):
     ) -> Changes:
         """Accept many suggestions in one transaction as one undoable step."""
         batch = batch_id or fieldops.new_batch_id()
+        changes = []
+        for asset_id, sug in items:
+            new = fieldops.make_state(
+                sug.value, Provenance.SUGGESTION, year_from=sug.year_from,
+                year_to=sug.year_to, model_version=sug.model_version,
+                probability=sug.probability, reviewer=reviewer,
+            )  # fmt: skip
+            act = Act(
+                action=Action.ACCEPT, reviewer=reviewer, batch_id=batch,
+                model_version=sug.model_version, probability=sug.probability,
+                expected_old=None,
+            )  # fmt: skip
+            changes.append(fieldops.Change(asset_id, sug.field, new, act))
         with self._session(write=True) as s:
-            for asset_id, sug in items:
-                new = fieldops.make_state(
-                    sug.value, Provenance.SUGGESTION, year_from=sug.year_from,
-                    year_to=sug.year_to, model_version=sug.model_version,
-                    probability=sug.probability, reviewer=reviewer,
-                )  # fmt: skip
-                act = Act(
-                    action=Action.ACCEPT, reviewer=reviewer, batch_id=batch,
-                    model_version=sug.model_version, probability=sug.probability,
-                    expected_old=None,
-                )  # fmt: skip
-                fieldops.apply(s, self.location, asset_id, sug.field, new, act)
+            fieldops.apply_many(s, self.location, changes)
         ids = frozenset(a for a, _ in items)
         return Changes(fields=True, decisions=True, asset_ids=ids)
 
@@ -258,7 +260,7 @@ class CatalogueExtras(CatalogueBase):
             stack = undo.stacks(s, reviewer)[1 if redo else 0]
             if not stack:
                 return None
-            return convert.decision(undo.step_decisions(s, stack[-1])[-1])
+            return convert.decision(undo.first_decision(s, stack[-1]))
 
     def next_undo(self, reviewer: str) -> Decision | None:
         """The (first) decision that undo would reverse, for a menu label; None: nothing."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -143,47 +144,130 @@ def make_state(value: str, provenance: Provenance, *, year_from: int | None = No
     }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Change:
+    """One field of one asset set to `new` (None: cleared), by `act`."""
+
+    asset_id: int
+    field: Field
+    new: dict[str, Any] | None
+    act: Act
+
+
 def apply(session: Session, where: str, asset_id: int, field: Field,
-          new: dict[str, Any] | None, act: Act) -> DecisionRow | None:  # fmt: skip
+          new: dict[str, Any] | None, act: Act) -> None:  # fmt: skip
     """Set (or, with `new` None, clear) a field; append a decision when `act.action` is set."""
-    lock_asset(session, asset_id, where)
-    row = current_row(session, asset_id, field)
-    old_value = row.value if row is not None else None
-    if not isinstance(act.expected_old, Unset) and act.expected_old != old_value:
-        raise ConflictError(conflict_message(where, asset_id, field, row, act.expected_old))
-    old = convert.state(row)
-    if new is None:
-        if row is not None:
-            session.delete(row)
-    else:
-        if row is None:
-            row = FieldValueRow(asset_id=asset_id, field=field.value)
-            session.add(row)
-        for col in convert.STATE_COLUMNS:
-            setattr(row, col, new.get(col))
-        row.decided_at = convert.state_decided_at(new)
-        if field is Field.ARTIST:
-            row.artist_id, row.qualifier = link_artist(session, new["value"])
-    decision = None
-    if act.action is not None:
-        new_value: str | None = new["value"] if new is not None else None
-        decision = DecisionRow(
-            asset_id=asset_id, field=field.value, action=act.action.value,
-            old_value=old_value,
-            new_value=new_value if isinstance(act.new_value, Unset) else act.new_value,
-            reviewer=act.reviewer or "unknown", at=act.at or utcnow(),
-            model_version=act.model_version, probability=act.probability,
-            old_state=old, new_state=new if new is not None else None,
-            undoes=act.undoes, batch_id=act.batch_id or new_batch_id(),
-        )  # fmt: skip
-        session.add(decision)
+    apply_many(session, where, [Change(asset_id, field, new, act)])
+
+
+def _lock_and_load(session: Session, where: str, changes: Sequence[Change]
+                   ) -> dict[tuple[int, str], FieldValueRow]:  # fmt: skip
+    """Lock the assets (PostgreSQL; SQLite holds the file lock) and load their field rows."""
+    ids = sorted({c.asset_id for c in changes})
+    fields = sorted({c.field.value for c in changes})
+    rows: dict[tuple[int, str], FieldValueRow] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        stmt = sa.select(AssetRow.id).where(AssetRow.id.in_(chunk)).order_by(AssetRow.id)
+        missing = set(chunk) - set(session.scalars(stmt.with_for_update()))
+        if missing:
+            raise AssetNotFoundError(f"{where}: no asset #{min(missing)}")
+        cond = (FieldValueRow.asset_id.in_(chunk), FieldValueRow.field.in_(fields))
+        rows.update(
+            ((r.asset_id, r.field), r)
+            for r in session.scalars(sa.select(FieldValueRow).where(*cond))
+        )
+    return rows
+
+
+def _state(obj: FieldValueRow | dict[str, Any] | None) -> dict[str, Any] | None:
+    """The JSON state of a loaded row or of a row still waiting to be inserted."""
+    if not isinstance(obj, dict):
+        return convert.state(obj)
+    out = {c: obj[c] for c in convert.STATE_COLUMNS}
+    out["decided_at"] = obj["decided_at"].isoformat() if obj["decided_at"] else None
+    return out
+
+
+def apply_many(session: Session, where: str, changes: Sequence[Change]) -> None:
+    """Apply many field changes in order, with few statements (a batch of 25k stays quick)."""
+    if not changes:
+        return
+    rows: dict[tuple[int, str], FieldValueRow | dict[str, Any]] = dict(
+        _lock_and_load(session, where, changes)
+    )
+    deleted: dict[tuple[int, str], FieldValueRow] = {}
+    artists: dict[str, tuple[int | None, str | None]] = {}
+    decisions: list[dict[str, Any]] = []
+    now = utcnow()
+    for c in changes:
+        key = (c.asset_id, c.field.value)
+        obj = rows.get(key)
+        old = _state(obj)
+        old_value = old["value"] if old is not None else None
+        if not isinstance(c.act.expected_old, Unset) and c.act.expected_old != old_value:
+            row = obj if isinstance(obj, FieldValueRow) else None
+            raise ConflictError(
+                conflict_message(where, c.asset_id, c.field, row, c.act.expected_old)
+            )
+        if c.new is None:
+            gone = rows.pop(key, None)
+            if isinstance(gone, FieldValueRow):
+                deleted[key] = gone
+        else:
+            values = {col: c.new.get(col) for col in convert.STATE_COLUMNS}
+            values["decided_at"] = convert.state_decided_at(c.new)
+            if c.field is Field.ARTIST:
+                if c.new["value"] not in artists:
+                    artists[c.new["value"]] = link_artist(session, c.new["value"])
+                values["artist_id"], values["qualifier"] = artists[c.new["value"]]
+            if obj is None and key in deleted:
+                # Re-use a row deleted earlier in this batch: a delete and an insert of one key
+                # in one flush would meet the unique constraint.
+                obj = rows[key] = deleted.pop(key)
+            if obj is None:
+                # New rows go in with one executemany, not one ORM insert each.
+                rows[key] = {"asset_id": c.asset_id, "field": key[1], **values}
+            elif isinstance(obj, dict):
+                obj.update(values)
+            else:
+                for col, v in values.items():
+                    setattr(obj, col, v)
+        if c.act.action is not None:
+            decisions.append(_decision(c, old_value, old, now))
+    inserts = [r for r in rows.values() if isinstance(r, dict)]
+    for r in inserts:
+        r.setdefault("artist_id", None)
+        r.setdefault("qualifier", None)
     try:
+        for row in deleted.values():
+            session.delete(row)
         session.flush()
+        if inserts:
+            session.execute(sa.insert(FieldValueRow), inserts)
+        if decisions:
+            session.execute(sa.insert(DecisionRow), decisions)
     except sa.exc.IntegrityError as exc:
         # Two curators filled the same empty field at once: the later insert loses.
-        msg = conflict_message(where, asset_id, field, None, act.expected_old, raced=True)
+        c = changes[0]
+        msg = conflict_message(where, c.asset_id, c.field, None, c.act.expected_old, raced=True)
         raise ConflictError(msg) from exc
-    return decision
+
+
+def _decision(c: Change, old_value: str | None, old: dict[str, Any] | None,
+              now: datetime) -> dict[str, Any]:  # fmt: skip
+    """The row of the decision recording change `c`."""
+    new_value = c.new["value"] if c.new is not None else None
+    act = c.act
+    return {
+        "asset_id": c.asset_id, "field": c.field.value, "action": str(act.action),
+        "old_value": old_value,
+        "new_value": new_value if isinstance(act.new_value, Unset) else act.new_value,
+        "reviewer": act.reviewer or "unknown", "at": act.at or now,
+        "model_version": act.model_version, "probability": act.probability,
+        "old_state": old, "new_state": c.new, "undoes": act.undoes,
+        "batch_id": act.batch_id or new_batch_id(),
+    }  # fmt: skip
 
 
 def record(session: Session, where: str, asset_id: int, field: Field, act: Act) -> DecisionRow:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -13,9 +14,9 @@ from heritage_desk.core.model import Asset, Field, Provenance
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
 from heritage_desk.storage.catalogue import Catalogue
-from heritage_desk.storage.csv_input import CsvRow, MetadataTable, read_metadata
-from heritage_desk.storage.errors import CatalogueError
+from heritage_desk.storage.csv_input import CsvError, CsvRow, MetadataTable, read_metadata
 from heritage_desk.storage.images import (
+    IMAGE_SUFFIXES,
     ImageFacts,
     ImageProblem,
     UnsafePathError,
@@ -149,8 +150,6 @@ def import_collection(
     report = ImportReport()
     join = None
     if metadata_csv is not None:
-        from heritage_desk.storage.csv_input import CsvError
-
         try:
             table = read_metadata(metadata_csv, mapping)
         except CsvError as exc:
@@ -181,7 +180,16 @@ def import_collection(
             break
     if join is not None and not report.cancelled:
         _report_unmatched(root, join, report)
+    report.problems.sort(key=_problem_order)  # files in walk order, then CSV rows by number
     return report
+
+
+def _problem_order(problem: tuple[str, str]) -> tuple[int, int]:
+    """Sort key: image files first (kept in order), then CSV problems by row number."""
+    m = re.search(r"\brow (\d+)", problem[0])
+    if m is None:
+        return (1, 0) if problem[0].endswith(".csv") else (0, 0)
+    return 1, int(m.group(1))
 
 
 def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: _Join | None,
@@ -196,14 +204,14 @@ def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: _J
         return
     for note in facts.notes:
         report.notes.append((rel, note))
+    row = join.row_for(rel) if join is not None else None
+    if row is not None and join is not None:
+        join.used.add(row.row)
     if facts.checksum in seen:
         report.skipped_duplicates += 1
         report.notes.append((rel, f"same content as {seen[facts.checksum]}; skipped"))
         return
     seen[facts.checksum] = rel
-    row = join.row_for(rel) if join is not None else None
-    if row is not None and join is not None:
-        join.used.add(row.row)
     asset = catalogue.find_asset_by_checksum(facts.checksum)
     moved = False
     if asset is not None and asset.image_path != rel:
@@ -345,30 +353,13 @@ def _report_unmatched(root: Path, join: _Join, report: ImportReport) -> None:
         except UnsafePathError as exc:
             report.problem(f"{label} row {row.row}", f"{exc}; row skipped")
             continue
-        if target.is_file():
+        if target.is_file() and target.suffix.lower() not in IMAGE_SUFFIXES:
             reason = f"file {text!r} is not an image type that is imported"
+        elif target.is_file():
+            reason = f"file {text!r} matched no imported image"
         else:
             reason = f"file {text!r} not found in the images folder"
         report.problem(f"{label} row {row.row}", reason)
     for ident, row in join.by_id.items():
         if row.row not in join.used:
             report.problem(f"{label} row {row.row}", f"no image file for id {ident!r}")
-
-
-def open_and_import(location: str, images_dir: str | Path, metadata_csv: str | Path | None = None,
-                    mapping: Mapping[str, str] | None = None) -> ImportReport:  # fmt: skip
-    """Open a catalogue, import into it, close it (for scripts and benchmarks)."""
-    with _opened(location) as cat:
-        return import_collection(cat, images_dir, metadata_csv, mapping)
-
-
-@contextlib.contextmanager
-def _opened(location: str) -> Iterator[Catalogue]:
-    try:
-        cat = Catalogue.open(location)
-    except CatalogueError as exc:
-        raise ImportFailed(str(exc)) from None
-    try:
-        yield cat
-    finally:
-        cat.close()

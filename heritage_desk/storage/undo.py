@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from heritage_desk.core.model import Action, Field
 from heritage_desk.storage import fieldops
-from heritage_desk.storage.fieldops import Act
+from heritage_desk.storage.fieldops import Act, Change
 from heritage_desk.storage.orm import DecisionRow
 
 #: How many of a reviewer's latest decisions the undo history looks back over.
@@ -68,12 +68,21 @@ def _left_value(d: DecisionRow) -> str | None:
     return d.new_state.get("value") if d.new_state else None
 
 
-def undo_one(session: Session, where: str, d: DecisionRow, reviewer: str, batch: str) -> None:
-    """Reverse one decision, appending the decision that says so."""
+def first_decision(session: Session, step: str) -> DecisionRow:
+    """The oldest decision of a step (what a menu names it by)."""
+    cond = DecisionRow.id == int(step[1:]) if step.startswith("#") else DecisionRow.batch_id == step
+    return session.scalars(
+        sa.select(DecisionRow).where(cond).order_by(DecisionRow.id).limit(1)
+    ).one()
+
+
+def _reversal(session: Session, where: str, d: DecisionRow, originals: dict[int, DecisionRow],
+              reviewer: str, batch: str) -> Change | None:  # fmt: skip
+    """The field change reversing decision `d`, or None when `d` changed no value (a reject)."""
     field = Field(d.field)
     if d.action == Action.UNDO.value:  # reversing an undo is a redo of the original decision
-        original = session.get(DecisionRow, d.undoes)
-        assert original is not None
+        assert d.undoes is not None
+        original = originals[d.undoes]
         action = Action(original.action)
         act = Act(
             action=action, reviewer=reviewer, batch_id=batch, undoes=d.id,
@@ -83,26 +92,42 @@ def undo_one(session: Session, where: str, d: DecisionRow, reviewer: str, batch:
         if action is Action.REJECT:
             fieldops.set_rejected(session, d.asset_id, field, original.new_value, True)
             fieldops.record(session, where, d.asset_id, field, act)
-        else:
-            fieldops.apply(session, where, d.asset_id, field, d.old_state, act)
-        return
+            return None
+        return Change(d.asset_id, field, d.old_state, act)
     act = Act(
         action=Action.UNDO, reviewer=reviewer, batch_id=batch, undoes=d.id,
-        model_version=d.model_version, probability=d.probability,
-        expected_old=_left_value(d),
+        model_version=d.model_version, probability=d.probability, expected_old=_left_value(d),
     )  # fmt: skip
     if d.action == Action.REJECT.value:
         fieldops.set_rejected(session, d.asset_id, field, d.new_value, False)
         fieldops.record(session, where, d.asset_id, field, replace(act, new_value=d.new_value))
-    else:
-        fieldops.apply(session, where, d.asset_id, field, d.old_state, act)
+        return None
+    return Change(d.asset_id, field, d.old_state, act)
 
 
 def reverse_step(session: Session, where: str, step: str, reviewer: str) -> list[int]:
     """Reverse every decision of a step as one new step; returns the asset ids touched."""
     batch = fieldops.new_batch_id()
+    decisions = step_decisions(session, step)
+    wanted = sorted({d.undoes for d in decisions if d.undoes is not None})
+    originals: dict[int, DecisionRow] = {}
+    for start in range(0, len(wanted), 500):
+        stmt = sa.select(DecisionRow).where(DecisionRow.id.in_(wanted[start : start + 500]))
+        originals.update((r.id, r) for r in session.scalars(stmt))
     touched: list[int] = []
-    for d in step_decisions(session, step):
-        undo_one(session, where, d, reviewer, batch)
+    pending: list[Change] = []
+    for d in decisions:
+        redoes_reject = (
+            d.action == Action.UNDO.value
+            and d.undoes is not None
+            and originals[d.undoes].action == Action.REJECT.value
+        )
+        if d.action == Action.REJECT.value or redoes_reject:
+            fieldops.apply_many(session, where, pending)  # keep the log in order
+            pending = []
+        change = _reversal(session, where, d, originals, reviewer, batch)
+        if change is not None:
+            pending.append(change)
         touched.append(d.asset_id)
+    fieldops.apply_many(session, where, pending)
     return touched

@@ -33,7 +33,11 @@ class AssetDetail:
 
     def pending_fields(self) -> list[Field]:
         """Predicted fields that are still unknown and have suggestions."""
-        return [f for f in (Field.ARTIST, Field.DATE) if self.asset.value(f) is None and self.candidates(f)]
+        return [
+            f
+            for f in (Field.ARTIST, Field.DATE)
+            if self.asset.value(f) is None and self.candidates(f)
+        ]
 
 
 @dataclass(frozen=True)

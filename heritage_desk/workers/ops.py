@@ -60,6 +60,7 @@ class DbExecutor(QObject):
         self._latest_by_key: dict[str, int] = {}
         self._lock = threading.Lock()
         self._pending = 0
+        self.closed = False
         self._finished.connect(self._deliver)
         self._thread = threading.Thread(target=self._loop, name="db-executor", daemon=True)
         self._thread.start()
@@ -128,6 +129,7 @@ class DbExecutor(QObject):
     def shutdown(self, timeout: float = 10.0) -> None:
         """Finish the queued ops, then stop the thread."""
         global _current
+        self.closed = True
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join(timeout)
@@ -176,5 +178,9 @@ class Op(Generic[T]):
         return self
 
     def run(self) -> int:
-        """Queue the op on its executor; returns its job id."""
-        return (self.executor or current_executor()).submit(self)
+        """Queue the op on its executor; returns its job id (-1: the app is closing, dropped)."""
+        executor = self.executor or _current
+        if executor is None or executor.closed:
+            log.debug("op dropped: no executor running (closing)")
+            return -1
+        return executor.submit(self)

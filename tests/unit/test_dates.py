@@ -44,6 +44,9 @@ from heritage_desk.core.dates import OPEN_WINDOW, format_years, is_unknown, pars
         ("1887, reworked 1890", (1887, 1890), False),
         ("1874 or 1875", (1874, 1875), False),
         ("1650?", (1650, 1650), True),
+        ("1874-03-15", (1874, 1874), False),
+        ("1874-03-15 to 1875-01-02", (1874, 1875), False),
+        ("15 March 1874", (1874, 1874), False),
     ],
 )
 def test_parses(text: str, years: tuple[int, int], circa: bool) -> None:

@@ -8,7 +8,12 @@ import sys
 
 import heritage_desk
 
-QT_FREE = ("heritage_desk.core", "heritage_desk.storage", "heritage_desk.ml", "heritage_desk.services")
+QT_FREE = (
+    "heritage_desk.core",
+    "heritage_desk.storage",
+    "heritage_desk.ml",
+    "heritage_desk.services",
+)
 
 
 def _qt_free_modules() -> list[str]:

@@ -148,13 +148,12 @@ def test_undo_refuses_to_overwrite_someone_elses_change(
     assert artist(cat, 1) == "Berthe Morisot"
 
 
-@pytest.mark.postgres
-def test_two_curators_on_one_postgres_catalogue(postgres_url: str) -> None:
+def test_two_curators_on_one_catalogue(catalogue_url: str) -> None:
     """Both saw asset 1 without an artist; the later decision gets a conflict, not a lost update."""
-    with Catalogue.open(postgres_url) as setup:
+    with Catalogue.open(catalogue_url) as setup:
         setup.add_asset("img/1.jpg", "c" * 64)
         setup.replace_suggestions(1, _sugs(("Monet", 0.8), ("Renoir", 0.2)))
-    ann_cat, bob_cat = Catalogue.open(postgres_url), Catalogue.open(postgres_url)
+    ann_cat, bob_cat = Catalogue.open(catalogue_url), Catalogue.open(catalogue_url)
     try:
         ann, bob = ReviewService(ann_cat), ReviewService(bob_cat)
         seen_by_ann = ann_cat.get_asset(1).value(Field.ARTIST)
@@ -207,3 +206,37 @@ def test_racing_inserts_on_postgres_become_a_conflict(postgres_url: str) -> None
         assert "'Monet'" in str(outcome[0]) or "at the same moment" in str(outcome[0])
         assert cat.get_asset(1).value(Field.ARTIST) == "Monet"
         assert cat.history(1) == []
+
+
+def test_undo_of_a_step_touching_one_field_twice(cat: Catalogue) -> None:
+    """Inside one step a field is set, changed and cleared; undo and redo replay it exactly."""
+    cat.set_field(1, Field.TITLE, "A", Provenance.IMPORTED)
+    with cat.transaction():
+        for value in ("B", "C"):
+            cat.set_field(1, Field.TITLE, value, Provenance.CURATOR, reviewer="ann",
+                          action=Action.EDIT, batch_id="step1")  # fmt: skip
+        cat.set_field(2, Field.TITLE, "new", Provenance.CURATOR, reviewer="ann",
+                      action=Action.EDIT, batch_id="step1")  # fmt: skip
+        cat.clear_field(2, Field.TITLE, reviewer="ann", action=Action.EDIT, batch_id="step1")
+    assert (cat.get_asset(1).title, cat.get_asset(2).title) == ("C", None)
+    cat.undo("ann")
+    assert (cat.get_asset(1).title, cat.get_asset(2).title) == ("A", None)
+    assert cat.get_asset(1).fields[Field.TITLE].provenance is Provenance.IMPORTED
+    cat.redo("ann")
+    assert (cat.get_asset(1).title, cat.get_asset(2).title) == ("C", None)
+    assert cat.integrity_check() == []
+
+
+def test_accept_and_reject_many_are_one_step(cat: Catalogue, review: ReviewService) -> None:
+    cat.replace_suggestions(1, _sugs(("1880s", 0.6), field=Field.DATE), fields=[Field.DATE])
+    picks = [cat.suggestions(1, Field.ARTIST)[0], cat.suggestions(1, Field.DATE)[0]]
+    review.accept_many(1, picks, "ann")
+    assert (artist(cat, 1), cat.get_asset(1).value(Field.DATE)) == ("Monet", "1880s")
+    review.reject_many(2, cat.suggestions(2), "ann")
+    assert cat.suggestions(2) == []
+    review.undo("ann")
+    assert len(cat.suggestions(2)) == 2
+    review.undo("ann")
+    assert cat.get_asset(1).fields == {}
+    with pytest.raises(ValueError):
+        review.accept_many(3, cat.suggestions(3), "ann")

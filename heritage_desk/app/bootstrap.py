@@ -1,0 +1,269 @@
+"""Start-up and shut-down: logging, the single-instance lock, workers, the window, screenshots."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QLockFile, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from heritage_desk import __version__, config
+from heritage_desk.app.engines import InferenceEngine, RetrainSteps
+from heritage_desk.app.services import ImageResolver, Services
+from heritage_desk.core.progress import Progress
+from heritage_desk.gui.main_window import MainWindow, WindowParts
+from heritage_desk.gui.settings import AppSettings
+from heritage_desk.services.thumbnails import ThumbnailCache
+from heritage_desk.storage import db
+from heritage_desk.storage.catalogue import Catalogue
+from heritage_desk.storage.csv_input import FIELD_TARGETS, KEY_TARGETS
+from heritage_desk.storage.errors import CatalogueError
+from heritage_desk.workers.inference import InferenceWorker
+from heritage_desk.workers.ops import DbExecutor, Op
+from heritage_desk.workers.progress import JobProgress
+from heritage_desk.workers.retrain import RetrainSupervisor
+from heritage_desk.workers.thumbnails import ThumbnailLoader
+
+log = logging.getLogger(__name__)
+
+DEMO_NAME = "demo.sqlite"
+
+
+@dataclass
+class GuiOptions:
+    """What `heritage-desk gui` was asked to do."""
+
+    location: str | None = None
+    demo: bool = False
+    data_dir: str | None = None
+    screenshot: str | None = None
+    show: str = "main"
+    size: tuple[int, int] = (1280, 820)
+    timeout: float = 120.0
+    verbose: bool = False
+    with_model: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class InstanceLockedError(CatalogueError):
+    """Another heritage_desk window has this SQLite catalogue open."""
+
+
+def setup_logging(paths: config.Paths, verbose: bool = False) -> Path:
+    """Log to a rotating file in the user log folder (and warnings to stderr)."""
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    target = paths.logs / "heritage_desk.log"
+    root = logging.getLogger()
+    if not any(getattr(h, "baseFilename", None) == str(target) for h in root.handlers):
+        h = logging.handlers.RotatingFileHandler(target, maxBytes=2_000_000, backupCount=3)
+        h.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+        )
+        root.addHandler(h)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    return target
+
+
+def configure_qsettings(app: QApplication, paths: config.Paths, isolated: bool) -> None:
+    """Names for QSettings; with --data-dir the settings live there too (tests, portable)."""
+    app.setOrganizationName("heritage_desk")
+    app.setApplicationName("heritage_desk")
+    app.setApplicationVersion(__version__)
+    if isolated:
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(paths.data))
+
+
+def acquire_lock(location: str | Path) -> QLockFile | None:
+    """A lock beside a SQLite catalogue; InstanceLockedError if another instance holds it."""
+    path = db.sqlite_path(db.resolve_url(location))
+    if path is None:
+        return None  # PostgreSQL: several curators at once is the point
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = QLockFile(str(path) + ".lock")
+    lock.setStaleLockTime(0)  # stale only if its process is gone, however old
+    if not lock.tryLock(100):
+        info = lock.getLockInfo()  # PySide6 returns (pid, host, app), or with a leading ok
+        pid, host = (info[-3], info[-2]) if isinstance(info, tuple) and len(info) >= 3 else (0, "")
+        who = f" (process {pid} on {host})" if pid else ""
+        raise InstanceLockedError(
+            f"{path} is already open in another heritage_desk window{who}; "
+            "close it there, or open a copy"
+        )
+    return lock
+
+
+class DeskApp:
+    """One open catalogue with its executor, workers and window; `close()` undoes it all."""
+
+    def __init__(
+        self,
+        location: str | Path,
+        paths: config.Paths,
+        *,
+        images_root: Path | None = None,
+        with_model: bool = True,
+        settings: AppSettings | None = None,
+        suggestion_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.paths = paths.ensure()
+        self.settings = settings or AppSettings()
+        self.lock = acquire_lock(location)
+        try:
+            self.catalogue = Catalogue.open(location)
+        except Exception:
+            if self.lock is not None:
+                self.lock.unlock()
+            raise
+        resolver = ImageResolver(self.catalogue, [images_root] if images_root else [])
+        options = {"num_threads": self.settings.torch_threads, **(suggestion_options or {})}
+        self.services = Services(
+            self.catalogue, self.paths, resolver, images_root, with_model, options
+        )
+        self.executor = DbExecutor(self.services)
+        cache = ThumbnailCache(self.paths.thumbnails)
+        cache.clear_temp()
+
+        def load(path: str, checksum: str | None, size: int) -> bytes:
+            return cache.get_bytes(resolver(path), checksum, size)
+
+        self.thumbnails = ThumbnailLoader(load, threads=2, capacity=3000)
+        self.previews = ThumbnailLoader(load, threads=1, capacity=12, max_pending=4)
+        self.inference: InferenceWorker | None = None
+        self.retrain: RetrainSupervisor | None = None
+        device = self.settings.device
+        self.engine = InferenceEngine(device, self.settings.torch_threads)
+        if with_model:
+            self.inference = InferenceWorker(self.engine)
+            self.retrain = RetrainSupervisor(RetrainSteps())
+        label = {"auto": "CPU/GPU: auto", "cpu": "CPU", "cuda": "GPU (CUDA)"}[device]
+        parts = WindowParts(
+            self.executor, self.thumbnails, self.previews, self.settings,
+            db.display_location(self.catalogue.url), label, self.inference, self.retrain,
+            KEY_TARGETS + FIELD_TARGETS,
+        )  # fmt: skip
+        self.window = MainWindow(parts)
+        if self.inference is not None:
+            self.inference.stored.connect(lambda _c: self._show_device())
+
+    def _show_device(self) -> None:
+        p = self.engine._embedder
+        if p is not None:
+            kind = p.device.type
+            threads = self.settings.torch_threads
+            text = "GPU (CUDA)" if kind == "cuda" else f"CPU, {threads} thread{'s' * (threads > 1)}"
+            self.window.device_label.setText(text)
+
+    def start(self, import_from: tuple[Path, Path | None] | None = None) -> None:
+        """Import first when asked (the demo's first run), then suggest in the background."""
+        if import_from is None:
+            self.start_suggestions()
+            return
+        images, csv_path = import_from
+        job = JobProgress(parent=self.window)
+        w = self.window
+        w.job_bar.show()
+        w.job_bar.setFormat("importing %v/%m")
+        job.progressed.connect(
+            lambda p: (w.job_bar.setRange(0, max(1, p.total)), w.job_bar.setValue(p.done))
+        )
+
+        def done(_report: object) -> None:
+            w.job_bar.hide()
+            w.refresh_vocabulary()
+            self.start_suggestions()
+
+        Op(lambda s: s.import_collection(str(images), str(csv_path) if csv_path else None, None,
+                                         job.report, job.token)).success(done).run()  # fmt: skip
+
+    def start_suggestions(self) -> None:
+        """Suggest for every asset that lacks a value, unsuggested ones first."""
+        if self.inference is not None:
+            inf = self.inference
+            Op(lambda s: s.needing_suggestions()).success(inf.start_backlog).run()
+
+    def close(self) -> None:
+        """Close the window, stop every thread, release the catalogue and the lock."""
+        self.window.save_state()
+        self.window.close()
+        self.window.shutdown()
+        if self.retrain is not None:
+            self.retrain.shutdown()
+        if self.inference is not None:
+            self.inference.shutdown()
+        self.thumbnails.shutdown()
+        self.previews.shutdown()
+        self.executor.shutdown()
+        self.catalogue.close()
+        if self.lock is not None:
+            self.lock.unlock()
+
+
+def demo_location(paths: config.Paths) -> tuple[Path, bool]:
+    """The demo catalogue's file and whether it still needs its import."""
+    target = paths.data / DEMO_NAME
+    if not target.exists():
+        return target, True
+    with Catalogue.open(target) as cat:
+        return target, cat.count_assets() == 0
+
+
+def run(opts: GuiOptions, t0: float) -> int:
+    """Open the window and run the event loop; returns the exit status."""
+    paths = config.paths(opts.data_dir).ensure()
+    logfile = setup_logging(paths, opts.verbose)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_qsettings(
+        app, paths, isolated=bool(opts.data_dir or config.DATA_DIR_ENV in __import__("os").environ)
+    )
+    images_root = None
+    needs_import = False
+    if opts.demo:
+        location, needs_import = demo_location(paths)
+        images_root = config.resources_dir() / "demo"
+    else:
+        location = Path(opts.location) if opts.location and "://" not in opts.location else None
+        location = location or opts.location or paths.default_catalogue
+    try:
+        desk = DeskApp(location, paths, images_root=images_root, with_model=opts.with_model)
+    except CatalogueError as exc:
+        log.error("cannot open %s: %s", location, exc)
+        if not opts.screenshot:
+            QMessageBox.critical(None, "heritage_desk", str(exc))
+        print(f"heritage-desk: error: {exc}", file=sys.stderr)
+        return 1
+    log.info("heritage_desk %s opened %s (log %s)", __version__, location, logfile)
+    if opts.screenshot:
+        desk.window.resize(*opts.size)
+    desk.window.show()
+    demo_import = (
+        (images_root, images_root / "metadata.csv") if needs_import and images_root else None
+    )
+    desk.start(demo_import)
+    status = 0
+    if opts.screenshot:
+        from heritage_desk.app.screenshot import Screenshot
+
+        shot = Screenshot(desk, Path(opts.screenshot), opts.show, opts.timeout)
+        QTimer.singleShot(0, shot.begin)
+        app.exec()
+        status = shot.status
+    else:
+        app.exec()
+    desk.close()
+    log.info("closed after %.1f s", time.perf_counter() - t0)
+    return status
+
+
+def run_gui(opts: GuiOptions) -> int:
+    """`heritage-desk gui`: open the window and run until it closes."""
+    return run(opts, time.perf_counter())
+
+
+__all__ = ["DeskApp", "GuiOptions", "Progress", "run_gui"]

@@ -1,0 +1,97 @@
+"""`--screenshot`: wait until the first item's suggestions are on screen, save a PNG, quit."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtWidgets import QApplication, QWidget
+
+log = logging.getLogger(__name__)
+
+
+class Screenshot(QObject):
+    """A small state machine driven by a timer: ready -> (review steps) -> settle -> save."""
+
+    def __init__(self, desk: Any, out: Path, show: str, timeout: float) -> None:
+        super().__init__(desk.window)
+        self.desk = desk
+        self.window = desk.window
+        self.out = out
+        self.show = show
+        self.deadline = time.monotonic() + timeout
+        self.status = 1
+        self.step = "wait-suggestions"
+        self.accepted = 0
+        self.panel: QWidget | None = None
+        self.settle_until = 0.0
+        self.timer = QTimer(self, interval=100)
+        self.timer.timeout.connect(self.tick)
+
+    def begin(self) -> None:
+        self.timer.start()
+
+    def _suggestions_shown(self) -> bool:
+        d = self.window.review.detail
+        return d is not None and bool(d.suggestions) and self.window.suggestions.detail is d
+
+    def _idle(self) -> bool:
+        return self.desk.thumbnails.pending_count() == 0 and self.desk.previews.pending_count() == 0
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            log.error("screenshot: gave up waiting (%s)", self.step)
+            self.save()  # a picture of what is there helps more than none
+            self.status = 1
+            self.finish()
+            return
+        if self.step == "wait-suggestions":
+            if self._suggestions_shown():
+                self.step = {"main": "settle", "review": "review", "model": "model"}[self.show]
+                self.settle_until = time.monotonic() + 0.8
+        elif self.step == "review":
+            if self.accepted < 2 and self._suggestions_shown():
+                self.window.actions_by_name["accept"].trigger()
+                self.accepted += 1
+            elif self.accepted >= 2 and self._suggestions_shown():
+                self.window.actions_by_name["type"].trigger()
+                self.step = "settle"
+                self.settle_until = time.monotonic() + 0.8
+        elif self.step == "model":
+            self.panel = self.window.open_model_panel()
+            self.step = "wait-model"
+        elif self.step == "wait-model":
+            assert self.panel is not None
+            if getattr(self.panel, "report", None) is not None:
+                self.step = "settle"
+                self.settle_until = time.monotonic() + 0.5
+        elif self.step == "settle" and time.monotonic() >= self.settle_until and self._idle():
+            self.status = 0 if self.save() else 1
+            self.finish()
+
+    def save(self) -> bool:
+        """Grab the window (or the model panel) and write the PNG."""
+        QApplication.processEvents()
+        target: QWidget = self.panel or self.window
+        screen = QGuiApplication.primaryScreen()
+        pm: QPixmap | None = None
+        if QGuiApplication.platformName() == "xcb" and screen is not None:
+            g = target.frameGeometry()
+            pm = screen.grabWindow(0, g.x(), g.y(), g.width(), g.height())
+        if pm is None or pm.isNull():
+            pm = target.grab()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        ok = pm.save(str(self.out), "PNG")
+        log.info("screenshot %s: %s (%dx%d)", self.out, ok, pm.width(), pm.height())
+        print(f"screenshot: {self.out} ({pm.width()}x{pm.height()})", flush=True)
+        return bool(ok)
+
+    def finish(self) -> None:
+        self.timer.stop()
+        if self.panel is not None:
+            self.panel.close()
+        QApplication.quit()

@@ -1,0 +1,212 @@
+"""The window's other duties: one instance per catalogue, virtual rows, dialogs, settings."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from heritage_desk import config
+from heritage_desk.core.model import Field
+from heritage_desk.core.query import AssetQuery, Sort
+from heritage_desk.workers.ops import Op
+from tests.gui.conftest import Collection
+
+pytestmark = pytest.mark.gui
+WAIT = 30_000
+
+
+def open_desk(location: Path, tmp_path: Path, images: Path | None = None) -> Any:
+    from heritage_desk.app import DeskApp
+    from heritage_desk.gui.settings import AppSettings
+
+    settings = AppSettings()
+    settings.reviewer = "tester"
+    return DeskApp(
+        location, config.paths(tmp_path / "data"), images_root=images, with_model=False,
+        settings=settings,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def desk(
+    collection: Collection, catalogue_copy: Path, tmp_path: Path, qtbot: Any, isolated_settings: None
+) -> Iterator[Any]:
+    app = open_desk(catalogue_copy, tmp_path, collection.images)
+    app.window.show()
+    qtbot.waitUntil(lambda: app.window.model.rowCount() == 14, timeout=WAIT)
+    yield app
+    app.close()
+
+
+def test_a_second_instance_on_the_same_catalogue_is_refused(
+    desk: Any, catalogue_copy: Path, tmp_path: Path
+) -> None:
+    from heritage_desk.app.bootstrap import InstanceLockedError
+
+    with pytest.raises(InstanceLockedError, match="already open in another heritage_desk window"):
+        open_desk(catalogue_copy, tmp_path / "second")
+
+
+def test_grid_and_table_share_one_model_and_the_current_asset(desk: Any, qtbot: Any) -> None:
+    w = desk.window
+    c = w.collection
+    assert c.grid.model() is c.table.model() is w.model
+    c.set_current_row(3)
+    qtbot.waitUntil(lambda: w.review.detail is not None and w.review.current_id is not None)
+    aid = w.review.current_id
+    w.actions_by_name["table"].trigger()
+    assert not c.is_grid() and c.current_row() == 3 and w.review.current_id == aid
+    w.actions_by_name["grid"].trigger()
+    assert c.is_grid() and c.current_row() == 3
+    # Sorting by a column runs in SQL: the model's query changes, no proxy model.
+    w.model.sort(0, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: w.model.query.descending and w.model.rowCount() == 14, timeout=WAIT)
+    shown = [w.model.row_data(i).asset.id for i in range(14)]
+    q = AssetQuery(sort=Sort.TITLE, descending=True)
+    got: list[list[int]] = []
+    Op(lambda s: s.catalogue.asset_ids(q)).success(got.append).run()
+    qtbot.waitUntil(lambda: bool(got), timeout=WAIT)
+    assert shown == got[0] and w.model.query.sort is Sort.TITLE
+
+
+def test_search_and_vocabulary_filters(desk: Any, qtbot: Any) -> None:
+    w = desk.window
+    f = w.collection.filters
+    qtbot.waitUntil(lambda: f.combos[Field.MEDIUM].count() > 1, timeout=WAIT)
+    medium = f.combos[Field.MEDIUM].itemData(1)
+    f.combos[Field.MEDIUM].setCurrentIndex(1)
+    qtbot.waitUntil(lambda: w.model.query.medium == medium, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.model.row_data(0) is not None, timeout=WAIT)
+    assert all(
+        w.model.row_data(i).asset.value(Field.MEDIUM) == medium for i in range(w.model.rowCount())
+    )
+    f.combos[Field.MEDIUM].setCurrentIndex(0)
+    w.actions_by_name["search"].trigger()
+    assert f.search.hasFocus() or not w.isActiveWindow()
+    title = "no title like this xyz"
+    qtbot.keyClicks(f.search, title)
+    qtbot.waitUntil(lambda: w.model.query.text == title and w.model.rowCount() == 0, timeout=WAIT)
+
+
+def test_edit_history_and_undo_through_the_form(desk: Any, qtbot: Any) -> None:
+    w = desk.window
+    w.collection.set_current_row(1)
+    qtbot.waitUntil(lambda: w.review.detail is not None, timeout=WAIT)
+    aid = w.review.detail.asset.id
+    title = w.form.editors[Field.TITLE]
+    title.setText("A new title")
+    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+        title.editingFinished.emit()
+    qtbot.waitUntil(
+        lambda: w.review.detail is not None
+        and w.review.detail.asset.id == aid
+        and w.review.detail.asset.title == "A new title",
+        timeout=WAIT,
+    )
+    got: list[Any] = []
+    w.review.history(got.append)
+    qtbot.waitUntil(lambda: bool(got), timeout=WAIT)
+    assert [(d.field, d.action.value, d.new_value) for d in got[0]] == [
+        (Field.TITLE, "edit", "A new title")
+    ]
+    from heritage_desk.gui.dialogs import HistoryDialog
+
+    dlg = HistoryDialog("t", got[0], w)
+    assert dlg.table.rowCount() == 1 and dlg.table.item(0, 1).text() == "tester"
+    dlg.close()
+    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+        w.actions_by_name["undo"].trigger()
+    qtbot.waitUntil(
+        lambda: w.review.detail is not None and w.review.detail.asset.title != "A new title",
+        timeout=WAIT,
+    )
+
+
+def test_every_action_is_in_a_menu_and_in_the_shortcuts_help(desk: Any) -> None:
+    from heritage_desk.gui.dialogs import ShortcutsDialog
+
+    w = desk.window
+    in_menus = {a for m in w.menuBar().findChildren(type(w.menuBar().actions()[0].menu()))
+                for a in m.actions()}  # fmt: skip
+    for name in ("accept", "reject", "next", "prev", "undo", "redo", "search", "pick1", "pick5"):
+        assert w.actions_by_name[name] in in_menus, name
+    dlg = ShortcutsDialog(list(w.actions_by_name.values()), w)
+    rows = {dlg.table.item(i, 0).text(): dlg.table.item(i, 1).text()
+            for i in range(dlg.table.rowCount())}  # fmt: skip
+    assert rows["Accept suggestion"].startswith("A")
+    assert "Ctrl+Z" in rows["Undo"]
+    assert rows["Pick candidate 3"] == "3"
+    dlg.close()
+
+
+def test_settings_dialog_and_window_state_persist(desk: Any) -> None:
+    from heritage_desk.gui.settings import AppSettings, SettingsDialog
+
+    w = desk.window
+    dlg = SettingsDialog(w.settings, w)
+    dlg.reviewer.setText("Ada")
+    dlg.device.setCurrentIndex(dlg.device.findData("cpu"))
+    dlg.threads.setValue(1)
+    dlg.accept()
+    again = AppSettings()
+    assert (again.reviewer, again.device, again.torch_threads) == ("Ada", "cpu", 1)
+    w.collection.show_grid(False)
+    w.save_state()
+    assert QSettings().value("window/view") == "table"
+
+
+def test_import_dialog_maps_columns_and_reports(
+    desk: Any, qtbot: Any, tmp_path: Path, aic_demo_dir: Path
+) -> None:
+    w = desk.window
+    folder = tmp_path / "more"
+    folder.mkdir()
+    with open(aic_demo_dir / "labels.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))[-3:]
+    with open(folder / "records.csv", "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["File", "Creator", "Object Date", "Title"])
+        for r in rows:
+            name = Path(r["image_file"]).name
+            shutil.copyfile(aic_demo_dir / r["image_file"], folder / name)
+            out.writerow([name, r["artist"], r["date_display"], r["title"]])
+    dlg = w.open_import()
+    dlg.images.setText(str(folder))
+    dlg.csv.setText(str(folder / "records.csv"))
+    dlg.load_columns()
+    qtbot.waitUntil(lambda: dlg.mapping_box.isEnabled(), timeout=WAIT)
+    assert dlg.mapping() == {"image_file": "File", "artist": "Creator", "date": "Object Date",
+                             "title": "Title"}  # fmt: skip
+    with qtbot.waitSignal(dlg.finished_job, timeout=WAIT):
+        dlg.start_button.click()
+    assert "added: 3" in dlg.report.toPlainText()
+    qtbot.waitUntil(lambda: w.model.rowCount() == 17, timeout=WAIT)
+    dlg.close()
+
+
+def test_a_large_catalogue_is_fetched_page_by_page(
+    tmp_path: Path, qtbot: Any, isolated_settings: None
+) -> None:
+    from benchmarks.bench_gui import build
+    from heritage_desk.gui.collection_model import PAGE
+
+    path = tmp_path / "big.sqlite"
+    build(path, 5000)
+    desk = open_desk(path, tmp_path)
+    try:
+        w = desk.window
+        w.show()
+        qtbot.waitUntil(lambda: w.model.rowCount() == 5000, timeout=WAIT)
+        assert len(w.model._pages) <= 2  # only what is on screen
+        assert w.model.data(w.model.index(4999, 0)) == "…"  # a placeholder while it loads
+        qtbot.waitUntil(lambda: w.model.row_data(4999, fetch=False) is not None, timeout=WAIT)
+        assert w.model.data(w.model.index(4999, 0)) == "Painting number 5000"
+        assert len(w.model._pages) <= 4 < 5000 // PAGE
+    finally:
+        desk.close()

@@ -1,0 +1,119 @@
+"""Helpers for fault-injection tests: real child processes, kill -9, integrity checks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from heritage_desk.core.model import Field, Provenance, Suggestion
+from heritage_desk.storage.catalogue import Catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env.pop("HERITAGE_PAUSE_AT", None)
+    env.update(extra)
+    return env
+
+
+def start_child(*args: str, **env: str) -> subprocess.Popen[str]:
+    """`python -m tests.reliability.child ARGS` with stdout piped as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.reliability.child", *args],
+        cwd=ROOT,
+        env=child_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def read_until(proc: subprocess.Popen[str], prefix: str, timeout: float = 120) -> list[str]:
+    """Lines the child printed up to the first starting with `prefix`, or up to its exit."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+        if line.startswith(prefix):
+            return lines
+    return lines
+
+
+def kill9(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL: no atexit, no finally, no flush; what a power cut looks like to the process."""
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def run_child(*args: str, timeout: float = 300, **env: str) -> list[str]:
+    """Run a child to completion; its stdout lines (assert it succeeded)."""
+    proc = start_child(*args, **env)
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"child {args} failed ({proc.returncode}):\n{err[-3000:]}"
+    return out.splitlines()
+
+
+def statements(lines: list[str]) -> int:
+    return int(next(ln for ln in lines if ln.startswith("STATEMENTS")).split()[1])
+
+
+def kill_at(n: int, *args: str, **env: str) -> list[str]:
+    """Start a child, let it run to its nth SQL statement, kill -9 it there; its lines."""
+    proc = start_child(*args, HERITAGE_PAUSE_AT=str(n), **env)
+    lines = read_until(proc, "PAUSED")
+    paused = bool(lines) and lines[-1].startswith("PAUSED")
+    err = "" if paused or proc.stderr is None else proc.stderr.read()
+    kill9(proc)
+    assert paused, f"child never reached statement {n}: {lines[-3:]} {err[-2000:]}"
+    return lines
+
+
+def spread(total: int, k: int) -> list[int]:
+    """k kill points spread over 1..total (first and last statements included)."""
+    if total <= k:
+        return list(range(1, total + 1))
+    return sorted({1 + round(i * (total - 1) / (k - 1)) for i in range(k)})
+
+
+def sqlite_integrity(path: Path) -> list[str]:
+    """PRAGMA integrity_check and foreign_key_check straight through sqlite3 (not our code)."""
+    conn = sqlite3.connect(path)
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+    finally:
+        conn.close()
+    return [r for r in rows if r != "ok"] + [f"fk {r}" for r in fk]
+
+
+def catalogue_with_suggestions(location: str, n: int = 30) -> None:
+    """n assets with a title and three artist and date suggestions each, nothing decided."""
+    with Catalogue.open(location) as cat, cat.transaction():
+        for i in range(n):
+            a = cat.add_asset(f"img/{i:04d}.jpg", f"{i:064x}", width=10, height=10)
+            cat.set_field(a, Field.TITLE, f"Work {i}", Provenance.IMPORTED)
+            sugs = [
+                Suggestion(Field.ARTIST, f"Artist {i % 7 + r}", 0.9 - 0.2 * r, r + 1, "m001")
+                for r in range(3)
+            ] + [
+                Suggestion(Field.DATE, f"{1800 + 10 * r}s", 0.8 - 0.2 * r, r + 1, "m001",
+                           1800 + 10 * r, 1809 + 10 * r)
+                for r in range(3)
+            ]  # fmt: skip
+            cat.replace_suggestions(a, sugs)
