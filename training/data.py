@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from heritage_desk.ml.data import Example, artwork_key
-from heritage_desk.ml.embeddings import EmbeddingCache, Embedder, file_checksum
+from heritage_desk.ml.embeddings import Embedder, EmbeddingCache, file_checksum
 
 WORK = Path(__file__).resolve().parents[1] / ".work"
 DEFAULT_CACHE = WORK / "embeddings"
@@ -72,6 +72,7 @@ def embed_examples(
     views: tuple[str, ...] = ("full",),
     cache_dir: str | Path = DEFAULT_CACHE,
     verbose: bool = True,
+    weights: str | Path | None = None,
 ) -> np.ndarray:
     """Embeddings of the examples, through the on-disk cache; a packed copy speeds reloads."""
     sums = checksums(examples)
@@ -79,7 +80,9 @@ def embed_examples(
     pack = Path(cache_dir) / "packs" / f"{backbone}-{'+'.join(views)}-{tag}.npy"
     if pack.exists():
         return np.load(pack, allow_pickle=False).astype(np.float32)
-    emb = Embedder(backbone, views=views, cache=EmbeddingCache(cache_dir), num_threads=1)
+    emb = Embedder(
+        backbone, views=views, cache=EmbeddingCache(cache_dir), weights=weights, num_threads=1
+    )
 
     def report(p: object) -> None:
         done = getattr(p, "done", 0)

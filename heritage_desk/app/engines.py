@@ -25,7 +25,8 @@ _EPOCH = re.compile(r"epoch (\d+): loss ([0-9.]+)")
 class Batch:
     """What the inference thread needs for a batch, read from the catalogue on the executor."""
 
-    assets: list[Asset]
+    assets: list[Asset]  # every asset of the batch: each gets an embedding
+    needs: list[bool]  # which of them lack an artist or a date: those get suggestions
     files: list[str]
     model: Any  # services.suggestions.ModelInUse | None
     names: dict[str, str]
@@ -44,22 +45,21 @@ class InferenceEngine:
 
     def gather(self, services: Any, asset_ids: Sequence[int]) -> Batch:
         svc = self._svc = services.suggestions
-        assets = [
-            a
-            for a in services.catalogue.get_assets(list(asset_ids))
-            if any(a.value(f) is None for f in PREDICTED_FIELDS)
-        ]
+        assets = services.catalogue.get_assets(list(asset_ids))
+        needs = [any(a.value(f) is None for f in PREDICTED_FIELDS) for a in assets]
         names = {}
         for n in services.catalogue.artists():
             key = parse_artist(n).key
             if key:
                 names[key] = n
         files = [str(svc.image_file(a)) for a in assets]
-        return Batch(assets, files, svc.current_model(), names)
+        return Batch(assets, needs, files, svc.current_model(), names)
 
     def predict(self, batch: Batch, cancel: CancelToken) -> dict[int, list[Any]]:
         if batch.model is None or not batch.assets:
             return {}
+        import numpy as np
+
         from heritage_desk.ml.embeddings import Embedder
         from heritage_desk.ml.predictor import Predictor
         from heritage_desk.ml.runtime import set_num_threads
@@ -91,7 +91,8 @@ class InferenceEngine:
                 on_error=lambda path, exc: log.info("cannot embed %s: %s", path, exc),
             )
         feats, found = svc.cache.get_many(checks, p.backbone, views)
-        have = [a for a, ok in zip(batch.assets, found, strict=True) if ok]
+        use = [ok and need for ok, need in zip(found, batch.needs, strict=True)]
+        have = [a for a, ok in zip(batch.assets, use, strict=True) if ok]
         if not have:
             return {}
         names = {parse_artist(n).key: n for n in p.vocab.artists}
@@ -101,7 +102,7 @@ class InferenceEngine:
         ]
         full = any(a.value(Field.DATE) is None and a.value(Field.ARTIST) for a in have)
         k = len(p.vocab.artists) if full else svc.top_k
-        preds = p.predict_many(feats[found], contexts, top_k=k, coverage=svc.coverage)
+        preds = p.predict_many(feats[np.asarray(use, dtype=bool)], contexts, top_k=k, coverage=svc.coverage)
         return {a.id: svc._suggestions(a, pr, names) for a, pr in zip(have, preds, strict=True)}
 
     def store(self, services: Any, outputs: dict[int, list[Any]]) -> Changes:

@@ -167,14 +167,17 @@ class Services:
     def batch_accept(self, q: AssetQuery, f: Field | None, threshold: float, who: str) -> Changes:
         return self.review.batch_accept(q, threshold, who, (f,) if f else PREDICTED_FIELDS)
 
-    def needing_suggestions(self) -> list[int]:
-        """Ids of assets with an unknown artist or date, those without suggestions first."""
+    def needing_suggestions(self, embed_all: bool = True) -> list[int]:
+        """The background pass: assets lacking a value and suggestions first, then the rest of
+        those lacking a value (a new model's suggestions), then every other asset (embeddings
+        that retraining learns from)."""
         cat = self.catalogue
         first = cat.asset_ids(AssetQuery(missing_artist=True, has_suggestions=False))
         first += cat.asset_ids(AssetQuery(missing_date=True, has_suggestions=False))
         rest = cat.asset_ids(AssetQuery(missing_artist=True))
         rest += cat.asset_ids(AssetQuery(missing_date=True))
-        return list(dict.fromkeys(first + rest))
+        every = cat.asset_ids(AssetQuery()) if embed_all else []
+        return list(dict.fromkeys(first + rest + every))
 
     # -- import and export ------------------------------------------------------------------------
 

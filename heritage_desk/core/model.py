@@ -105,6 +105,8 @@ class Decision:
     at: datetime
     model_version: str | None = None
     probability: float | None = None
+    undoes: int | None = None  # the decision this one undid
+    batch_id: str | None = None  # decisions of one batch undo as one step
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,9 @@ class ModelPanel(QDialog):
 
     def _on_retrained(self, outcome: object) -> None:
         self.progress.hide()
-        self.status.setText(str(getattr(outcome, "message", "") or "Retrain finished."))
+        version = getattr(getattr(outcome, "version", None), "version", "")
+        reason = str(getattr(outcome, "reason", "") or "")
+        self.status.setText(f"Retrain finished: {version} {reason}".strip())
         self._update_buttons()
         self.refresh()
 

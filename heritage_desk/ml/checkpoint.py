@@ -31,8 +31,10 @@ def _metadata(tm: TrainedModel) -> dict[str, Any]:
         "vocab": tm.vocab.to_dict(),
         "backbone": tm.backbone,
         "views": list(tm.views),
-        "calibration": {"artist_temperature": tm.artist_temperature,
-                        "decade_temperature": tm.decade_temperature},
+        "calibration": {
+            "artist_temperature": tm.artist_temperature,
+            "decade_temperature": tm.decade_temperature,
+        },
         "metrics": tm.metrics,
         "data_hash": tm.data_hash,
         "created_at": tm.created_at,
@@ -46,8 +48,12 @@ def save_checkpoint(tm: TrainedModel, path: str | Path, sidecar: bool = True) ->
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in tm.model.state_dict().items()}
-    tensors.update({f"extra.{k}": v.detach().cpu().contiguous() for k, v in tm.extra_tensors.items()})
+    tensors = {
+        f"model.{k}": v.detach().cpu().contiguous() for k, v in tm.model.state_dict().items()
+    }
+    tensors.update(
+        {f"extra.{k}": v.detach().cpu().contiguous() for k, v in tm.extra_tensors.items()}
+    )
     meta = _metadata(tm)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -114,7 +120,10 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
         config = ModelConfig.from_dict(meta["model_config"])
         vocab = Vocab.from_dict(meta["vocab"])
         cal = meta.get("calibration", {})
-        ta, td = float(cal.get("artist_temperature", 1.0)), float(cal.get("decade_temperature", 1.0))
+        ta, td = (
+            float(cal.get("artist_temperature", 1.0)),
+            float(cal.get("decade_temperature", 1.0)),
+        )
     except (KeyError, ValueError, TypeError) as exc:
         raise CheckpointError(f"{path} has invalid metadata: {exc}") from exc
     if len(vocab.artists) != config.n_artists or len(vocab.decades) != config.n_decades:
@@ -137,7 +146,7 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise CheckpointError(f"{path}: weights do not match the recorded architecture: {exc}")
+        raise CheckpointError(f"{path}: weights do not match the architecture: {exc}") from exc
     if any(not torch.isfinite(v).all() for v in state.values() if v.is_floating_point()):
         raise CheckpointError(f"{path}: weights contain NaN or infinity")
     model.eval()

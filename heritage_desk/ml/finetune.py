@@ -1,4 +1,4 @@
-"""The paper's protocol: all layers fine-tuned with SGD; CUDA + AMP when present; DDP via torchrun."""
+"""The paper's protocol: all layers fine-tuned by SGD; CUDA + AMP when present; DDP via torchrun."""
 
 from __future__ import annotations
 
@@ -66,10 +66,12 @@ class EndToEnd(nn.Module):
     def __init__(self, backbone: nn.Module, head: MultimodalNet) -> None:
         super().__init__()
         self.backbone = backbone
-        self.head = head
+        self.head: MultimodalNet = head
 
-    def forward(self, images: torch.Tensor, meta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.head(self.backbone(images), meta)  # type: ignore[no-any-return]
+    def forward(
+        self, images: torch.Tensor, meta: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.head(self.backbone(images), meta)
 
 
 def _dist_setup(device: torch.device) -> tuple[int, int]:
@@ -121,8 +123,12 @@ def finetune(
         p.requires_grad_(True)
     net: nn.Module = EndToEnd(backbone, MultimodalNet(cfg)).to(dev)
     if world > 1:
-        net = nn.parallel.DistributedDataParallel(net, device_ids=[dev.index] if dev.index else None)
-    sampler = DistributedSampler(data, world, rank, seed=config.seed) if world > 1 else None
+        net = nn.parallel.DistributedDataParallel(
+            net, device_ids=[dev.index] if dev.index else None
+        )
+    sampler: DistributedSampler[Any] | None = (
+        DistributedSampler(data, world, rank, seed=config.seed) if world > 1 else None
+    )
     loader = DataLoader(
         data,
         batch_size=config.batch_size,
@@ -156,8 +162,12 @@ def finetune(
             sched.step()
             total, n = total + float(loss.detach()), n + 1
         if rank == 0:
-            progress(Progress(epoch + 1, config.epochs, f"epoch {epoch + 1}: loss {total / max(n, 1):.3f}"))
-    e2e = net.module if isinstance(net, nn.parallel.DistributedDataParallel) else net
+            progress(
+                Progress(
+                    epoch + 1, config.epochs, f"epoch {epoch + 1}: loss {total / max(n, 1):.3f}"
+                )
+            )
+    e2e: Any = net.module if isinstance(net, nn.parallel.DistributedDataParallel) else net
     if world > 1:
         dist.barrier()
     if rank != 0:
@@ -165,13 +175,14 @@ def finetune(
     e2e = e2e.cpu().eval()
     trunk = getattr(e2e.backbone, "trunk", e2e.backbone)
     extra = {f"backbone.{k}": v.detach().clone() for k, v in trunk.state_dict().items()}
+    digest = hashlib.sha256("\n".join(data.paths).encode()).hexdigest()[:16]
     return TrainedModel(
         model=e2e.head,
         vocab=vocab,
-        backbone=backbone_name,
+        backbone=f"{backbone_name.partition('@')[0]}@ft-{digest[:8]}",
         views=("full",),
         metrics={"n_train": float(len(data)), "world_size": float(world)},
-        data_hash=hashlib.sha256("\n".join(data.paths).encode()).hexdigest()[:16],
+        data_hash=digest,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         train_config={"mode": "finetune", **config.to_dict()},
         extra_tensors=extra,

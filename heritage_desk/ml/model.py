@@ -51,6 +51,9 @@ class ModelConfig:
 class MultimodalNet(nn.Module):
     """Image features (+ one-hot genre/style/medium -> 256 ReLU) -> 1024 ReLU -> two heads."""
 
+    feat_mean: torch.Tensor
+    feat_std: torch.Tensor
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
@@ -115,7 +118,9 @@ def multitask_loss(
     return loss
 
 
-def mask_meta(meta: torch.Tensor, p: float, generator: torch.Generator | None = None) -> torch.Tensor:
+def mask_meta(
+    meta: torch.Tensor, p: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Randomly set known fields to unknown, so any subset a curator knows works at inference."""
     if p <= 0:
         return meta

@@ -1,4 +1,4 @@
-"""Suggestions from a trained model: calibrated top-k artists and a year range consistent with them."""
+"""Suggestions: calibrated top-k artists and a year range consistent with them."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class Prediction:
     model_version: str
 
     def suggestions(self) -> list[Suggestion]:
-        """Core suggestions: ranked artists, then one DATE (decade label, range, its probability)."""
+        """Core suggestions: ranked artists, then one DATE (decade label, range, probability)."""
         out = [
             Suggestion(Field.ARTIST, c.artist, c.probability, c.rank, self.model_version)
             for c in self.artists
@@ -156,10 +156,7 @@ class Predictor:
         # The headline year mixes the per-artist distributions by artist probability; when one
         # artist dominates it is that artist's year, so it agrees with the top suggestion.
         top = order[0]
-        if pa[top] >= 0.5:
-            year = cands[0].year
-        else:
-            year = self._range(pa @ cond, coverage, None)
+        year = cands[0].year if pa[top] >= 0.5 else self._range(pa @ cond, coverage, None)
         return Prediction(cands, year, self.version)
 
     def _range(

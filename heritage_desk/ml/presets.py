@@ -26,9 +26,9 @@ def load_image(path: str | Path) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                im.load()
-                im = ImageOps.exif_transpose(im)
+            with Image.open(path) as raw:
+                raw.load()
+                im: Image.Image = ImageOps.exif_transpose(raw)
                 if im.mode != "RGB":
                     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
                         im = im.point(lambda v: v / 256).convert("L")

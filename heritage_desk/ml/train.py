@@ -1,4 +1,4 @@
-"""Head training on cached embeddings (the CPU fast path): train_one_epoch / evaluate / train_head."""
+"""Head training on cached embeddings (the CPU fast path): train_one_epoch, evaluate, train_head."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ class TrainConfig:
     calibration_fraction: float = 0.1
     seed: int = 0
     num_threads: int | None = None
-    bf16: bool | None = None  # autocast matmuls to bfloat16 (None: where the CPU has AMX/AVX512-BF16)
+    bf16: bool | None = (
+        None  # autocast matmuls to bfloat16 (None: where the CPU has AMX/AVX512-BF16)
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,7 +81,9 @@ def use_bf16(config: TrainConfig) -> bool:
     """Whether to autocast to bfloat16: 4x faster matmuls on CPUs with AMX (measured here)."""
     if config.bf16 is not None:
         return config.bf16
-    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return bool(
+        torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    )
 
 
 def train_one_epoch(
@@ -150,7 +154,7 @@ def _calibration_split(
         return np.arange(n), np.arange(0)
     keys = sorted({artwork_key(e) for e in examples})
     rng = np.random.default_rng(seed)
-    held = set(rng.permutation(len(keys))[: max(1, int(round(fraction * len(keys))))].tolist())
+    held = set(rng.permutation(len(keys))[: max(1, round(fraction * len(keys)))].tolist())
     key_idx = {k: i for i, k in enumerate(keys)}
     mask = np.array([key_idx[artwork_key(e)] in held for e in examples])
     return np.flatnonzero(~mask), np.flatnonzero(mask)

@@ -101,7 +101,9 @@ class Vocab:
         rows = [[self.meta_index(f, c.get(f)) for f in META_FIELDS] for c in contexts]
         return torch.tensor(rows, dtype=torch.long).reshape(len(rows), len(META_FIELDS))
 
-    def encode(self, examples: Sequence[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def encode(
+        self, examples: Sequence[Example]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Artist targets, decade targets (IGNORE where unknown) and metadata indices."""
         artist = [self.artist_index(e.artist) for e in examples]
         a = torch.tensor([IGNORE if i is None else i for i in artist], dtype=torch.long)

@@ -84,6 +84,8 @@ def decision(row: DecisionRow) -> Decision:
         at=row.at,
         model_version=row.model_version,
         probability=row.probability,
+        undoes=row.undoes,
+        batch_id=row.batch_id,
     )
 
 

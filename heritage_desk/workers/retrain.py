@@ -109,14 +109,21 @@ class RetrainSupervisor(QObject):
         Op(lambda s: self.steps.finish(s, outcome)).success(self._done).failure(self._fail).run()
 
     def _done(self, result: object) -> None:
-        self._token = None
         self.last_outcome = result
+        status = getattr(result, "status", None)
+        if status in ("cancelled", "failed"):  # the child stopped without a model
+            self._fail(Exception(str(getattr(result, "reason", "") or status)))
+            return
+        self._token = None
         self.finished.emit(result)
 
     def _fail(self, exc: Exception) -> None:
         cancelled = self._token is not None and self._token.cancelled
         self._token = None
-        msg = "Retrain cancelled; the active model is unchanged." if cancelled else str(exc)
+        if cancelled:
+            msg = "Retrain cancelled; the active model is unchanged."
+        else:
+            msg = f"Retrain failed: {exc}; the active model is unchanged."
         log.info("retrain ended: %s", msg)
         self.failed.emit(msg)
 

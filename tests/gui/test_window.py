@@ -65,8 +65,8 @@ def test_grid_and_table_share_one_model_and_the_current_asset(desk: Any, qtbot: 
     w.actions_by_name["grid"].trigger()
     assert c.is_grid() and c.current_row() == 3
     # Sorting by a column runs in SQL: the model's query changes, no proxy model.
-    w.model.sort(0, Qt.SortOrder.DescendingOrder)
-    qtbot.waitUntil(lambda: w.model.query.descending and w.model.rowCount() == 14, timeout=WAIT)
+    with qtbot.waitSignal(w.model.loaded, timeout=WAIT):
+        w.model.sort(0, Qt.SortOrder.DescendingOrder)
     shown = [w.model.row_data(i).asset.id for i in range(14)]
     q = AssetQuery(sort=Sort.TITLE, descending=True)
     got: list[list[int]] = []
@@ -80,9 +80,8 @@ def test_search_and_vocabulary_filters(desk: Any, qtbot: Any) -> None:
     f = w.collection.filters
     qtbot.waitUntil(lambda: f.combos[Field.MEDIUM].count() > 1, timeout=WAIT)
     medium = f.combos[Field.MEDIUM].itemData(1)
-    f.combos[Field.MEDIUM].setCurrentIndex(1)
-    qtbot.waitUntil(lambda: w.model.query.medium == medium, timeout=WAIT)
-    qtbot.waitUntil(lambda: w.model.row_data(0) is not None, timeout=WAIT)
+    with qtbot.waitSignal(w.model.loaded, timeout=WAIT):
+        f.combos[Field.MEDIUM].setCurrentIndex(1)
     assert all(
         w.model.row_data(i).asset.value(Field.MEDIUM) == medium for i in range(w.model.rowCount())
     )
@@ -91,7 +90,8 @@ def test_search_and_vocabulary_filters(desk: Any, qtbot: Any) -> None:
     assert f.search.hasFocus() or not w.isActiveWindow()
     title = "no title like this xyz"
     qtbot.keyClicks(f.search, title)
-    qtbot.waitUntil(lambda: w.model.query.text == title and w.model.rowCount() == 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.model.query.text == title, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.model.rowCount() == 0, timeout=WAIT)
 
 
 def test_edit_history_and_undo_through_the_form(desk: Any, qtbot: Any) -> None:

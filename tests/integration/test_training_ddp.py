@@ -44,15 +44,25 @@ def test_ddp_two_cpu_processes_gloo(tmp_path: Path) -> None:
     for i in range(16):
         p = tmp_path / f"im{i}.png"
         Image.fromarray((rng.random((20, 20, 3)) * 255).astype(np.uint8)).save(p)
-        rows.append({"image_path": str(p), "artist": f"A{i % 2}", "year": 1800 + i,
-                     "style": f"s{i % 3}"})
+        rows.append(
+            {"image_path": str(p), "artist": f"A{i % 2}", "year": 1800 + i, "style": f"s{i % 3}"}
+        )
     (tmp_path / "ex.json").write_text(json.dumps(rows))
     (tmp_path / "worker.py").write_text(WORKER)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-           "--nproc_per_node", "2", str(tmp_path / "worker.py"), str(tmp_path / "ex.json"),
-           str(tmp_path)]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=240,
-                         cwd=Path(__file__).resolve().parents[2])
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        str(tmp_path / "worker.py"),
+        str(tmp_path / "ex.json"),
+        str(tmp_path),
+    ]
+    res = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=240, cwd=Path(__file__).resolve().parents[2]
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     sums = [json.loads((tmp_path / f"rank{r}.json").read_text())["sum"] for r in (0, 1)]
     assert sums[0] == pytest.approx(sums[1], rel=1e-9)  # DDP kept both replicas identical

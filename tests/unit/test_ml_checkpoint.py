@@ -12,8 +12,14 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from heritage_desk.ml import CheckpointError, Predictor, TrainConfig, load_checkpoint, save_checkpoint
-from heritage_desk.ml import train_head
+from heritage_desk.ml import (
+    CheckpointError,
+    Predictor,
+    TrainConfig,
+    load_checkpoint,
+    save_checkpoint,
+    train_head,
+)
 from tests.unit.test_ml_model import toy
 
 FAST = TrainConfig(epochs=3, shared_hidden=32, meta_hidden=8, batch_size=64, num_threads=1)
@@ -31,8 +37,8 @@ def test_reload_predicts_identically(saved: tuple[Path, np.ndarray]) -> None:
     path, x = saved
     a = Predictor.load(path)
     b = Predictor.load(path)
-    pa1, pd1 = a.probabilities(x[:20], [None] * 20)
-    pa2, pd2 = b.probabilities(x[:20], [{"style": "style 1"}] * 20)
+    pa1, _pd1 = a.probabilities(x[:20], [None] * 20)
+    pa2, _pd2 = b.probabilities(x[:20], [{"style": "style 1"}] * 20)
     pa3, _ = b.probabilities(x[:20], [None] * 20)
     np.testing.assert_array_equal(pa1, pa3)
     assert not np.array_equal(pa1, pa2)  # context is used
@@ -44,8 +50,12 @@ def test_save_then_load_matches_in_memory(saved: tuple[Path, np.ndarray]) -> Non
     tm = train_head(ex, x, FAST)
     p = save_checkpoint(tm, saved[0].parent / "again.safetensors")
     live, loaded = Predictor(tm, "v"), Predictor.load(p, "v")
-    np.testing.assert_allclose(live.probabilities(x, [None] * len(x))[0],
-                               loaded.probabilities(x, [None] * len(x))[0], rtol=0, atol=0)
+    np.testing.assert_allclose(
+        live.probabilities(x, [None] * len(x))[0],
+        loaded.probabilities(x, [None] * len(x))[0],
+        rtol=0,
+        atol=0,
+    )
     meta = json.loads(p.with_suffix(".json").read_text())
     assert meta["backbone"] == "lite0" and meta["vocab"]["artists"]
     assert load_checkpoint(p).data_hash == tm.data_hash
@@ -97,8 +107,12 @@ def test_foreign_safetensors_is_refused(tmp_path: Path) -> None:
         load_checkpoint(p)
 
 
-def _rewrite(src: Path, dst: Path, tensors: dict[str, torch.Tensor] | None = None,
-             meta_edit: dict[str, object] | None = None) -> Path:
+def _rewrite(
+    src: Path,
+    dst: Path,
+    tensors: dict[str, torch.Tensor] | None = None,
+    meta_edit: dict[str, object] | None = None,
+) -> Path:
     from safetensors import safe_open
 
     with safe_open(str(src), "pt") as f:
@@ -125,10 +139,17 @@ def test_missing_tensor_and_bad_metadata_are_refused(
     with pytest.raises(CheckpointError):
         load_checkpoint(_rewrite(saved[0], tmp_path / "missing.safetensors", t))
     with pytest.raises(CheckpointError, match="format"):
-        load_checkpoint(_rewrite(saved[0], tmp_path / "new.safetensors",
-                                 meta_edit={"format_version": 99}))
-    huge = {"model_config": {"feature_dim": 10**9, "n_artists": 4, "n_decades": 4,
-                             "meta_sizes": {"genre": 1, "style": 1, "medium": 1}}}
+        load_checkpoint(
+            _rewrite(saved[0], tmp_path / "new.safetensors", meta_edit={"format_version": 99})
+        )
+    huge = {
+        "model_config": {
+            "feature_dim": 10**9,
+            "n_artists": 4,
+            "n_decades": 4,
+            "meta_sizes": {"genre": 1, "style": 1, "medium": 1},
+        }
+    }
     with pytest.raises(CheckpointError):
         load_checkpoint(_rewrite(saved[0], tmp_path / "huge.safetensors", meta_edit=huge))
     t = load_file(str(saved[0]))

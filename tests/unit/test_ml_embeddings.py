@@ -9,8 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from heritage_desk.core.progress import CancelToken, Cancelled, Progress
-from heritage_desk.ml import EmbeddingCache, Embedder, ImageLoadError
+from heritage_desk.core.progress import Cancelled, CancelToken, Progress
+from heritage_desk.ml import Embedder, EmbeddingCache, ImageLoadError
 from heritage_desk.ml.backbones import WeightsNotFoundError, load_backbone, weights_path
 
 
@@ -34,10 +34,13 @@ def embedder_cache(tmp_path_factory: pytest.TempPathFactory) -> EmbeddingCache:
     return EmbeddingCache(tmp_path_factory.mktemp("cache"))
 
 
-def test_real_backbone_embeds_and_caches(images: list[Path], embedder_cache: EmbeddingCache) -> None:
+def test_real_backbone_embeds_and_caches(
+    images: list[Path], embedder_cache: EmbeddingCache
+) -> None:
     seen: list[Progress] = []
-    emb = Embedder("lite0", views=("full", "flip"), cache=embedder_cache, batch_size=2,
-                   num_threads=1)
+    emb = Embedder(
+        "lite0", views=("full", "flip"), cache=embedder_cache, batch_size=2, num_threads=1
+    )
     x = emb.embed_files(images, progress=seen.append)
     assert x.shape == (len(images), 1280) and np.isfinite(x).all()
     assert seen[-1].done == seen[-1].total == len(images)
@@ -61,7 +64,7 @@ def test_bad_image_raises_or_is_reported(images: list[Path], tmp_path: Path) -> 
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     emb = Embedder("lite0", num_threads=1)
-    with pytest.raises(ImageLoadError, match="broken.jpg"):
+    with pytest.raises(ImageLoadError, match=r"broken\.jpg"):
         emb.embed_files([images[0], bad])
     errors: list[str] = []
     x = emb.embed_files([images[0], bad], on_error=lambda p, e: errors.append(p))

@@ -91,7 +91,7 @@ def test_model_shapes() -> None:
 
 
 def test_cancel_stops_training() -> None:
-    from heritage_desk.core.progress import CancelToken, Cancelled
+    from heritage_desk.core.progress import Cancelled, CancelToken
 
     ex, x = toy()
     token = CancelToken()

@@ -33,7 +33,7 @@ def test_suggestions_are_core_objects() -> None:
     pred = Predictor(train_head(ex, x, FAST), "v1").predict(x[0], top_k=3)
     s = pred.suggestions()
     assert [r.rank for r in s if r.field is Field.ARTIST] == [1, 2, 3]
-    date = [r for r in s if r.field is Field.DATE][0]
+    date = next(r for r in s if r.field is Field.DATE)
     assert date.value.endswith("s") and date.year_from is not None and date.model_version == "v1"
 
 
@@ -86,7 +86,7 @@ def test_metrics_on_known_values() -> None:
     assert topk_accuracy(probs, y, 1) == 0.75 and topk_accuracy(probs, y, 2) == 1.0
     cm = confusion_matrix(probs.argmax(1), y, 3)
     assert cm.tolist() == [[1, 0, 0], [0, 1, 0], [1, 0, 1]]
-    p, r, f = macro_prf(cm)
+    p, r, _f = macro_prf(cm)
     assert abs(p - (0.5 + 1 + 1) / 3) < 1e-9 and abs(r - (1 + 1 + 0.5) / 3) < 1e-9
     m = artist_metrics(probs, y)
     assert m["artist_top1"] == 0.75 and 0 <= m["ece"] <= 1

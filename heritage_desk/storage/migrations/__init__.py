@@ -121,6 +121,9 @@ def migrate(
     if backup and current is not None and path is not None and path.exists():
         backup_path = backup_sqlite(path, current)
         log.info("backed up %s to %s before migrating from %s", name, backup_path, current)
+    elif current is not None and path is None:
+        # A server database cannot be copied as a file: its administrator's dumps are the backup.
+        log.warning("migrating %s from %s without a backup copy (use pg_dump first)", name, current)
     _upgrade(engine, target)
     log.info("migrated %s from %s to %s", name, current, wanted)
     return MigrationResult(current, wanted, backup_path)

@@ -1,0 +1,118 @@
+"""The model panel with a real retrain child process: progress, a new version, rollback, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from heritage_desk import config
+from heritage_desk.core.model import Field
+from tests.gui.conftest import TEST_CACHE, Collection
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+WAIT = 120_000
+
+
+@pytest.fixture
+def desk(
+    collection: Collection, catalogue_copy: Path, tmp_path: Path, qtbot: Any, isolated_settings: None
+) -> Iterator[Any]:
+    from heritage_desk.app import DeskApp
+    from heritage_desk.gui.settings import AppSettings
+
+    settings = AppSettings()
+    settings.reviewer = "tester"
+    settings.torch_threads = 1
+    app = DeskApp(
+        catalogue_copy,
+        config.paths(tmp_path / "data"),
+        images_root=collection.images,
+        settings=settings,
+        suggestion_options={"starter": collection.starter, "cache_dir": TEST_CACHE},
+    )
+    app.window.show()
+    app.start()
+    inf = app.inference
+    # The background pass suggests for what is missing and embeds every image.
+    qtbot.waitUntil(lambda: inf.backlog_left() == 0 and not inf.is_busy(), timeout=WAIT)
+    yield app
+    app.close()
+
+
+def test_panel_retrains_in_a_child_and_rolls_back(desk: Any, qtbot: Any) -> None:
+    w = desk.window
+    panel = w.open_model_panel()
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=WAIT)
+    assert "Runs on" in panel.device.text()
+    progress: list[Any] = []
+    desk.retrain.progressed.connect(progress.append)
+    with qtbot.waitSignal(desk.retrain.finished, timeout=WAIT) as done:
+        panel.retrain_button.click()
+        assert panel.cancel_button.isVisible() or desk.retrain.running()
+    result = done.args[0]
+    assert result.status in ("activated", "kept"), result.reason
+    assert progress, "no progress reported by the child"
+    qtbot.waitUntil(lambda: panel.table.rowCount() >= 2, timeout=WAIT)
+    versions = panel.report.versions
+    assert any(v.version == result.version.version for v in versions)
+    assert "held-out" in panel.header.text() or "Active model" in panel.header.text()
+    # Roll back: make the version that is not active the active one.
+    row = next(i for i, v in enumerate(versions) if not v.active)
+    target = versions[row].version
+    panel.table.selectRow(row)
+    assert panel.activate.isEnabled()
+    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT) as ch:
+        panel.activate.click()
+    assert ch.args[0].model
+    qtbot.waitUntil(
+        lambda: panel.report is not None and panel.report.active == target, timeout=WAIT
+    )
+    qtbot.waitUntil(lambda: w.model_version == target, timeout=WAIT)
+    panel.close()
+
+
+def test_cancelling_a_retrain_keeps_the_active_model(desk: Any, qtbot: Any) -> None:
+    from heritage_desk.workers.ops import Op
+
+    before: list[Any] = []
+    Op(lambda s: s.suggestions.current_model()).success(before.append).run()
+    qtbot.waitUntil(lambda: bool(before), timeout=WAIT)
+    sup = desk.retrain
+    started: list[dict[str, Any]] = []
+    sup.event.connect(lambda ev: started.append(ev))
+    assert sup.start()
+    qtbot.waitUntil(lambda: bool(started), timeout=WAIT)  # the child is running
+    with qtbot.waitSignal(sup.failed, timeout=WAIT) as failed:
+        sup.cancel()
+    assert "cancelled" in failed.args[0]
+    after: list[Any] = []
+    Op(lambda s: s.suggestions.current_model()).success(after.append).run()
+    qtbot.waitUntil(lambda: bool(after), timeout=WAIT)
+    assert after[0].version == before[0].version
+    assert not sup.running()
+    problems: list[Any] = []
+    Op(lambda s: s.catalogue.integrity_check()).success(problems.append).run()
+    qtbot.waitUntil(lambda: bool(problems) or problems == [[]], timeout=WAIT)
+    assert problems == [[]]
+
+
+def test_every_missing_artist_has_suggestions_after_the_background_pass(
+    desk: Any, qtbot: Any
+) -> None:
+    from heritage_desk.core.query import AssetQuery
+    from heritage_desk.workers.ops import Op
+
+    def missing(s: Any) -> list[int]:
+        cat = s.catalogue
+        return [
+            a for a in cat.asset_ids(AssetQuery(missing_artist=True))
+            if not cat.suggestions(a, Field.ARTIST)
+        ]  # fmt: skip
+
+    got: list[list[int]] = []
+    Op(missing).success(got.append).run()
+    qtbot.waitUntil(lambda: bool(got), timeout=WAIT)
+    assert got[0] == []

@@ -1,0 +1,52 @@
+"""A small slice of real WikiArt paintings through embed -> train -> save -> evaluate."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from heritage_desk.ml import Predictor
+
+
+@pytest.fixture(scope="module")
+def slice_dir(wikiart_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """labels.csv for 3 artists x 8 paintings, pointing at the shared images (not copied)."""
+    want = {"claude-monet": 0, "rembrandt": 0, "edgar-degas": 0}
+    rows = []
+    with open(wikiart_dir / "labels.csv", newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields = reader.fieldnames or []
+        for r in reader:
+            if r["artist_slug"] in want and want[r["artist_slug"]] < 8:
+                want[r["artist_slug"]] += 1
+                r["image_file"] = str(wikiart_dir / r["image_file"])
+                rows.append(r)
+    d = tmp_path_factory.mktemp("slice")
+    with open(d / "labels.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    return d
+
+
+@pytest.mark.slow
+def test_train_and_evaluate_cli_on_real_slice(slice_dir: Path, tmp_path: Path) -> None:
+    from training import evaluate, train
+
+    cache = str(tmp_path / "cache")
+    ckpt = tmp_path / "m.safetensors"
+    train.main(["--data", str(slice_dir), "--mode", "head", "--backbone", "lite0",
+                "--epochs", "20", "--set", "calibration_fraction=0", "--threads", "1",
+                "--cache", cache, "--out", str(ckpt)])
+    out = tmp_path / "eval.json"
+    m = evaluate.main(["--checkpoint", str(ckpt), "--data", str(slice_dir), "--json", str(out),
+                       "--cache", cache])
+    assert json.loads(out.read_text()) == m
+    assert out.with_suffix(".confusion.png").stat().st_size > 1000
+    assert m["n"] == 24 and m["n_unknown_artist"] == 0
+    assert m["artist_top1"] >= 0.9  # training images: the head must at least fit them
+    p = Predictor.load(ckpt)
+    assert sorted(p.vocab.artists) == ["Claude Monet", "Edgar Degas", "Rembrandt"]

@@ -1,0 +1,107 @@
+"""Evaluate a checkpoint on a dataset folder: flat JSON metrics + a confusion-matrix PNG.
+
+python -m training.evaluate --checkpoint PATH --data DIR [--subset-file F --subset NAME] --json OUT
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from heritage_desk.ml import Example, Predictor
+from heritage_desk.ml.metrics import artist_metrics, confusion_matrix, year_metrics
+from heritage_desk.ml.model import META_FIELDS
+from training.data import DEFAULT_CACHE, embed_examples, read_examples
+
+
+def year_point(pred: Predictor, pa: np.ndarray, pd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Headline decade start and year for each row, as the app would show them."""
+    dec, yr = [], []
+    for i in range(len(pa)):
+        y = pred._one(pa[i], pd[i], 1, 0.8).year
+        dec.append(y.decade if y else 0)
+        yr.append(y.year if y else 0)
+    return np.array(dec), np.array(yr)
+
+
+def score(
+    predictor: Predictor,
+    examples: Sequence[Example],
+    embeddings: np.ndarray,
+    use_context: bool = True,
+) -> tuple[dict[str, float], np.ndarray]:
+    """Flat metrics and the artist confusion matrix of `predictor` on labelled examples."""
+    ctx = [{f: getattr(e, f) for f in META_FIELDS} if use_context else None for e in examples]
+    pa, pd = predictor.probabilities(embeddings, ctx)
+    idx = [predictor.vocab.artist_index(e.artist) for e in examples]
+    known = np.array([i is not None for i in idx])
+    n_unknown = sum(1 for e, i in zip(examples, idx, strict=True) if e.artist and i is None)
+    targets = np.array([i for i in idx if i is not None], dtype=np.int64)
+    out: dict[str, float] = {"n": float(len(examples)), "n_unknown_artist": float(n_unknown)}
+    out.update(artist_metrics(pa[known], targets))
+    has_year = np.array([e.year is not None for e in examples])
+    dec, yr = year_point(predictor, pa[has_year], pd[has_year])
+    true_years = np.array([e.year for e in examples if e.year is not None], dtype=np.int64)
+    out.update(year_metrics(dec, yr, (true_years // 10) * 10, true_years))
+    out["n_with_year"] = float(has_year.sum())
+    cm = confusion_matrix(pa[known].argmax(1), targets, pa.shape[1])
+    return out, cm
+
+
+def save_confusion_png(cm: np.ndarray, names: list[str], path: Path) -> None:
+    """Row-normalised confusion matrix as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = cm.sum(1, keepdims=True)
+    norm = np.divide(cm, rows, out=np.zeros(cm.shape, dtype=float), where=rows > 0)
+    size = max(6.0, 0.18 * len(names))
+    fig, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
+    ax.set_yticks(range(len(names)), names, fontsize=6)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def get_args_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--subset-file")
+    p.add_argument("--subset")
+    p.add_argument("--json", required=True, help="output JSON; the PNG goes next to it")
+    p.add_argument("--no-context", action="store_true", help="hide genre/style/medium")
+    p.add_argument("--cache", default=str(DEFAULT_CACHE))
+    return p
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    a = get_args_parser().parse_args(argv)
+    pred = Predictor.load(a.checkpoint)
+    ex = read_examples(a.data, a.subset_file, a.subset)
+    views = pred.trained.views
+    weights = a.checkpoint if "@" in pred.backbone else None
+    x = np.mean(
+        [embed_examples(ex, pred.backbone, (v,), a.cache, weights=weights) for v in views], axis=0
+    )
+    metrics, cm = score(pred, ex, x, use_context=not a.no_context)
+    out = Path(a.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(metrics, indent=2) + "\n")
+    save_confusion_png(cm, pred.vocab.artists, out.with_suffix(".confusion.png"))
+    print(json.dumps(metrics, indent=2))
+    return metrics
+
+
+if __name__ == "__main__":
+    main()
