@@ -18,13 +18,13 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-from benchmarks.common import DATASETS, Result, percentile  # noqa: E402
-from heritage_desk.core.model import Field, Provenance  # noqa: E402
-from heritage_desk.storage import db  # noqa: E402
-from heritage_desk.storage.catalogue import Catalogue  # noqa: E402
-from heritage_desk.storage.orm import AssetRow, FieldValueRow, SuggestionRow  # noqa: E402
+from benchmarks.common import DATASETS, Result, percentile
+from heritage_desk.core.model import Field, Provenance
+from heritage_desk.storage import db
+from heritage_desk.storage.catalogue import Catalogue
+from heritage_desk.storage.orm import AssetRow, FieldValueRow, SuggestionRow
 
 COMMAND = "python -m benchmarks.run bench_gui"
 BIG = int(os.environ.get("HERITAGE_BENCH_ASSETS", "100000"))
@@ -153,7 +153,9 @@ def bench_accept(app: Any, path: Path, data: Path, n: int = 40) -> tuple[float, 
     return statistics.median(samples), percentile(samples, 95)
 
 
-def bench_stalls(app: Any, path: Path, data: Path, seconds: float = 8.0) -> tuple[float, float, int]:
+def bench_stalls(
+    app: Any, path: Path, data: Path, seconds: float = 8.0
+) -> tuple[float, float, int]:
     """Event-loop stalls (ms late on a 5 ms timer) while scrolling a grid of new thumbnails."""
     from PySide6.QtCore import QTimer
 
@@ -215,8 +217,8 @@ def run() -> list[Result]:
         p99, worst, loaded = bench_stalls(app, path, data)
         results.append(Result("event-loop stall p99 while thumbnails load", p99, "ms",
                               "<= 50 ms", p99 <= 50, COMMAND,
-                              f"5 ms timer while the grid scrolls a page every 120 ms for 8 s; "
-                              f"worst {worst:.0f} ms; {loaded} thumbnails decoded; {note}"))  # fmt: skip
+                              f"5 ms timer, grid scrolled a page per 120 ms for 8 s; worst "
+                              f"{worst:.0f} ms; {loaded} thumbnails decoded; {note}"))  # fmt: skip
     return results
 
 

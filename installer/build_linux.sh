@@ -63,7 +63,7 @@ print("0.%d.*" % (int(re.match(r"torch-2\.(\d+)\.", sys.argv[1])[1]) + 15))' "$(
             pip_args="--extra-index-url https://download.pytorch.org/whl/cpu torch torchvision"
         fi
     fi
-    stamp="$(printf '%s\n' "$base" "$pip_args" | cat - pyproject.toml | sha1sum | cut -c1-12)"
+    stamp="$(printf '%s\n' "$base" "$pip_args" | cat - pyproject.toml installer/rthook_torchvision_ops.py | sha1sum | cut -c1-12)"
     if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.stamp" 2>/dev/null)" = "$stamp" ]; then
         echo "$venv/bin/python"; return 0
     fi
@@ -74,6 +74,15 @@ print("0.%d.*" % (int(re.match(r"torch-2\.(\d+)\.", sys.argv[1])[1]) + 15))' "$(
     "$venv/bin/python" -m pip install -q $pip_args >&2 || return 1
     "$venv/bin/python" -m pip install -q -e . 'pyinstaller>=6.10,<7' >&2 || return 1
     "$venv/bin/python" -c 'import torch, sys; sys.exit(torch.version.cuda is not None)' || return 1
+    # PyInstaller imports the app's packages while it analyses them: give the build venv the
+    # same torchvision fix-up the bundle gets at run time (a no-op when torchvision's ops load).
+    "$venv/bin/python" - "$ROOT/installer/rthook_torchvision_ops.py" <<'PTH' || return 1
+import sys, sysconfig
+from pathlib import Path
+pth = Path(sysconfig.get_paths()["purelib"]) / "heritage_torchvision_ops.pth"
+pth.write_text(f"import runpy; runpy.run_path({sys.argv[1]!r})\n")
+PTH
+    "$venv/bin/python" -c 'import torchvision.models' || return 1
     echo "$stamp" >"$venv/.stamp"
     echo "$venv/bin/python"
 }

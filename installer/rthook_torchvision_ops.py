@@ -31,6 +31,11 @@ def _declare_missing_torchvision_ops() -> None:
                 return
             except OSError:
                 continue
+    try:
+        torch.ops.torchvision.nms  # noqa: B018  (declared already: a second copy of this hook)
+        return
+    except (AttributeError, RuntimeError):
+        pass
     lib = torch.library.Library("torchvision", "FRAGMENT")
     lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
     lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
@@ -48,4 +53,5 @@ class _BeforeTorchvision:
 
 
 _keep: list = []
-sys.meta_path.insert(0, _BeforeTorchvision())
+if not any(type(f).__name__ == "_BeforeTorchvision" for f in sys.meta_path):
+    sys.meta_path.insert(0, _BeforeTorchvision())

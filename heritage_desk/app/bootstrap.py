@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QLockFile, QSettings, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from heritage_desk import __version__, config
@@ -33,6 +34,8 @@ from heritage_desk.workers.thumbnails import ThumbnailLoader
 log = logging.getLogger(__name__)
 
 DEMO_NAME = "demo.sqlite"
+#: A retrain due after enough confirmations starts once the curator pauses this long.
+AUTO_RETRAIN_IDLE_MS = 20_000
 
 
 @dataclass
@@ -136,6 +139,7 @@ class DeskApp:
         self.thumbnails = ThumbnailLoader(load, threads=2, capacity=3000)
         self.previews = ThumbnailLoader(load, threads=1, capacity=12, max_pending=4)
         self.inference: InferenceWorker | None = None
+        self.background_started = False
         self.retrain: RetrainSupervisor | None = None
         device = self.settings.device
         self.engine = InferenceEngine(device, self.settings.torch_threads)
@@ -149,8 +153,36 @@ class DeskApp:
             KEY_TARGETS + FIELD_TARGETS,
         )  # fmt: skip
         self.window = MainWindow(parts)
+        icon = config.resources_dir() / "icons" / "heritage-desk.png"
+        if icon.is_file():
+            self.window.setWindowIcon(QIcon(str(icon)))
         if self.inference is not None:
             self.inference.stored.connect(lambda _c: self._show_device())
+        # Retrain by itself after enough confirmations, once the curator pauses (issue 5).
+        self.idle_timer = QTimer(self.window, singleShot=True, interval=AUTO_RETRAIN_IDLE_MS)
+        self.idle_timer.timeout.connect(self._maybe_retrain)
+        self.window.review.decided.connect(lambda _c: self.idle_timer.start())
+        if self.retrain is not None:
+            self.retrain.finished.connect(self._after_retrain)
+            self.retrain.failed.connect(lambda msg: self.window.statusBar().showMessage(msg, 8000))
+
+    def _maybe_retrain(self) -> None:
+        sup = self.retrain
+        if sup is None or sup.running() or (self.inference and self.inference.is_busy()):
+            return
+        Op(lambda s: s.retrain.should_retrain()).success(
+            lambda due: sup.start() if due else None
+        ).run()
+
+    def _after_retrain(self, result: Any) -> None:
+        """A new active model: recompute the suggestions of every unreviewed asset."""
+        status = getattr(result, "status", "")
+        self.window.statusBar().showMessage(
+            f"Retrain: {status} — {getattr(result, 'reason', '')}", 10000
+        )
+        self.window.refresh_model_label()
+        if status == "activated":
+            self.start_suggestions()
 
     def _show_device(self) -> None:
         p = self.engine._embedder
@@ -170,9 +202,12 @@ class DeskApp:
         w = self.window
         w.job_bar.show()
         w.job_bar.setFormat("importing %v/%m")
-        job.progressed.connect(
-            lambda p: (w.job_bar.setRange(0, max(1, p.total)), w.job_bar.setValue(p.done))
-        )
+
+        def show(p: Progress) -> None:
+            w.job_bar.setRange(0, max(1, p.total))
+            w.job_bar.setValue(p.done)
+
+        job.progressed.connect(show)
 
         def done(_report: object) -> None:
             w.job_bar.hide()
@@ -186,7 +221,19 @@ class DeskApp:
         """Suggest for every asset that lacks a value, unsuggested ones first."""
         if self.inference is not None:
             inf = self.inference
-            Op(lambda s: s.needing_suggestions()).success(inf.start_backlog).run()
+
+            def begin(ids: list[int]) -> None:
+                self.background_started = True
+                inf.start_backlog(ids)
+
+            Op(lambda s: s.needing_suggestions()).success(begin).run()
+
+    def background_done(self) -> bool:
+        """Whether the start-up pass (suggest what is missing, embed the rest) has finished."""
+        inf = self.inference
+        return inf is None or (
+            self.background_started and not inf.backlog_left() and not inf.is_busy()
+        )
 
     def close(self) -> None:
         """Close the window, stop every thread, release the catalogue and the lock."""

@@ -102,7 +102,9 @@ class InferenceEngine:
         ]
         full = any(a.value(Field.DATE) is None and a.value(Field.ARTIST) for a in have)
         k = len(p.vocab.artists) if full else svc.top_k
-        preds = p.predict_many(feats[np.asarray(use, dtype=bool)], contexts, top_k=k, coverage=svc.coverage)
+        preds = p.predict_many(
+            feats[np.asarray(use, dtype=bool)], contexts, top_k=k, coverage=svc.coverage
+        )
         return {a.id: svc._suggestions(a, pr, names) for a, pr in zip(have, preds, strict=True)}
 
     def store(self, services: Any, outputs: dict[int, list[Any]]) -> Changes:
@@ -191,12 +193,15 @@ def model_report(services: Any, device: str) -> ModelReport:
     versions = tuple(cat.model_versions())
     active = next((v for v in versions if v.active), None)
     note = ""
+    m = services.suggestions.current_model() if services.with_model else None
     if active is None:
-        m = services.suggestions.current_model() if services.with_model else None
-        note = f"Using the starter model {m.version}." if m is not None else "No model found."
+        note = "No retrain yet: the starter model shipped with the app makes the suggestions."
+        if m is None:
+            note = "No model found: put a starter model in resources/models, or retrain."
     labels, matrix = _confusion(services)
     curves = _curves(active.path) if active is not None else {}
     if labels:
         note += " Confusion: the artist first suggested vs the artist curators confirmed."
-    return ModelReport(versions, active.version if active else None, device, labels, matrix,
-                       curves, note.strip())  # fmt: skip
+    return ModelReport(versions, active.version if active else None,
+                       m.version if m is not None else None, device, labels, matrix, curves,
+                       note.strip())  # fmt: skip

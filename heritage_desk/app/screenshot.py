@@ -11,6 +11,8 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
+from heritage_desk.core.model import Field
+
 log = logging.getLogger(__name__)
 
 
@@ -50,6 +52,14 @@ class Screenshot(QObject):
             self.finish()
             return
         if self.step == "wait-suggestions":
+            d = self.window.review.detail
+            filters = self.window.collection.filters
+            if (
+                d is not None
+                and not filters.missing_artist.isChecked()
+                and all(d.asset.value(f) is not None for f in (Field.ARTIST, Field.DATE))
+            ):
+                filters.missing_artist.setChecked(True)  # show work to review, as a curator would
             if self._suggestions_shown():
                 self.step = {"main": "settle", "review": "review", "model": "model"}[self.show]
                 self.settle_until = time.monotonic() + 0.8
@@ -63,7 +73,15 @@ class Screenshot(QObject):
                 self.settle_until = time.monotonic() + 0.8
         elif self.step == "model":
             self.panel = self.window.open_model_panel()
+            sup = self.desk.retrain
             self.step = "wait-model"
+            if sup is not None and sup.start():  # a real retrain, so there is a version to show
+                self.step = "wait-retrain"
+        elif self.step == "wait-retrain":
+            if not self.desk.retrain.running():
+                self.panel.refresh()
+                self.step = "wait-model"
+                self.panel.report = None
         elif self.step == "wait-model":
             assert self.panel is not None
             if getattr(self.panel, "report", None) is not None:

@@ -196,7 +196,7 @@ class Services:
         self.resolve.add_root(images)
         if self._suggestions is not None:
             self._suggestions.note_changes(Changes(assets=True))
-        report.changes = Changes(assets=True, fields=True)  # every view reloads
+        report.changes = Changes(assets=True, fields=True)  # type: ignore[attr-defined]  # views reload
         return report
 
     def export_csv(
@@ -213,6 +213,14 @@ class Services:
         from heritage_desk.app.engines import model_report
 
         return model_report(self, device)
+
+    def model_in_use(self) -> str | None:
+        """The version suggestions come from (the active one, else the starter)."""
+        if not self.with_model:
+            mv = self.catalogue.active_model()
+            return mv.version if mv is not None else None
+        m = self.suggestions.current_model()
+        return m.version if m is not None else None
 
     def activate_model(self, version: str) -> Changes:
         """Roll back (or forward) to `version`."""

@@ -29,7 +29,7 @@ PAGE = 200
 ROW_REFRESH_LIMIT = 64
 #: Role of the row's `Row` object.
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-THUMB = 160
+THUMB = 144
 
 _Index = QModelIndex | QPersistentModelIndex
 

@@ -138,8 +138,8 @@ class CollectionView(QWidget):
         self.grid.setObjectName("grid")
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setIconSize(QSize(THUMB, THUMB))
-        self.grid.setGridSize(QSize(THUMB + 20, THUMB + 36))
-        model.grid_hint = QSize(THUMB + 12, THUMB + 30)
+        self.grid.setGridSize(QSize(THUMB + 16, THUMB + 34))
+        model.grid_hint = QSize(THUMB + 10, THUMB + 28)
         self.grid.setSpacing(4)
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setMovement(QListView.Movement.Static)
@@ -211,7 +211,7 @@ class CollectionView(QWidget):
         self.selection.setCurrentIndex(idx, flags)
         self.active_view().scrollTo(idx)
 
-    def move(self, step: int) -> None:
+    def step(self, step: int) -> None:
         """Go to the next (+1) or previous (-1) asset."""
         row = self.current_row()
         self.set_current_row(max(0, row + step) if row >= 0 else 0)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from heritage_desk.core.model import Changes, Field
 from heritage_desk.core.progress import Progress
 from heritage_desk.gui import dialogs
-from heritage_desk.gui.collection_model import CollectionModel
+from heritage_desk.gui.collection_model import THUMB, CollectionModel
 from heritage_desk.gui.collection_view import VOCAB_FIELDS, CollectionView
 from heritage_desk.gui.image_view import ImageView
 from heritage_desk.gui.metadata_form import COMBO_FIELDS, MetadataForm
@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 820)
         self.splitter.setSizes([540, 740])
         top.setSizes([330, 410])
+        right.setSizes([400, 380])
 
     def _action(
         self,
@@ -158,8 +159,8 @@ class MainWindow(QMainWindow):
                          (str(i),))  # fmt: skip
         self._action(m, "type", "&Type a value", self.suggestions.focus_value, ("E",))
         m.addSeparator()
-        self._action(m, "next", "&Next asset", lambda: self.collection.move(+1), ("J", "Alt+Down"))
-        self._action(m, "prev", "&Previous asset", lambda: self.collection.move(-1),
+        self._action(m, "next", "&Next asset", lambda: self.collection.step(+1), ("J", "Alt+Down"))
+        self._action(m, "prev", "&Previous asset", lambda: self.collection.step(-1),
                      ("K", "Alt+Up"))  # fmt: skip
         m.addSeparator()
         self._action(m, "batch", "&Batch accept…", self.open_batch, ("Ctrl+B",))
@@ -254,10 +255,11 @@ class MainWindow(QMainWindow):
     def show_detail(self, detail: AssetDetail | None) -> None:
         """Put an asset (or nothing) in the detail and suggestions panels."""
         self.form.set_asset(detail.asset if detail else None)
-        computing = "computing suggestions…" if self.parts.inference is not None else ""
-        self.suggestions.set_detail(
-            detail, "" if detail is None or detail.suggestions else computing
+        missing = detail is not None and any(
+            detail.asset.value(f) is None for f in (Field.ARTIST, Field.DATE)
         )
+        computing = missing and not detail.suggestions and self.parts.inference is not None
+        self.suggestions.set_detail(detail, "computing suggestions…" if computing else "")
         if detail is None:
             row = self.collection.current_row()
             loading = "Loading…" if row >= 0 else "No asset selected"
@@ -275,7 +277,7 @@ class MainWindow(QMainWindow):
         self._image_key = ThumbnailLoader.key(checksum, path, PREVIEW_SIZE)
         pm = self.parts.previews.pixmap(path, checksum, PREVIEW_SIZE)
         if pm is None:
-            pm = self.parts.thumbnails.pixmap(path, checksum, 160)  # a blurry start beats none
+            pm = self.parts.thumbnails.pixmap(path, checksum, THUMB)  # a blurry start beats none
             err = self.parts.previews.error(path, checksum, PREVIEW_SIZE)
             self.image.set_pixmap(pm, err or "Loading image…")
         else:
@@ -323,13 +325,11 @@ class MainWindow(QMainWindow):
         self.refresh_model_label()
 
     def refresh_model_label(self) -> None:
-        Op(lambda s: s.catalogue.active_model(), key="active-model").success(
-            self._on_active_model
-        ).run()
+        Op(lambda s: s.model_in_use(), key="active-model").success(self._on_active_model).run()
 
-    def _on_active_model(self, mv: Any) -> None:
-        self.model_version = mv.version if mv is not None else None
-        self.model_label.setText(f"model {self.model_version}" if mv else "no model")
+    def _on_active_model(self, version: str | None) -> None:
+        self.model_version = version
+        self.model_label.setText(f"model {version}" if version else "no model")
 
     def _on_stats(self, stats: dict[str, int]) -> None:
         self._stats = stats
@@ -436,7 +436,7 @@ class MainWindow(QMainWindow):
     def open_model_panel(self) -> QWidget:
         from heritage_desk.gui.model_panel import ModelPanel
 
-        panel = ModelPanel(self.parts.retrain, self.parts.device, self)
+        panel = ModelPanel(self.parts.retrain, self.device_label.text(), self)
         panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         panel.open()
         return panel

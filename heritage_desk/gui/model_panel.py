@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,16 +31,32 @@ METRIC_COLUMNS = [
     ("artist_top5", "artist top-5"),
     ("decade_acc", "decade"),
     ("year_mae", "year MAE"),
-    ("n_holdout", "held out"),
+    ("train_seconds", "train time"),
 ]
 
 
+def _value(metrics: dict[str, float], key: str) -> float | None:
+    """A held-out metric (as retraining records it), else the plain one."""
+    return metrics.get(f"holdout_{key}", metrics.get(key))
+
+
 def _metric(v: float | None, key: str) -> str:
-    if v is None:
+    if v is None or v != v:  # NaN: nothing to measure on
         return ""
-    if key.startswith("n_") or key == "year_mae":
-        return f"{v:.0f}" if key.startswith("n_") else f"{v:.1f} y"
+    if key == "train_seconds":
+        return f"{v:.0f} s"
+    if key == "year_mae":
+        return f"{v:.1f} y"
     return f"{v:.1%}"
+
+
+def _titled(title: str, w: QWidget) -> QWidget:
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(QLabel(f"<b>{title}</b>"))
+    lay.addWidget(w, 1)
+    return box
 
 
 class ModelPanel(QDialog):
@@ -91,16 +106,18 @@ class ModelPanel(QDialog):
         lv.addWidget(self.status)
         self.confusion = ConfusionMatrixPlot()
         self.curves = CurvesPlot()
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self.confusion, "Confusion matrix")
-        self.tabs.addTab(self.curves, "Training curves")
+        # Both plots on screen at once: people would rather look than read.
+        plots = QSplitter(Qt.Orientation.Vertical)
+        plots.addWidget(_titled("Suggested vs confirmed artist", self.confusion))
+        plots.addWidget(_titled("Training curves (active model)", self.curves))
+        plots.setSizes([380, 240])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
-        split.addWidget(self.tabs)
-        split.setSizes([560, 520])
+        split.addWidget(plots)
+        split.setSizes([600, 520])
         lay = QVBoxLayout(self)
         lay.addWidget(split)
-        self.resize(1180, 640)
+        self.resize(1180, 700)
         if retrain is not None:
             retrain.progressed.connect(self._on_progress)
             retrain.finished.connect(self._on_retrained)
@@ -121,13 +138,15 @@ class ModelPanel(QDialog):
         """Show versions, metrics and plots of `report`."""
         self.report = report
         active = next((v for v in report.versions if v.active), None)
-        if active is None:
-            self.header.setText("<b>No active model.</b> Suggestions need one; retrain or import.")
+        if active is None and report.in_use:
+            self.header.setText(f"Active model <b>{report.in_use}</b> (starter)")
+        elif active is None:
+            self.header.setText("<b>No model.</b> Suggestions need one.")
         else:
             shown = ", ".join(
-                f"{label} {_metric(active.metrics.get(k), k)}"
-                for k, label in METRIC_COLUMNS
-                if k in active.metrics
+                f"{label} {_metric(_value(active.metrics, k), k)}"
+                for k, label in METRIC_COLUMNS[:4]
+                if _value(active.metrics, k) is not None
             )
             self.header.setText(
                 f"Active model <b>{active.version}</b> — held-out: {shown or 'n/a'}"
@@ -135,7 +154,7 @@ class ModelPanel(QDialog):
         self.table.setRowCount(len(report.versions))
         for i, v in enumerate(report.versions):
             cells = [v.version, v.created_at.strftime("%Y-%m-%d %H:%M"), "✓" if v.active else ""]
-            cells += [_metric(v.metrics.get(k), k) for k, _ in METRIC_COLUMNS]
+            cells += [_metric(_value(v.metrics, k), k) for k, _ in METRIC_COLUMNS]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if v.note:
@@ -143,7 +162,7 @@ class ModelPanel(QDialog):
                 self.table.setItem(i, j, item)
         self.note.setText(report.note)
         self.confusion.set_data(report.confusion_labels, report.confusion)
-        self.curves.set_series(dict(report.curves), "training curves")
+        self.curves.set_series(dict(report.curves))
         self._update_buttons()
 
     def _selected(self) -> ModelVersion | None:
@@ -166,9 +185,14 @@ class ModelPanel(QDialog):
             return
         version = v.version
         self.status.setText(f"Activating {version}…")
-        Op(lambda s: s.activate_model(version), initiator=self).success(
-            lambda _ch: (self.status.setText(f"{version} is active."), self.refresh())
-        ).failure(lambda e: self.status.setText(str(e))).run()
+
+        def done(_changes: object) -> None:
+            self.status.setText(f"{version} is active.")
+            self.refresh()
+
+        Op(lambda s: s.activate_model(version), initiator=self).success(done).failure(
+            lambda e: self.status.setText(str(e))
+        ).run()
 
     def start_retrain(self) -> None:
         if self.retrain is not None and self.retrain.start():

@@ -45,7 +45,7 @@ class ConfusionMatrixPlot(QWidget):
         font.setPointSizeF(max(6.0, min(9.0, 200 / max(n, 1))))
         p.setFont(font)
         margin = min(130, 16 + 7 * max(len(s) for s in self.labels[:n] or [""]))
-        side = min(self.width() - margin - 8, self.height() - margin - 8)
+        side = min(self.width() - margin - 8, self.height() - margin - 8, n * 48)
         cell = side / n
         x0, y0 = margin, 8.0
         for i, row in enumerate(self.matrix):

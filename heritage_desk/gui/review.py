@@ -167,7 +167,7 @@ class ReviewController(QObject):
             lambda e: self.message.emit(f"{what} failed: {e}")
         ).run()
         if advance:
-            self.view.move(+1)
+            self.view.step(+1)
 
     def accept(self) -> None:
         """Accept the top suggestion of every pending field, then go to the next asset."""
@@ -176,7 +176,7 @@ class ReviewController(QObject):
             return
         pending = d.pending_fields()
         if not pending:
-            self.view.move(+1)
+            self.view.step(+1)
             return
         aid, who = d.asset.id, self.reviewer
         picks = [(f, d.candidates(f)[0]) for f in pending]

@@ -24,8 +24,8 @@ from heritage_desk.workers.thumbnails import ThumbnailLoader
 
 MAX_CANDIDATES = 5
 EVIDENCE_PER_ARTIST = 3
-EVIDENCE_EDGE = 44
-EVIDENCE_THUMB = 160
+EVIDENCE_EDGE = 40
+EVIDENCE_THUMB = 144  # the grid's size: one cached file serves both
 
 
 def date_text(s: Suggestion) -> str:
@@ -64,6 +64,9 @@ class CandidateRow(QWidget):
         lay.addWidget(self.pct)
         self.thumbs = [Thumb(EVIDENCE_EDGE) for _ in range(EVIDENCE_PER_ARTIST)]
         for t in self.thumbs:
+            policy = t.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)  # rows line up with or without evidence
+            t.setSizePolicy(policy)
             lay.addWidget(t)
         self.evidence: tuple[Evidence, ...] = ()
         for i, t in enumerate(self.thumbs):

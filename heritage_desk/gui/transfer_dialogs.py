@@ -51,7 +51,7 @@ class JobDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.job: JobProgress | None = None
-        self.result: object = None
+        self.job_result: object = None
         self.layout_ = QVBoxLayout(self)
         self.form = QFormLayout()
         self.layout_.addLayout(self.form)
@@ -102,7 +102,7 @@ class JobDialog(QDialog):
 
     def _on_done(self, result: object) -> None:
         self.job = None
-        self.result = result
+        self.job_result = result
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.report.setPlainText(self.describe(result))

@@ -26,6 +26,7 @@ class BackboneSpec:
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     stats: bool = False  # add mean+std of intermediate stage outputs (style statistics)
+    gram: bool = False  # also head std and the Gram matrix of the 80-channel stage (Gatys style)
 
 
 _HALF = (0.5, 0.5, 0.5)
@@ -41,6 +42,16 @@ SPECS: dict[str, BackboneSpec] = {
     "lite2": BackboneSpec("lite2", "lite", 260, 1280, _HALF, _HALF),
     "lite0-ms": BackboneSpec(
         "lite0-ms", "lite", 224, 1280 + 2 * _LITE_STATS_DIMS["lite0"], _HALF, _HALF, stats=True
+    ),
+    "lite0-xs": BackboneSpec(
+        "lite0-xs",
+        "lite",
+        224,
+        1280 + 2 * _LITE_STATS_DIMS["lite0"] + 1280 + 80 * 81 // 2,
+        _HALF,
+        _HALF,
+        stats=True,
+        gram=True,
     ),
     "resnet50": BackboneSpec("resnet50", "torchvision", 224, 2048, _IMAGENET_MEAN, _IMAGENET_STD),
     "vgg16": BackboneSpec("vgg16", "torchvision", 224, 512, _IMAGENET_MEAN, _IMAGENET_STD),
@@ -125,7 +136,7 @@ class Backbone(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         fam = self.spec.family
         if fam == "lite":
-            return _lite_features(self.trunk, x, self.spec.stats)
+            return _lite_features(self.trunk, x, self.spec.stats, self.spec.gram)
         name = self.spec.name.partition("@")[0]
         t = self.trunk
         if name == "resnet50":
@@ -138,8 +149,12 @@ class Backbone(nn.Module):
         return x.mean(dim=(2, 3))
 
 
-def _lite_features(net: Any, x: torch.Tensor, stats: bool) -> torch.Tensor:
-    """Global average pooled head features, plus per-stage mean/std when `stats`."""
+def _lite_features(net: Any, x: torch.Tensor, stats: bool, gram: bool = False) -> torch.Tensor:
+    """Global average pooled head features, plus per-stage mean/std when `stats`.
+
+    The order is fixed so that each richer variant extends the plainer one: lite0 features are
+    the first 1280 values of lite0-ms, which are the first 2768 of lite0-xs.
+    """
     x = net._swish(net._bn0(net._conv_stem(x)))
     blocks = list(net._blocks)
     pooled: list[torch.Tensor] = []
@@ -151,8 +166,20 @@ def _lite_features(net: Any, x: torch.Tensor, stats: bool) -> torch.Tensor:
         )
         if stats and stage_end and x.shape[1] >= 40:
             pooled += [x.mean(dim=(2, 3)), x.std(dim=(2, 3))]
+        if gram and stage_end and x.shape[1] == 80:
+            g = _gram(x)
     x = net._swish(net._bn1(net._conv_head(x)))
-    return torch.cat([x.mean(dim=(2, 3)), *pooled], dim=1)
+    extra = [x.std(dim=(2, 3)), g] if gram else []
+    return torch.cat([x.mean(dim=(2, 3)), *pooled, *extra], dim=1)
+
+
+def _gram(x: torch.Tensor) -> torch.Tensor:
+    """Upper triangle of the channel Gram matrix, signed square root (style statistics)."""
+    f = x.flatten(2)
+    g = torch.bmm(f, f.transpose(1, 2)) / f.shape[2]
+    i, j = torch.triu_indices(g.shape[1], g.shape[2])
+    v = g[:, i, j]
+    return v.sign() * v.abs().sqrt()
 
 
 def _inception_trunk(t: Any, x: torch.Tensor) -> torch.Tensor:

@@ -185,9 +185,31 @@ def _integrity(cat: Catalogue, report: CheckReport) -> None:
 
 
 def _list_backups(path: Path, report: CheckReport) -> None:
-    backups = sorted(path.parent.glob(f"{path.stem}.backup-*{path.suffix}"))
-    if backups:
-        report.add("note", "backup", str(path), f"latest backup to restore from: {backups[-1]}")
+    """Name the newest backup that is itself sound (a backup cut off half-way is not)."""
+    backups = sorted(path.parent.glob(f"{path.stem}.backup-*{path.suffix}"), reverse=True)
+    for b in backups:
+        if _sound_backup(b):
+            report.add("note", "backup", str(path), f"latest sound backup to restore from: {b}")
+            return
+        report.add("note", "backup", str(b), "this backup is damaged or empty: do not restore it")
+
+
+def _sound_backup(path: Path) -> bool:
+    """True when `path` opens read-only, passes quick_check and has a schema revision."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        ok = conn.execute("PRAGMA quick_check").fetchone()
+        rev = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return ok == ("ok",) and rev is not None
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
 
 
 def _orphan_ids(s: Session, table: str, col: str, parent: str) -> list[int]:

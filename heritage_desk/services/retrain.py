@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +57,7 @@ class RetrainSettings:
     epochs: int | None = None  # None: the head trainer's default
     refit_all: bool = False  # after validation, train once more on the held-out items too
     timeout_s: float | None = None
+    prewarm_at: float = 0.8  # start a spare child at this fraction of the trigger (0: never)
 
 
 @dataclass(frozen=True)
@@ -114,35 +115,36 @@ def clean_temp_files(folder: Path) -> list[Path]:
 class RetrainJob:
     """One child process: start, read its JSON lines, cancel (terminate, wait, kill)."""
 
-    def __init__(
-        self,
-        manifest_path: Path,
-        out_path: Path,
-        *,
-        version: str,
-        python: str | None = None,
-        timeout_s: float | None = None,
-    ) -> None:
-        self.manifest_path = manifest_path
-        self.out_path = out_path
-        self.version = version
+    def __init__(self, *, python: str | None = None, timeout_s: float | None = None) -> None:
         self.python = python or sys.executable
         self.timeout_s = timeout_s
+        self.version = ""
+        self.out_path = Path()
         self.events: list[dict[str, Any]] = []
         self._proc: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._stderr: deque[str] = deque(maxlen=40)
         self._killed = False
+        self._sent = False
 
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
+    @property
+    def alive(self) -> bool:
+        """True while the child runs (a spare one waits for its manifest)."""
+        return self._proc is not None and self._proc.poll() is None
+
     def command(self) -> list[str]:
-        return [self.python, "-m", CHILD_MODULE, str(self.manifest_path), str(self.out_path)]
+        return [self.python, "-m", CHILD_MODULE, "-"]  # the manifest comes on stdin
 
     def start(self) -> None:
-        """Launch the child (a fresh interpreter, never fork) in its own session."""
+        """Launch the child (a fresh interpreter, never fork) in its own session.
+
+        It imports torch at once and then waits for its manifest on stdin, so the seconds of
+        start-up overlap with building the manifest (or pass before it is needed: prewarm).
+        """
         if self._proc is not None:
             raise RuntimeError("this retrain job was started already")
         env = dict(os.environ)
@@ -156,7 +158,7 @@ class RetrainJob:
             kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
         self._proc = subprocess.Popen(
             self.command(),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -169,6 +171,20 @@ class RetrainJob:
         )
         threading.Thread(target=self._read_stdout, name="retrain-stdout", daemon=True).start()
         threading.Thread(target=self._read_stderr, name="retrain-stderr", daemon=True).start()
+
+    def send(self, manifest: Manifest, out_path: Path) -> None:
+        """Hand the child its manifest and the checkpoint path; it starts training."""
+        if self._proc is None:
+            self.start()
+        assert self._proc is not None and self._proc.stdin is not None
+        self.version, self.out_path = manifest.version, out_path
+        payload = json.dumps({"out": str(out_path), "manifest": json.loads(manifest.to_json())})
+        try:
+            self._proc.stdin.write(payload + "\n")
+            self._proc.stdin.close()
+        except (BrokenPipeError, OSError, ValueError) as exc:
+            log.warning("retrain child gone before its manifest: %s", exc)
+        self._sent = True
 
     def _read_stdout(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
@@ -204,8 +220,8 @@ class RetrainJob:
     ) -> ChildOutcome:
         """Start (if needed) and wait for the child, relaying progress; never raises Cancelled."""
         t0 = time.perf_counter()
-        if self._proc is None:
-            self.start()
+        if not self._sent:
+            raise RuntimeError("send() the manifest before run()")
         assert self._proc is not None
         done: dict[str, Any] | None = None
         error = ""
@@ -264,6 +280,8 @@ class RetrainJob:
 
     def discard_output(self) -> None:
         """Remove the checkpoint of a run that did not finish (it is never registered)."""
+        if not self.version:
+            return
         for p in (self.out_path, self.out_path.with_suffix(".json")):
             with contextlib.suppress(OSError):
                 p.unlink()
@@ -341,6 +359,7 @@ class RetrainService:
         self.python = python
         self._lock = threading.Lock()
         self._running: RetrainJob | None = None
+        self._spare: RetrainJob | None = None
         self.models_dir.mkdir(parents=True, exist_ok=True)
         for p in clean_temp_files(self.models_dir):
             log.info("removed %s left by an interrupted retrain", p)
@@ -364,11 +383,18 @@ class RetrainService:
         return max(n, 0)
 
     def should_retrain(self) -> bool:
-        """True when enough new confirmations arrived (the GUI asks this when idle)."""
-        return (
-            self._running is None
-            and self.confirmations_since_last_model() >= self.settings.confirmations_trigger
-        )
+        """True when enough new confirmations arrived (the GUI asks this when idle).
+
+        Near the trigger (settings.prewarm_at of it) a spare child is started, so that the
+        retrain, when it comes, does not wait seconds for torch to load.
+        """
+        if self._running is not None:
+            return False
+        n = self.confirmations_since_last_model()
+        trigger = self.settings.confirmations_trigger
+        if self.settings.prewarm_at and n >= self.settings.prewarm_at * trigger:
+            self.prewarm()
+        return n >= trigger
 
     @property
     def running(self) -> bool:
@@ -382,9 +408,12 @@ class RetrainService:
         cache = self.suggestions.cache
         backbone, views = self.suggestions.backbone, self.suggestions.views
         out: list[ManifestItem] = []
-        n = self.catalogue.count_assets()
-        for offset in range(0, n, _PAGE):
-            for a in self.catalogue.query_assets(AssetQuery(offset=offset, limit=_PAGE)):
+        ids: set[int] = set()
+        for q in (AssetQuery(missing_artist=False), AssetQuery(missing_date=False)):
+            ids.update(self.catalogue.asset_ids(q))
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), _PAGE):
+            for a in self.catalogue.get_assets(ordered[start : start + _PAGE]):
                 artist = None
                 art = a.fields.get(Field.ARTIST)
                 key = ""
@@ -426,14 +455,31 @@ class RetrainService:
         n = len(self.catalogue.model_versions()) + 1
         return f"m{n:03d}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
 
-    def prepare(self) -> RetrainJob:
-        """Write the manifest (database reads only); returns a job not yet started."""
-        if self._running is not None:
-            raise RuntimeError("a retrain is running already")
+    def prewarm(self) -> None:
+        """Start a spare child now (it loads torch and waits), so a retrain starts at once.
+
+        The GUI calls this when the trigger is near; the spare exits with the app.
+        """
+        if self._spare is None or not self._spare.alive:
+            self._spare = RetrainJob(python=self.python, timeout_s=self.settings.timeout_s)
+            self._spare.start()
+
+    def close(self) -> None:
+        """Stop a spare child that is still waiting."""
+        if self._spare is not None:
+            self._spare.cancel(grace_s=1.0)
+            self._spare = None
+
+    def manifest(self, version: str) -> Manifest:
+        """The manifest of a new version: every confirmed label (database reads only)."""
         model = self.suggestions.current_model()
         starter = self.suggestions.starter_path
-        version = self.new_version_name()
-        manifest = Manifest(
+        threads = self.settings.num_threads
+        if threads is None:
+            from heritage_desk.ml.runtime import default_num_threads
+
+            threads = default_num_threads()
+        return Manifest(
             version=version,
             backbone=self.suggestions.backbone,
             views=list(self.suggestions.views),
@@ -442,22 +488,25 @@ class RetrainService:
             starter=str(starter) if starter else None,
             baseline=str(model.path) if model else None,
             baseline_version=model.version if model else None,
-            num_threads=self.settings.num_threads or 1,
+            num_threads=threads,
             epochs=self.settings.epochs,
             refit_all=self.settings.refit_all,
         )
-        if self.settings.num_threads is None:
-            from heritage_desk.ml.runtime import default_num_threads
 
-            manifest.num_threads = default_num_threads()
-        path = manifest.write(self.models_dir / f"{version}.manifest.json")
-        job = RetrainJob(
-            path,
-            self.models_dir / f"{version}.safetensors",
-            version=version,
-            python=self.python,
-            timeout_s=self.settings.timeout_s,
-        )
+    def prepare(self) -> RetrainJob:
+        """Start (or reuse a spare) child, build the manifest meanwhile and send it to it."""
+        if self._running is not None:
+            raise RuntimeError("a retrain is running already")
+        job, self._spare = self._spare, None
+        if job is None or not job.alive:
+            job = RetrainJob(python=self.python, timeout_s=self.settings.timeout_s)
+            job.start()
+        try:
+            version = self.new_version_name()
+            job.send(self.manifest(version), self.models_dir / f"{version}.safetensors")
+        except BaseException:
+            job.cancel(grace_s=1.0)
+            raise
         self._running = job
         return job
 
@@ -467,8 +516,6 @@ class RetrainService:
             return self._register(job, outcome)
         finally:
             self._running = None
-            with contextlib.suppress(OSError):
-                job.manifest_path.unlink()
 
     def _register(self, job: RetrainJob, outcome: ChildOutcome) -> RetrainResult:
         if outcome.status != "done" or outcome.checkpoint is None:
@@ -521,8 +568,13 @@ class RetrainService:
         cancel: CancelToken | None = None,
         *,
         refresh: bool = True,
+        first: Sequence[int] = (),
+        on_batch: Callable[[Changes], None] | None = None,
     ) -> RetrainResult:
-        """Prepare, run the child, register; then recompute suggestions if a model switched."""
+        """Prepare, run the child, register; then recompute suggestions if a model switched.
+
+        `first` and `on_batch` go to SuggestionService.refresh (the page on screen first).
+        """
         with self._lock:
             job = self.prepare()
             try:
@@ -533,7 +585,9 @@ class RetrainService:
                 raise
             result = self.register(job, outcome)
         if result.activated and refresh:
-            changes = self.suggestions.refresh(progress=progress, cancel=cancel)
+            changes = self.suggestions.refresh(
+                progress, cancel, embed=False, first=first, on_batch=on_batch
+            )
             result = dataclasses.replace(result, changes=result.changes | changes)
         return result
 

@@ -1,6 +1,7 @@
-"""The retrain child process: `python -m heritage_desk.services.retrain_child MANIFEST OUT`.
+"""The retrain child: `python -m heritage_desk.services.retrain_child (MANIFEST OUT | -)`.
 
-It reads a JSON manifest of confirmed labels written by the parent (services.retrain), loads
+It imports torch, says `ready`, then reads a JSON manifest of confirmed labels (from a file,
+or with "-" one line `{"manifest": ..., "out": ...}` on stdin) from the parent, loads
 their embeddings from the on-disk cache (never the catalogue database), trains the head on them
 plus the starter model's exemplars (so the starter's artists are not forgotten), writes the
 checkpoint to a temp file that is fsynced and renamed to OUT, validates the new model and the
@@ -31,6 +32,10 @@ from typing import IO, Any
 ORPHANED = 3
 #: Bumped when the manifest's shape changes incompatibly.
 MANIFEST_VERSION = 1
+#: Optimiser steps a retrain aims for, and the bounds on its epochs (see adaptive_epochs).
+TARGET_STEPS = 300
+MIN_EPOCHS = 10
+MAX_EPOCHS = 30
 #: The held-out metrics a new model must not be worse at than the active one.
 COMPARED = ("artist_top1", "decade_acc")
 
@@ -270,6 +275,16 @@ def load_embeddings(root: Path, items: Sequence[ManifestItem]) -> tuple[Any, Any
     return out, found
 
 
+def adaptive_epochs(n: int, batch_size: int) -> int:
+    """Epochs for about TARGET_STEPS optimiser steps, between MIN_EPOCHS and MAX_EPOCHS.
+
+    A small catalogue needs many passes; a large one reaches the same loss in fewer, which is
+    what keeps a 10,000-asset retrain within seconds on a CPU.
+    """
+    steps = max(1, -(-n // batch_size))
+    return max(MIN_EPOCHS, min(MAX_EPOCHS, -(-TARGET_STEPS // steps)))
+
+
 def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     """Train, save atomically, validate against the baseline; emit progress and the outcome."""
     import numpy as np
@@ -299,8 +314,7 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
         if not any(e.artist for e in ex) and not any(e.year is not None for e in ex):
             raise ValueError("no confirmed artist or year with a cached embedding to learn from")
         options = dict(m.train_options)
-        if m.epochs:
-            options["epochs"] = m.epochs
+        options["epochs"] = m.epochs or adaptive_epochs(len(ex), options.get("batch_size", 256))
         config = TrainConfig(seed=m.seed, num_threads=m.num_threads, **options)
 
         def progress(p: Progress) -> None:
@@ -348,18 +362,37 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     )
 
 
+def _read_request(args: list[str]) -> tuple[Manifest, Path]:
+    """The manifest and output path: from the arguments, or one JSON line on stdin ("-")."""
+    if args[0] != "-":
+        return Manifest.read(args[0]), Path(args[1])
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise SystemExit(0)  # the parent closed stdin: a spare child that was not needed
+    req = json.loads(line)
+    return Manifest.from_json(json.dumps(req["manifest"])), Path(req["out"])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 2:
-        print("usage: python -m heritage_desk.services.retrain_child MANIFEST OUT", file=sys.stderr)
+    if not (len(args) == 2 or args == ["-"]):
+        print(
+            "usage: python -m heritage_desk.services.retrain_child (MANIFEST OUT | -)",
+            file=sys.stderr,
+        )
         return 2
     emit = Emitter(_protocol_stream())
     _watch_parent()
     # SIGTERM (cancel) unwinds like an exception, so half-written temp files are removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
-        manifest = Manifest.read(args[0])
-        run_training(manifest, Path(args[1]), emit)
+        # Load torch first: a spare child does this before its manifest exists.
+        import heritage_desk.ml.checkpoint
+        import heritage_desk.ml.train  # noqa: F401
+
+        emit("ready", pid=os.getpid())
+        manifest, out = _read_request(args)
+        run_training(manifest, out, emit)
     except Exception as exc:  # reported to the parent as one clear line
         traceback.print_exc(file=sys.stderr)
         emit("error", message=f"{type(exc).__name__}: {exc}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from heritage_desk import config
 from heritage_desk.core.model import PREDICTED_FIELDS, Asset, Changes, Field, Suggestion
-from heritage_desk.core.names import parse_artist
+from heritage_desk.core.names import ArtistRef, parse_artist
 from heritage_desk.core.progress import (
     Cancelled,
     CancelToken,
@@ -40,6 +40,12 @@ DEFAULT_BACKBONE = "lite0"
 STARTER_NAME = "starter.safetensors"
 _BATCH = 256
 _PAGE = 2000
+
+
+@lru_cache(maxsize=4096)
+def _key(name: str) -> ArtistRef:
+    """parse_artist, memoised: the same few hundred names are parsed for every asset."""
+    return parse_artist(name)
 
 
 def default_starter() -> Path | None:
@@ -184,9 +190,9 @@ class SuggestionService:
         names: dict[str, str] = {}
         p = self.predictor()
         for n in p.vocab.artists if p is not None else []:
-            names.setdefault(parse_artist(n).key, n)
+            names.setdefault(_key(n).key, n)
         for n in self.catalogue.artists():
-            key = parse_artist(n).key
+            key = _key(n).key
             if key:
                 names[key] = n
         return names
@@ -314,7 +320,7 @@ class SuggestionService:
         if a.value(Field.ARTIST) is None:
             merged: dict[str, float] = {}
             for c in pred.artists:  # two model names of one person add up
-                key = parse_artist(c.artist).key
+                key = _key(c.artist).key
                 merged[key] = merged.get(key, 0.0) + c.probability
             for rank, (key, prob) in enumerate(
                 sorted(merged.items(), key=lambda kv: -kv[1])[: self.top_k], start=1
@@ -326,8 +332,8 @@ class SuggestionService:
             year = pred.year
             known = a.value(Field.ARTIST)
             if known is not None:  # a date consistent with the artist the curator knows
-                key = parse_artist(known).key
-                match = next((c for c in pred.artists if parse_artist(c.artist).key == key), None)
+                key = _key(known).key
+                match = next((c for c in pred.artists if _key(c.artist).key == key), None)
                 if match is not None and match.year is not None:
                     year = match.year
             if year is not None:
@@ -353,32 +359,50 @@ class SuggestionService:
         asset_ids: Sequence[int] | None = None,
         *,
         embed: bool = True,
+        first: Sequence[int] = (),
+        on_batch: Callable[[Changes], None] | None = None,
     ) -> Changes:
-        """Recompute and store suggestions for assets with an unknown artist or date."""
+        """Recompute and store suggestions for assets with an unknown artist or date.
+
+        `first` (e.g. the page on screen) is done before the rest; `on_batch` hears each
+        committed batch, so a view can show improved suggestions before the whole run ends.
+        """
         if embed:
             self.embed_missing(progress, cancel, asset_ids)
         if cancel is not None:
             cancel.raise_if_cancelled()
-        p = self.predictor()
-        if p is None:
+        if self.predictor() is None:
             return Changes()
         names = self.artist_names()
-        if asset_ids is not None:
-            assets = [a for a in self.catalogue.get_assets(asset_ids) if self._needs_suggestions(a)]
-        else:
-            assets = [a for a in self.all_assets() if self._needs_suggestions(a)]
+        if asset_ids is None:  # only the assets with something unknown, found in SQL
+            wanted: set[int] = set()
+            for q in (AssetQuery(missing_artist=True), AssetQuery(missing_date=True)):
+                wanted.update(self.catalogue.asset_ids(q))
+            asset_ids = sorted(wanted)
+        todo = list(asset_ids)
+        if first:
+            pending = set(todo)
+            front = [i for i in dict.fromkeys(first) if i in pending]
+            in_front = set(front)
+            todo = front + [i for i in todo if i not in in_front]
         changed: set[int] = set()
-        for start in range(0, len(assets), _BATCH):
+        for start in range(0, len(todo), _BATCH):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            chunk = assets[start : start + _BATCH]
+            chunk = [
+                a
+                for a in self.catalogue.get_assets(todo[start : start + _BATCH])
+                if self._needs_suggestions(a)
+            ]
             feats, found = self.embeddings(chunk)
             have = [a for a, ok in zip(chunk, found, strict=True) if ok]
             by_asset = self.suggest_for(have, feats[found], names)
             if by_asset:
-                self.catalogue.replace_suggestions_many(by_asset, fields=PREDICTED_FIELDS)
+                batch = self.catalogue.replace_suggestions_many(by_asset, fields=PREDICTED_FIELDS)
                 changed.update(by_asset)
-            progress(Progress(min(start + _BATCH, len(assets)), len(assets), "suggestions"))
+                if on_batch is not None:
+                    on_batch(batch)
+            progress(Progress(min(start + _BATCH, len(todo)), len(todo), "suggestions"))
         self._evidence.clear()
         return Changes(suggestions=True, asset_ids=frozenset(changed)) if changed else Changes()
 
@@ -400,7 +424,7 @@ class SuggestionService:
     def _confirmed_works(self, artist: str) -> tuple[list[Asset], np.ndarray]:
         import numpy as np
 
-        key = parse_artist(artist).key
+        key = _key(artist).key
         if key not in self._evidence:
             works = list(self.all_assets(AssetQuery(artist=artist)))
             feats, found = self.embeddings(works)

@@ -44,21 +44,26 @@ def render(image_path: str | Path, size: int) -> Image.Image:
     except (OSError, Image.DecompressionBombError) as exc:
         raise ThumbnailError(f"{image_path}: {exc}") from exc
     with img:
-        w, h = img.size
-        # Pillow only warns between 1x and 2x the limit; warnings are not thread-safe, so check.
-        limit = Image.MAX_IMAGE_PIXELS
-        if limit and w * h > limit:
-            raise ThumbnailError(f"{image_path}: {w}x{h} exceeds the decompression-bomb limit")
-        try:
-            # JPEG draft mode decodes at 1/2..1/8 scale: a 12 MP file in ~15 ms instead of ~150.
-            img.draft("RGB", (size, size))
-            img = ImageOps.exif_transpose(img)
-            if img.mode not in ("RGB", "L"):
-                img = img.convert("RGBA").convert("RGB") if "A" in img.mode else img.convert("RGB")
-            img.thumbnail((size, size), Image.Resampling.LANCZOS)
-            return img.convert("RGB") if img.mode != "RGB" else img.copy()
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise ThumbnailError(f"{image_path}: {exc}") from exc
+        return _shrink(img, image_path, size)
+
+
+def _shrink(img: Image.Image, image_path: str | Path, size: int) -> Image.Image:
+    """The decoded, upright, RGB image at no more than `size` pixels."""
+    w, h = img.size
+    # Pillow only warns between 1x and 2x the limit; warnings are not thread-safe, so check.
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit and w * h > limit:
+        raise ThumbnailError(f"{image_path}: {w}x{h} exceeds the decompression-bomb limit")
+    try:
+        # JPEG draft mode decodes at 1/2..1/8 scale: a 12 MP file in ~15 ms instead of ~150.
+        img.draft("RGB", (size, size))
+        img = ImageOps.exif_transpose(img)
+        if img.mode not in ("RGB", "L"):
+            img = img.convert("RGBA").convert("RGB") if "A" in img.mode else img.convert("RGB")
+        img.thumbnail((size, size), Image.Resampling.LANCZOS)
+        return img.convert("RGB") if img.mode != "RGB" else img.copy()
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ThumbnailError(f"{image_path}: {exc}") from exc
 
 
 class ThumbnailCache:

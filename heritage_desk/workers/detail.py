@@ -46,6 +46,7 @@ class ModelReport:
 
     versions: tuple[ModelVersion, ...] = ()
     active: str | None = None
+    in_use: str | None = None  # what suggestions come from (the starter when none is active)
     device: str = "CPU"
     confusion_labels: tuple[str, ...] = ()
     confusion: tuple[tuple[int, ...], ...] = ()

@@ -40,7 +40,7 @@ class RetrainSupervisor(QObject):
 
     started = Signal()
     progressed = Signal(object)  # Progress
-    event = Signal(dict)  # every JSON line of the child, as a dict
+    child_event = Signal(dict)  # every JSON line of the child, as a dict
     finished = Signal(object)  # the outcome after finish(); its Changes also go out as usual
     failed = Signal(str)
     _event = Signal(dict)
@@ -93,7 +93,7 @@ class RetrainSupervisor(QObject):
 
     @Slot(dict)
     def _on_event(self, ev: dict[str, Any]) -> None:
-        self.event.emit(ev)
+        self.child_event.emit(ev)
         if ev.get("event") == "progress":
             done, total = int(ev.get("done", 0)), int(ev.get("total", 0))
             self.progressed.emit(Progress(done, total, str(ev.get("message", "training"))))

@@ -118,9 +118,7 @@ def _collection(root: Path, aic: Path, wikiart: Path) -> Collection:
         report = import_collection(cat, images, root / "metadata.csv")
         assert report.added == len(chosen), report.lines()
     starter = _starter(wikiart, root / "model" / "starter.safetensors")
-    return Collection(
-        cat_path, images, starter, frozenset(hidden_artist), frozenset(hidden_date)
-    )
+    return Collection(cat_path, images, starter, frozenset(hidden_artist), frozenset(hidden_date))
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,11 @@ WAIT = 120_000
 
 @pytest.fixture
 def desk(
-    collection: Collection, catalogue_copy: Path, tmp_path: Path, qtbot: Any, isolated_settings: None
+    collection: Collection,
+    catalogue_copy: Path,
+    tmp_path: Path,
+    qtbot: Any,
+    isolated_settings: None,
 ) -> Iterator[Any]:
     from heritage_desk.app import DeskApp
     from heritage_desk.gui.settings import AppSettings
@@ -35,9 +39,8 @@ def desk(
     )
     app.window.show()
     app.start()
-    inf = app.inference
     # The background pass suggests for what is missing and embeds every image.
-    qtbot.waitUntil(lambda: inf.backlog_left() == 0 and not inf.is_busy(), timeout=WAIT)
+    qtbot.waitUntil(app.background_done, timeout=WAIT)
     yield app
     app.close()
 
@@ -82,7 +85,7 @@ def test_cancelling_a_retrain_keeps_the_active_model(desk: Any, qtbot: Any) -> N
     qtbot.waitUntil(lambda: bool(before), timeout=WAIT)
     sup = desk.retrain
     started: list[dict[str, Any]] = []
-    sup.event.connect(lambda ev: started.append(ev))
+    sup.child_event.connect(lambda ev: started.append(ev))
     assert sup.start()
     qtbot.waitUntil(lambda: bool(started), timeout=WAIT)  # the child is running
     with qtbot.waitSignal(sup.failed, timeout=WAIT) as failed:

@@ -25,7 +25,11 @@ WAIT = 60_000  # ms; the first batch loads torch and the backbone
 
 @pytest.fixture
 def desk(
-    collection: Collection, catalogue_copy: Path, tmp_path: Path, qtbot: Any, isolated_settings: None
+    collection: Collection,
+    catalogue_copy: Path,
+    tmp_path: Path,
+    qtbot: Any,
+    isolated_settings: None,
 ) -> Iterator[Any]:
     from heritage_desk.app import DeskApp
     from heritage_desk.gui.settings import AppSettings
@@ -113,16 +117,12 @@ def test_review_session(desk: Any, collection: Collection, qtbot: Any, tmp_path:
     # Undo by keyboard: the artist is unknown again.
     qtbot.keyClick(w.collection.active_view(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(
-        lambda: call(desk, qtbot, lambda s: s.catalogue.get_asset(aid).value(Field.ARTIST))
-        is None,
+        lambda: call(desk, qtbot, lambda s: s.catalogue.get_asset(aid).value(Field.ARTIST)) is None,
         timeout=WAIT,
     )
 
     # Batch accept: compute every suggestion first, preview, accept, one step.
-    ids = call(desk, qtbot, lambda s: s.needing_suggestions())
-    desk.inference.start_backlog(ids)
-    qtbot.waitUntil(lambda: not desk.inference.is_busy() and not desk.inference.backlog_left(),
-                    timeout=WAIT)  # fmt: skip
+    qtbot.waitUntil(desk.background_done, timeout=WAIT)
     dlg = w.open_batch()
     dlg.threshold.setValue(0.05)
     qtbot.waitUntil(lambda: dlg.count is not None and dlg.ok.isEnabled(), timeout=WAIT)

@@ -35,7 +35,11 @@ def open_desk(location: Path, tmp_path: Path, images: Path | None = None) -> Any
 
 @pytest.fixture
 def desk(
-    collection: Collection, catalogue_copy: Path, tmp_path: Path, qtbot: Any, isolated_settings: None
+    collection: Collection,
+    catalogue_copy: Path,
+    tmp_path: Path,
+    qtbot: Any,
+    isolated_settings: None,
 ) -> Iterator[Any]:
     app = open_desk(catalogue_copy, tmp_path, collection.images)
     app.window.show()
@@ -104,9 +108,11 @@ def test_edit_history_and_undo_through_the_form(desk: Any, qtbot: Any) -> None:
     with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
         title.editingFinished.emit()
     qtbot.waitUntil(
-        lambda: w.review.detail is not None
-        and w.review.detail.asset.id == aid
-        and w.review.detail.asset.title == "A new title",
+        lambda: (
+            w.review.detail is not None
+            and w.review.detail.asset.id == aid
+            and w.review.detail.asset.title == "A new title"
+        ),
         timeout=WAIT,
     )
     got: list[Any] = []

@@ -116,7 +116,7 @@ def test_thumbnail_errors_are_clear(tmp_path: Path) -> None:
     bad = tmp_path / "truncated.jpg"
     Image.new("RGB", (300, 300), "blue").save(bad)
     bad.write_bytes(bad.read_bytes()[:200])
-    with pytest.raises(ThumbnailError, match="truncated.jpg"):
+    with pytest.raises(ThumbnailError, match=r"truncated\.jpg"):
         render(bad, 64)
     with pytest.raises(ThumbnailError, match="not found"):
         render(tmp_path / "missing.jpg", 64)

@@ -38,12 +38,30 @@ def test_train_and_evaluate_cli_on_real_slice(slice_dir: Path, tmp_path: Path) -
 
     cache = str(tmp_path / "cache")
     ckpt = tmp_path / "m.safetensors"
-    train.main(["--data", str(slice_dir), "--mode", "head", "--backbone", "lite0",
-                "--epochs", "20", "--set", "calibration_fraction=0", "--threads", "1",
-                "--cache", cache, "--out", str(ckpt)])
+    train.main(
+        [
+            "--data",
+            str(slice_dir),
+            "--mode",
+            "head",
+            "--backbone",
+            "lite0",
+            "--epochs",
+            "20",
+            "--set",
+            "calibration_fraction=0",
+            "--threads",
+            "1",
+            "--cache",
+            cache,
+            "--out",
+            str(ckpt),
+        ]
+    )
     out = tmp_path / "eval.json"
-    m = evaluate.main(["--checkpoint", str(ckpt), "--data", str(slice_dir), "--json", str(out),
-                       "--cache", cache])
+    m = evaluate.main(
+        ["--checkpoint", str(ckpt), "--data", str(slice_dir), "--json", str(out), "--cache", cache]
+    )
     assert json.loads(out.read_text()) == m
     assert out.with_suffix(".confusion.png").stat().st_size > 1000
     assert m["n"] == 24 and m["n_unknown_artist"] == 0

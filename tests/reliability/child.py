@@ -145,6 +145,49 @@ def cmd_hold(cat_path: str, seconds: str) -> None:
     say("RELEASED")
 
 
+def cmd_race(cat_path: str, reviewer: str, rank: str, start_at: str) -> None:
+    """Accept candidate `rank` of every asset's artist, as if the field were still empty."""
+    from heritage_desk.core.model import Field
+    from heritage_desk.services.review import ReviewService
+    from heritage_desk.storage.catalogue import Catalogue
+    from heritage_desk.storage.errors import ConflictError
+
+    with Catalogue.open(cat_path, create=False) as cat:
+        review = ReviewService(cat)
+        ids = cat.asset_ids()
+        time.sleep(max(0.0, float(start_at) - time.time()))  # both curators start together
+        for asset_id in ids:
+            sug = cat.suggestions(asset_id, Field.ARTIST, include_rejected=True)[int(rank) - 1]
+            try:
+                review.accept(asset_id, Field.ARTIST, sug, reviewer, expected_old=None)
+            except ConflictError as exc:
+                say("CONFLICT", asset_id, str(exc).replace("\n", " "))
+            else:
+                say("CONFIRMED", asset_id, sug.value)
+
+
+def cmd_retrain(cat_path: str, cache: str, starter: str, models: str) -> None:
+    """The app's retrain: prints PROGRESS at the first report so the parent can kill us."""
+    from heritage_desk.services.retrain import RetrainService, RetrainSettings
+    from heritage_desk.services.suggestions import SuggestionService
+    from heritage_desk.storage.catalogue import Catalogue
+
+    said = [False]
+
+    def progress(_p: Any) -> None:
+        if not said[0]:
+            said[0] = True
+            say("PROGRESS")
+
+    with Catalogue.open(cat_path) as cat:
+        svc = SuggestionService(cat, cache_dir=cache, starter=starter)
+        settings = RetrainSettings(num_threads=1, epochs=100_000)
+        result = RetrainService(cat, svc, models_dir=Path(models), settings=settings).retrain(
+            progress, refresh=False
+        )
+    say("RESULT", result.status)
+
+
 def main() -> None:
     verb, *args = sys.argv[1:]
     {
@@ -155,6 +198,8 @@ def main() -> None:
         "migrate": cmd_migrate,
         "migrate-backup-pause": cmd_migrate_backup_pause,
         "hold": cmd_hold,
+        "race": cmd_race,
+        "retrain": cmd_retrain,
     }[verb](*args)
     say("STATEMENTS", _count[0])
 
