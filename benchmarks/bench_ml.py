@@ -52,8 +52,14 @@ def synthetic(n: int, dim: int, k: int = 66) -> tuple[list[Example], np.ndarray]
     y = rng.integers(0, k, n)
     x = (rng.normal(size=(k, dim))[y] * 0.5 + rng.normal(size=(n, dim))).astype(np.float32)
     ex = [
-        Example(f"{i}.jpg", f"artist {y[i]}", 1500 + 7 * int(y[i]) + i % 40 if i % 2 else None,
-                genre=f"g{i % 10}", style=f"s{y[i] % 11}", title=f"work {i} x")
+        Example(
+            f"{i}.jpg",
+            f"artist {y[i]}",
+            1500 + 7 * int(y[i]) + i % 40 if i % 2 else None,
+            genre=f"g{i % 10}",
+            style=f"s{y[i] % 11}",
+            title=f"work {i} x",
+        )
         for i in range(n)
     ]
     return ex, x
@@ -67,8 +73,17 @@ def run() -> list[Result]:
     t0 = time.perf_counter()
     tm = train_head(ex, x, TrainConfig())
     secs = time.perf_counter() - t0
-    out.append(Result("head training, 10,000 cached embeddings", secs, "s", "<= 10", secs <= 10,
-                      CMD, f"{dim}-d {backbone} features, default TrainConfig incl. calibration"))
+    out.append(
+        Result(
+            "head training, 10,000 cached embeddings",
+            secs,
+            "s",
+            "<= 10",
+            secs <= 10,
+            CMD,
+            f"{dim}-d {backbone} features, default TrainConfig incl. calibration",
+        )
+    )
     pred = Predictor.load(STARTER) if STARTER.exists() else Predictor(tm)
     q = x[:, :dim] if pred.trained.model.config.feature_dim == dim else x
     lat = []
@@ -77,6 +92,15 @@ def run() -> list[Result]:
         pred.predict(q[i], {"genre": None, "style": None, "medium": "Oil on canvas"})
         lat.append((time.perf_counter() - t1) * 1000)
     p95 = percentile(lat[20:], 95)
-    out.append(Result("suggestion latency p95, one asset, cached embedding", p95, "ms", "<= 20",
-                      p95 <= 20, CMD, "starter model" if STARTER.exists() else "fresh model"))
+    out.append(
+        Result(
+            "suggestion latency p95, one asset, cached embedding",
+            p95,
+            "ms",
+            "<= 20",
+            p95 <= 20,
+            CMD,
+            "starter model" if STARTER.exists() else "fresh model",
+        )
+    )
     return out

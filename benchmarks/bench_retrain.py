@@ -53,28 +53,22 @@ class World:
 
 
 def build_starter(world: World, path: Path) -> Path:
-    """A starter head with 24 exemplars per starter artist."""
-    import torch
-
+    """A starter head trained on 24 works per starter artist, keeping 8 as exemplars."""
     from heritage_desk.ml.checkpoint import save_checkpoint
     from heritage_desk.ml.data import Example
+    from heritage_desk.ml.exemplars import attach_exemplars
     from heritage_desk.ml.train import TrainConfig, train_head
 
-    feats, examples, years = [], [], []
+    feats, examples = [], []
     for a in range(N_STARTER_ARTISTS):
         f, y = world.sample(a, 24)
         feats.append(f)
-        years += [int(v) for v in y]
         examples += [
             Example(f"x{a}-{j}", world.names[a], int(y[j]), title=f"w{a}-{j}") for j in range(24)
         ]
     x = np.concatenate(feats)
     tm = train_head(examples, x, TrainConfig(num_threads=1), backbone="lite0")
-    tm.extra_tensors = {
-        "exemplars": torch.from_numpy(x).half(),
-        "exemplar_artist": torch.tensor([tm.vocab.artist_index(e.artist) for e in examples]),
-        "exemplar_year": torch.tensor(years),
-    }
+    attach_exemplars(tm, examples, x)  # 8 per artist, as the shipped starter
     return save_checkpoint(tm, path)
 
 

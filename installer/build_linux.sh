@@ -159,10 +159,14 @@ fi
 
 # 4. What was made, with sizes.
 {
-    echo "# heritage_desk installer outputs, $(date -u +%Y-%m-%dT%H:%MZ), $(($(date +%s) - START)) s"
-    echo "# torch: $(tr -d '\n ' <"$BUNDLE/_internal/build_info.json" 2>/dev/null || true)"
-    du -sh "$BUNDLE" "$BUNDLE/_internal/torch" "$BUNDLE/_internal/nvidia" "$BUNDLE/_internal/PySide6" \
-        "$BUNDLE/_internal/resources" 2>/dev/null | sed "s|$ROOT/||"
-    ls -l --block-size=M "$DIST"/*.deb 2>/dev/null | awk '{print $5 "\t" $NF}' | sed "s|$ROOT/||"
+    echo "# heritage_desk installer outputs, $(date -u +%Y-%m-%dT%H:%MZ), build took $(($(date +%s) - START)) s"
+    echo "# $(tr -s '\n ' ' ' <"$BUNDLE/_internal/build_info.json" 2>/dev/null || true)"
+    for path in "$BUNDLE" "$BUNDLE/_internal/torch" "$BUNDLE/_internal/nvidia" \
+        "$BUNDLE/_internal/PySide6" "$BUNDLE/_internal/resources"; do
+        if [ -e "$path" ]; then du -sh "$path" | sed "s|$ROOT/||"; fi
+    done
+    for deb in "$DIST"/*.deb; do
+        if [ -f "$deb" ]; then echo "$(du -h --apparent-size "$deb" | cut -f1)	${deb#"$ROOT"/}"; fi
+    done
 } | tee "$DIST/installer-outputs.txt"
 log "done"

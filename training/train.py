@@ -48,6 +48,7 @@ def get_args_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", help="pretrained backbone weights file (torchvision backbones)")
     p.add_argument("--threads", type=int)
     p.add_argument("--cache", default=str(DEFAULT_CACHE))
+    p.add_argument("--half", action="store_true", help="store weights as float16 (shipping)")
     p.add_argument("--out", required=True)
     return p
 
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         if ft is None:  # not rank 0
             return
         tm = ft
-    save_checkpoint(tm, a.out)
+    save_checkpoint(tm, a.out, half=a.half)
     print(
         json.dumps(
             {"done": a.out, "seconds": round(time.perf_counter() - t0, 2), "metrics": tm.metrics}

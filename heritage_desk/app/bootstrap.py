@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -136,7 +137,10 @@ class DeskApp:
         def load(path: str, checksum: str | None, size: int) -> bytes:
             return cache.get_bytes(resolver(path), checksum, size)
 
-        self.thumbnails = ThumbnailLoader(load, threads=2, capacity=3000)
+        # A short GIL switch interval: the GUI thread waits at most ~1 ms for worker threads.
+        sys.setswitchinterval(0.001)
+        cores = os.cpu_count() or 2
+        self.thumbnails = ThumbnailLoader(load, threads=max(1, min(3, cores - 1)), capacity=3000)
         self.previews = ThumbnailLoader(load, threads=1, capacity=12, max_pending=4)
         self.inference: InferenceWorker | None = None
         self.background_started = False
@@ -226,7 +230,7 @@ class DeskApp:
                 self.background_started = True
                 inf.start_backlog(ids)
 
-            Op(lambda s: s.needing_suggestions()).success(begin).run()
+            Op(lambda s: s.needing_suggestions(), background=True).success(begin).run()
 
     def background_done(self) -> bool:
         """Whether the start-up pass (suggest what is missing, embed the rest) has finished."""
@@ -267,7 +271,7 @@ def run(opts: GuiOptions, t0: float) -> int:
     logfile = setup_logging(paths, opts.verbose)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_qsettings(
-        app, paths, isolated=bool(opts.data_dir or config.DATA_DIR_ENV in __import__("os").environ)
+        app, paths, isolated=bool(opts.data_dir or config.DATA_DIR_ENV in os.environ)
     )
     images_root = None
     needs_import = False

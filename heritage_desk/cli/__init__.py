@@ -47,12 +47,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _with_default_verb(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """Insert `gui` where the verb would be, when none is given: the GUI is the default."""
+    verbs: set[str] = set()
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        verbs.update(getattr(action, "choices", None) or {})
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("-h", "--help", "--version"):
+            return argv
+        if argv[i] == "--data-dir":  # the only top-level option with a value
+            i += 2
+        elif argv[i] in ("-v", "--verbose") or argv[i].startswith("--data-dir="):
+            i += 1
+        else:
+            break
+    if i < len(argv) and argv[i] in verbs:
+        return argv
+    return [*argv[:i], "gui", *argv[i:]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
-        argv = ["gui", *argv]  # the GUI is the default verb
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_with_default_verb(parser, argv))
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -116,7 +116,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             if svc.predictor() is None:
                 raise _no_model()
             report = svc.embed_missing(_progress(args))
-            svc.refresh(_progress(args), embed=False)
+            svc.refresh(_progress(args), embed=False, stale_only=True)
         except CheckpointError as exc:
             raise CliError(str(exc)) from None
         if not args.quiet:

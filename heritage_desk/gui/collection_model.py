@@ -44,20 +44,24 @@ class Row:
 
 
 def fetch_rows(services: Any, query: AssetQuery) -> list[Row]:
-    """Runs on the executor: a page of assets with their top suggestions."""
+    """Runs on the executor: a page of assets with their top suggestions (two queries)."""
     cat = services.catalogue
-    return [_row(cat, a) for a in cat.query_assets(query)]
+    assets = cat.query_assets(query)
+    sugg = cat.suggestions_many([a.id for a in assets])
+    return [_top(a, sugg.get(a.id, [])) for a in assets]
 
 
-def fetch_row(services: Any, asset_id: int) -> Row:
-    """Runs on the executor: one asset with its top suggestions."""
+def fetch_rows_by_id(services: Any, asset_ids: list[int]) -> list[Row]:
+    """Runs on the executor: these assets with their top suggestions (two queries)."""
     cat = services.catalogue
-    return _row(cat, cat.get_asset(asset_id))
+    assets = cat.get_assets(asset_ids)
+    sugg = cat.suggestions_many(asset_ids)
+    return [_top(a, sugg.get(a.id, [])) for a in assets]
 
 
-def _row(cat: Any, asset: Asset) -> Row:
+def _top(asset: Asset, suggestions: list[Suggestion]) -> Row:
     top: dict[Field, Suggestion] = {}
-    for s in cat.suggestions(asset.id):
+    for s in suggestions:
         if s.field not in top or s.rank < top[s.field].rank:
             top[s.field] = s
     return Row(asset, top.get(Field.ARTIST), top.get(Field.DATE))
@@ -182,15 +186,18 @@ class CollectionModel(QAbstractTableModel):
         if not changes.asset_ids and (changes.fields or changes.suggestions):
             self.reload()
             return
+        if not ids:
+            return
         gen = self._generation
-        for asset_id in ids:
-            Op(lambda s, a=asset_id: fetch_row(s, a)).success(
-                lambda r, g=gen: self._on_row(g, r)
-            ).run()
+        Op(lambda s: fetch_rows_by_id(s, ids)).success(lambda rows: self._on_rows(gen, rows)).run()
 
-    def _on_row(self, gen: int, row: Row) -> None:
+    def _on_rows(self, gen: int, rows: list[Row]) -> None:
         if gen != self._generation:
             return
+        for row in rows:
+            self._on_row(row)
+
+    def _on_row(self, row: Row) -> None:
         i = self._id_rows.get(row.asset.id)
         if i is None:
             return

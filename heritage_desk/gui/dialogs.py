@@ -163,7 +163,8 @@ class BatchAcceptDialog(QDialog):
 
     @property
     def chosen_field(self) -> Field | None:
-        return self.field.currentData()  # type: ignore[no-any-return]
+        data = self.field.currentData()  # Qt hands item data back as a plain str
+        return Field(data) if data else None
 
     @property
     def count(self) -> int | None:
@@ -176,7 +177,9 @@ class BatchAcceptDialog(QDialog):
         self.ok.setEnabled(False)
         self.preview_label.setText("Counting…")
         q, f, t = self.query, self.chosen_field, self.threshold.value()
-        Op(lambda s: self._preview(s, q, f, t), key="batch-preview").success(self._on_count).run()
+        Op(lambda s: self._preview(s, q, f, t), key="batch-preview", initiator=self).success(
+            self._on_count
+        ).run()
 
     def _on_count(self, n: int) -> None:
         self._count = n

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
@@ -13,9 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QGroupBox,
     QLabel,
-    QMainWindow,
     QMenu,
-    QMessageBox,
     QProgressBar,
     QScrollArea,
     QSplitter,
@@ -25,16 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from heritage_desk.core.model import Changes, Field
-from heritage_desk.core.progress import Progress
-from heritage_desk.gui import dialogs
 from heritage_desk.gui.collection_model import THUMB, CollectionModel
 from heritage_desk.gui.collection_view import VOCAB_FIELDS, CollectionView
 from heritage_desk.gui.image_view import ImageView
 from heritage_desk.gui.metadata_form import COMBO_FIELDS, MetadataForm
 from heritage_desk.gui.review import ReviewController
-from heritage_desk.gui.settings import AppSettings, SettingsDialog
+from heritage_desk.gui.settings import AppSettings
 from heritage_desk.gui.suggestions_panel import SuggestionsPanel
-from heritage_desk.gui.transfer_dialogs import ExportDialog, ImportDialog
+from heritage_desk.gui.window_commands import WindowCommands
 from heritage_desk.workers.detail import AssetDetail
 from heritage_desk.workers.inference import InferenceWorker
 from heritage_desk.workers.ops import DbExecutor, Op
@@ -61,7 +57,7 @@ class WindowParts:
     import_targets: tuple[str, ...] = ()
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowCommands):
     """Collection on the left; image, metadata and suggestions on the right."""
 
     #: Emitted each time a detail (with or without suggestions) has been put on screen.
@@ -118,7 +114,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 820)
         self.splitter.setSizes([540, 740])
         top.setSizes([330, 410])
-        right.setSizes([400, 380])
+        right.setSizes([350, 430])
 
     def _action(
         self,
@@ -144,7 +140,9 @@ class MainWindow(QMainWindow):
         self._action(m, "import", "&Import images…", self.open_import, ("Ctrl+I",))
         self._action(m, "export", "&Export CSV…", self.open_export, ("Ctrl+E",))
         m.addSeparator()
-        self._action(m, "quit", "&Quit", self.close, (QKeySequence.StandardKey.Quit, "Ctrl+Q"))
+        self._action(
+            m, "quit", "&Quit", self.request_quit, (QKeySequence.StandardKey.Quit, "Ctrl+Q")
+        )
         m = bar.addMenu("&Edit")
         self._action(m, "undo", "&Undo", self.review.undo, (QKeySequence.StandardKey.Undo,))
         self._action(m, "redo", "&Redo", self.review.redo, ("Ctrl+Shift+Z", "Ctrl+Y"))
@@ -247,6 +245,10 @@ class MainWindow(QMainWindow):
         self.deleteLater()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Only a person closing the window is asked; the app closing itself is not.
+        if event.spontaneous() and not self.confirm_quit_with_jobs():
+            event.ignore()
+            return
         self.save_state()
         super().closeEvent(event)
 
@@ -308,9 +310,11 @@ class MainWindow(QMainWindow):
     def refresh_vocabulary(self) -> None:
         """Reload the values offered by the filter and form combos."""
         fields = sorted(set(VOCAB_FIELDS) | set(COMBO_FIELDS))
-        Op(lambda s: {f: s.catalogue.vocabulary(f) for f in fields}, key="vocabulary").success(
-            self._on_vocabulary
-        ).run()
+        Op(
+            lambda s: {f: s.catalogue.vocabulary(f) for f in fields},
+            key="vocabulary",
+            background=True,
+        ).success(self._on_vocabulary).run()
 
     def _on_vocabulary(self, vocab: dict[Field, list[str]]) -> None:
         for f, values in vocab.items():
@@ -321,11 +325,15 @@ class MainWindow(QMainWindow):
 
     def refresh_stats(self) -> None:
         """Counts for the status bar."""
-        Op(lambda s: s.catalogue.stats(), key="stats").success(self._on_stats).run()
+        Op(lambda s: s.catalogue.stats(), key="stats", background=True).success(
+            self._on_stats
+        ).run()
         self.refresh_model_label()
 
     def refresh_model_label(self) -> None:
-        Op(lambda s: s.model_in_use(), key="active-model").success(self._on_active_model).run()
+        Op(lambda s: s.model_in_use(), key="active-model", background=True).success(
+            self._on_active_model
+        ).run()
 
     def _on_active_model(self, version: str | None) -> None:
         self.model_version = version
@@ -346,112 +354,3 @@ class MainWindow(QMainWindow):
                 f"{st.get('pending_suggestions', 0):,} with suggestions"
             )
         self.count_label.setText(text)
-
-    # -- background suggestions -------------------------------------------------------------------
-
-    def suggest_all(self) -> None:
-        """Compute suggestions for every asset that lacks them, in the background."""
-        inf = self.parts.inference
-        if inf is None:
-            self.statusBar().showMessage("No model available", 5000)
-            return
-        q = replace(self.collection.filters.query(), has_suggestions=False)
-        Op(lambda s: s.catalogue.count_assets(q)).success(inf.start_backlog).run()
-        self.job_bar.setRange(0, 0)
-        self.job_bar.show()
-        self.job_cancel.show()
-
-    def _on_backlog_progress(self, p: Progress) -> None:
-        self.job_bar.show()
-        self.job_cancel.show()
-        self.job_bar.setRange(0, max(1, p.total))
-        self.job_bar.setValue(p.done)
-        self.job_bar.setFormat("suggesting %v/%m")
-        if p.total and p.done >= p.total:
-            self.job_bar.hide()
-            self.job_cancel.hide()
-
-    def cancel_background(self) -> None:
-        """Stop the background suggestion pass."""
-        if self.parts.inference is not None:
-            self.parts.inference.stop_backlog()
-        self.job_bar.hide()
-        self.job_cancel.hide()
-
-    # -- commands ---------------------------------------------------------------------------------
-
-    def focus_search(self) -> None:
-        self.collection.filters.search.setFocus()
-        self.collection.filters.search.selectAll()
-
-    def open_settings(self) -> None:
-        SettingsDialog(self.settings, self).exec()
-
-    def open_shortcuts(self) -> None:
-        dialogs.ShortcutsDialog(list(self.actions_by_name.values()), self).exec()
-
-    def open_about(self) -> None:
-        dialogs.AboutDialog(self.model_version, self.parts.device, self).exec()
-
-    def open_history(self) -> None:
-        d = self.review.detail
-        title = (d.asset.title or f"asset #{d.asset.id}") if d else ""
-        self.review.history(lambda decisions: dialogs.HistoryDialog(title, decisions, self).exec())
-
-    def open_batch(self) -> dialogs.BatchAcceptDialog:
-        """The batch-accept dialog over the current filter (not modal: tests drive it)."""
-        dlg = dialogs.BatchAcceptDialog(
-            self.model.query,
-            self.settings.batch_threshold,
-            lambda s, q, f, t: s.preview_batch(q, f, t),
-            self,
-        )
-        dlg.accepted.connect(lambda: self._batch_accept(dlg))
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.open()
-        self._batch_dialog = dlg
-        return dlg
-
-    def _batch_accept(self, dlg: dialogs.BatchAcceptDialog) -> None:
-        q, f, t, who = dlg.query, dlg.chosen_field, dlg.threshold.value(), self.settings.reviewer
-        self.settings.batch_threshold = t
-        Op(lambda s: s.batch_accept(q, f, t, who), initiator=self).success(
-            lambda ch: self.statusBar().showMessage(
-                f"Accepted {len(ch.asset_ids)} assets' suggestions (Ctrl+Z undoes them all)", 6000
-            )
-        ).run()
-
-    def open_import(self) -> ImportDialog:
-        dlg = ImportDialog(list(self.parts.import_targets), self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.open()
-        return dlg
-
-    def open_export(self, default: str = "") -> ExportDialog:
-        dlg = ExportDialog(default, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.open()
-        return dlg
-
-    def open_model_panel(self) -> QWidget:
-        from heritage_desk.gui.model_panel import ModelPanel
-
-        panel = ModelPanel(self.parts.retrain, self.device_label.text(), self)
-        panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        panel.open()
-        return panel
-
-    def open_evidence(self, asset_id: int) -> None:
-        row = self.model.row_of(asset_id)
-        if row is not None:
-            self.collection.set_current_row(row)
-        else:
-            self.statusBar().showMessage(f"Evidence: asset #{asset_id} (not in this filter)", 4000)
-
-    def confirm_quit_with_jobs(self) -> bool:
-        """Ask before quitting while a retrain runs."""
-        r = self.parts.retrain
-        if r is not None and getattr(r, "running", lambda: False)():
-            answer = QMessageBox.question(self, "Quit", "A retrain is running. Cancel it and quit?")
-            return answer == QMessageBox.StandardButton.Yes
-        return True

@@ -24,7 +24,7 @@ from heritage_desk.workers.thumbnails import ThumbnailLoader
 
 MAX_CANDIDATES = 5
 EVIDENCE_PER_ARTIST = 3
-EVIDENCE_EDGE = 40
+EVIDENCE_EDGE = 34
 EVIDENCE_THUMB = 144  # the grid's size: one cached file serves both
 
 
@@ -48,7 +48,7 @@ class CandidateRow(QWidget):
         super().__init__(parent)
         self.rank = rank
         lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 1, 0, 1)
+        lay.setContentsMargins(0, 0, 0, 0)
         self.key = QLabel(f"<b>{rank}</b>")
         self.key.setFixedWidth(14)
         self.name = QLabel()
@@ -241,7 +241,8 @@ class SuggestionsPanel(QFrame):
     def _on_typed(self) -> None:
         text = self.value_edit.text().strip()
         if text:
-            self.value_entered.emit(self.field_box.currentData(), text)
+            # Item data comes back from Qt as a plain str: make it a Field again.
+            self.value_entered.emit(Field(self.field_box.currentData()), text)
             self.value_edit.clear()
 
     def _refresh_thumbs(self, _key: str = "") -> None:

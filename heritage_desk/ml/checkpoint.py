@@ -42,8 +42,14 @@ def _metadata(tm: TrainedModel) -> dict[str, Any]:
     }
 
 
-def save_checkpoint(tm: TrainedModel, path: str | Path, sidecar: bool = True) -> Path:
-    """Write atomically (temp file, fsync, rename); with `sidecar`, also PATH.json for people."""
+def save_checkpoint(
+    tm: TrainedModel, path: str | Path, sidecar: bool = True, half: bool = False
+) -> Path:
+    """Write atomically (temp file, fsync, rename); with `sidecar`, also PATH.json for people.
+
+    `half` stores float weights as float16 (half the size, for shipped models); loading always
+    gives float32.
+    """
     from safetensors.torch import save_file
 
     path = Path(path)
@@ -54,6 +60,8 @@ def save_checkpoint(tm: TrainedModel, path: str | Path, sidecar: bool = True) ->
     tensors.update(
         {f"extra.{k}": v.detach().cpu().contiguous() for k, v in tm.extra_tensors.items()}
     )
+    if half:
+        tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
     meta = _metadata(tm)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -132,7 +140,11 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
         raise CheckpointError(f"{path}: metadata vocabularies do not match the model")
     if not (0.05 <= ta <= 20 and 0.05 <= td <= 20):
         raise CheckpointError(f"{path}: implausible calibration temperatures {ta}, {td}")
-    state = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
+    state = {
+        k[len("model.") :]: v.float() if v.is_floating_point() else v
+        for k, v in tensors.items()
+        if k.startswith("model.")
+    }
     with torch.device("meta"):  # shapes only: a hostile config must not allocate anything
         expected = {k: tuple(v.shape) for k, v in MultimodalNet(config).state_dict().items()}
     got = {k: tuple(v.shape) for k, v in state.items()}
@@ -150,7 +162,11 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
     if any(not torch.isfinite(v).all() for v in state.values() if v.is_floating_point()):
         raise CheckpointError(f"{path}: weights contain NaN or infinity")
     model.eval()
-    extra = {k[len("extra.") :]: v for k, v in tensors.items() if k.startswith("extra.")}
+    extra = {
+        k[len("extra.") :]: v.float() if v.is_floating_point() else v
+        for k, v in tensors.items()
+        if k.startswith("extra.")
+    }
     return TrainedModel(
         model=model,
         vocab=vocab,

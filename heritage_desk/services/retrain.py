@@ -218,7 +218,7 @@ class RetrainJob:
         cancel: CancelToken | None = None,
         on_event: Callable[[dict[str, Any]], None] | None = None,
     ) -> ChildOutcome:
-        """Start (if needed) and wait for the child, relaying progress; never raises Cancelled."""
+        """Wait for the child (after send), relaying progress; never raises Cancelled."""
         t0 = time.perf_counter()
         if not self._sent:
             raise RuntimeError("send() the manifest before run()")
@@ -360,6 +360,7 @@ class RetrainService:
         self._lock = threading.Lock()
         self._running: RetrainJob | None = None
         self._spare: RetrainJob | None = None
+        self._backoff = 0
         self.models_dir.mkdir(parents=True, exist_ok=True)
         for p in clean_temp_files(self.models_dir):
             log.info("removed %s left by an interrupted retrain", p)
@@ -391,7 +392,8 @@ class RetrainService:
         if self._running is not None:
             return False
         n = self.confirmations_since_last_model()
-        trigger = self.settings.confirmations_trigger
+        # After a cancelled or failed run, wait for another N before trying on our own again.
+        trigger = self.settings.confirmations_trigger + self._backoff
         if self.settings.prewarm_at and n >= self.settings.prewarm_at * trigger:
             self.prewarm()
         return n >= trigger
@@ -519,7 +521,9 @@ class RetrainService:
 
     def _register(self, job: RetrainJob, outcome: ChildOutcome) -> RetrainResult:
         if outcome.status != "done" or outcome.checkpoint is None:
+            self._backoff = self.confirmations_since_last_model()
             return RetrainResult(outcome.status, outcome.message, seconds=outcome.seconds)
+        self._backoff = 0
         reason = compare(outcome.metrics, outcome.baseline, self.settings.tolerance)
         active = reason is None
         if active:
@@ -628,3 +632,27 @@ def _summary(new: dict[str, float], base: dict[str, float]) -> str:
         if k in new and k in base
     ]
     return ("held-out " + ", ".join(parts)) if parts else "no held-out items to compare on"
+
+
+@dataclass
+class SupervisorSteps:
+    """The three steps in the shape workers.retrain.RetrainSupervisor expects.
+
+    prepare and finish run on the catalogue executor, run on the supervisor thread. After an
+    activation, recompute suggestions in the background (SuggestionService.refresh with the
+    page on screen `first`); `result.changes.model` tells the views.
+    """
+
+    service: RetrainService
+
+    def prepare(self, services: Any) -> RetrainJob:
+        return self.service.prepare()
+
+    def run(
+        self, job: RetrainJob, on_event: Callable[[dict[str, Any]], None], cancel: CancelToken
+    ) -> tuple[RetrainJob, ChildOutcome]:
+        return job, job.run(cancel=cancel, on_event=on_event)
+
+    def finish(self, services: Any, outcome: tuple[RetrainJob, ChildOutcome]) -> RetrainResult:
+        job, child = outcome
+        return self.service.register(job, child)

@@ -36,6 +36,9 @@ MANIFEST_VERSION = 1
 TARGET_STEPS = 300
 MIN_EPOCHS = 10
 MAX_EPOCHS = 30
+#: Rows per starter artist its exemplars count as (repeated), and the most repeats.
+EXEMPLAR_WEIGHT = 24
+MAX_EXEMPLAR_REPEAT = 4
 #: The held-out metrics a new model must not be worse at than the active one.
 COMPARED = ("artist_top1", "decade_acc")
 
@@ -186,24 +189,22 @@ def _examples(items: Sequence[ManifestItem]) -> list[Any]:
 
 
 def starter_exemplars(tm: Any) -> tuple[list[Any], Any]:
-    """The starter's compact training data (exemplar embeddings and labels), if it has any."""
+    """The starter's exemplars as examples + embeddings, repeated up to EXEMPLAR_WEIGHT rows.
+
+    A starter keeps a few exemplars per artist; a catalogue may hold hundreds of works of
+    its own artists. Repeating the exemplars keeps the starter's artists from being drowned.
+    """
     import numpy as np
 
-    from heritage_desk.ml.data import Example
+    from heritage_desk.ml.exemplars import exemplar_examples
 
-    extra = tm.extra_tensors
-    feats = extra.get("exemplars")
-    artist = extra.get("exemplar_artist")
-    if feats is None or artist is None:
-        return [], np.zeros((0, 0), dtype=np.float32)
-    years = extra.get("exemplar_year")
-    out = []
-    for row, a in enumerate(artist.tolist()):
-        name = tm.vocab.artists[int(a)] if 0 <= int(a) < len(tm.vocab.artists) else None
-        year = int(years[row]) if years is not None and int(years[row]) > 0 else None
-        out.append(Example(image_path=f"exemplar-{row}", artist=name, year=year, title=str(row)))
-    f = feats.float().numpy()
-    return out, (f.mean(axis=1) if f.ndim == 3 else f)
+    ex, feats = exemplar_examples(tm)
+    artists = {e.artist for e in ex if e.artist}
+    if not ex or not artists:
+        return [], None
+    per_artist = len(ex) / len(artists)
+    repeat = max(1, min(MAX_EXEMPLAR_REPEAT, round(EXEMPLAR_WEIGHT / per_artist)))
+    return ex * repeat, np.concatenate([feats] * repeat)
 
 
 def evaluate_on(tm: Any, feats: Any, items: Sequence[ManifestItem]) -> dict[str, float]:
@@ -304,13 +305,14 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     hold = [i for i in items if i.holdout]
     starter = load_checkpoint(m.starter) if m.starter else None
     ex_s, f_s = starter_exemplars(starter) if starter is not None else ([], None)
-    if f_s is not None and len(ex_s) and f_s.shape[1] != feats.shape[1]:
+    if starter is not None and starter.backbone != m.backbone:
         ex_s, f_s = [], None  # the starter was trained on another backbone: nothing to reuse
 
     def fit(rows: Any) -> Any:
         sel = [i for i, keep in zip(items, rows, strict=True) if keep]
         ex = _examples(sel) + ex_s
-        x = np.concatenate([feats[rows], f_s]) if f_s is not None and len(ex_s) else feats[rows]
+        parts = [feats[rows]] if rows.any() else []
+        x = np.concatenate([*parts, f_s]) if f_s is not None else (parts or [feats])[0]
         if not any(e.artist for e in ex) and not any(e.year is not None for e in ex):
             raise ValueError("no confirmed artist or year with a cached embedding to learn from")
         options = dict(m.train_options)

@@ -73,6 +73,12 @@ def starter_version(path: str | Path) -> str:
     return f"starter-{_file_digest(str(path), st.st_size, st.st_mtime)}"
 
 
+def _stale(asset: Asset, suggestions: Sequence[Suggestion], version: str) -> bool:
+    """True unless every unknown predicted field has suggestions from model `version`."""
+    fresh = {s.field for s in suggestions if s.model_version == version}
+    return any(asset.value(f) is None and f not in fresh for f in PREDICTED_FIELDS)
+
+
 @dataclass(frozen=True)
 class ModelInUse:
     """The model suggestions come from: the catalogue's active version, or the starter."""
@@ -139,6 +145,8 @@ class SuggestionService:
         self._predictor_key: tuple[str, str] | None = None
         self._embedder: Embedder | None = None
         self._evidence: dict[str, tuple[list[Asset], np.ndarray]] = {}
+        #: Why the active model could not be loaded (the starter is used instead), if so.
+        self.model_error: str | None = None
 
     # -- the model ----------------------------------------------------------------------------
 
@@ -163,10 +171,20 @@ class SuggestionService:
             return None
         key = (model.version, str(model.path))
         if self._predictor is None or self._predictor_key != key:
+            from heritage_desk.ml.checkpoint import CheckpointError
             from heritage_desk.ml.runtime import set_num_threads
 
             set_num_threads(self.num_threads)
-            self._predictor = Predictor.load(model.path, model.version)
+            try:
+                self._predictor = Predictor.load(model.path, model.version)
+            except CheckpointError as exc:
+                if model.is_starter or self.starter_path is None:
+                    raise
+                # A damaged model file must not stop the app: say so, use the starter.
+                self.model_error = f"model {model.version} cannot be used: {exc}"
+                log.error("%s; using the starter model", self.model_error)
+                version = starter_version(self.starter_path)
+                self._predictor = Predictor.load(self.starter_path, version)
             self._predictor_key = key
         return self._predictor
 
@@ -221,8 +239,12 @@ class SuggestionService:
             roots.append(Path(db).parent)
         return roots
 
-    def has_embedding(self, checksum: str) -> bool:
-        return all(self.cache.path(checksum, self.backbone, v).is_file() for v in self.views)
+    def has_embedding(
+        self, checksum: str, backbone: str | None = None, views: Sequence[str] | None = None
+    ) -> bool:
+        """True when every view of the image is cached for the model's backbone."""
+        backbone = backbone or self.backbone
+        return all(self.cache.path(checksum, backbone, v).is_file() for v in views or self.views)
 
     def embeddings(self, assets: Sequence[Asset]) -> tuple[np.ndarray, np.ndarray]:
         """Cached embeddings [N,D] of `assets` and a mask of those found."""
@@ -263,8 +285,9 @@ class SuggestionService:
         )
         report = EmbedReport()
         todo: list[Asset] = []
+        backbone, views = self.backbone, self.views
         for a in assets:
-            if self.has_embedding(a.checksum):
+            if self.has_embedding(a.checksum, backbone, views):
                 report.already += 1
             else:
                 todo.append(a)
@@ -284,7 +307,7 @@ class SuggestionService:
             )
         except Cancelled:
             report.cancelled = True
-        report.embedded = sum(1 for a in todo if self.has_embedding(a.checksum))
+        report.embedded = sum(1 for a in todo if self.has_embedding(a.checksum, backbone, views))
         return report
 
     # -- suggestions --------------------------------------------------------------------------
@@ -361,17 +384,21 @@ class SuggestionService:
         embed: bool = True,
         first: Sequence[int] = (),
         on_batch: Callable[[Changes], None] | None = None,
+        stale_only: bool = False,
     ) -> Changes:
         """Recompute and store suggestions for assets with an unknown artist or date.
 
         `first` (e.g. the page on screen) is done before the rest; `on_batch` hears each
         committed batch, so a view can show improved suggestions before the whole run ends.
+        With `stale_only`, assets whose suggestions already come from the current model are
+        left alone (opening a catalogue, the CLI).
         """
         if embed:
             self.embed_missing(progress, cancel, asset_ids)
         if cancel is not None:
             cancel.raise_if_cancelled()
-        if self.predictor() is None:
+        p = self.predictor()
+        if p is None:
             return Changes()
         names = self.artist_names()
         if asset_ids is None:  # only the assets with something unknown, found in SQL
@@ -394,6 +421,9 @@ class SuggestionService:
                 for a in self.catalogue.get_assets(todo[start : start + _BATCH])
                 if self._needs_suggestions(a)
             ]
+            if stale_only and chunk:
+                current = self.catalogue.suggestions_many([a.id for a in chunk])
+                chunk = [a for a in chunk if _stale(a, current[a.id], p.version)]
             feats, found = self.embeddings(chunk)
             have = [a for a, ok in zip(chunk, found, strict=True) if ok]
             by_asset = self.suggest_for(have, feats[found], names)

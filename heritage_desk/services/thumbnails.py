@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import tempfile
@@ -80,26 +81,36 @@ class ThumbnailCache:
     def get(self, image_path: str | Path, checksum: str | None, size: int = THUMB_SIZE) -> Path:
         """The cached thumbnail file, made first if missing."""
         target = self.path_for(image_path, checksum, size)
-        if target.exists():
-            return target
-        img = render(image_path, size)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a reader never sees half a file and a crash leaves no debris.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                img.save(fh, "JPEG", quality=88)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        if not target.exists():
+            self._make(image_path, target, size)
         return target
 
     def get_bytes(
         self, image_path: str | Path, checksum: str | None, size: int = THUMB_SIZE
     ) -> bytes:
-        """The cached thumbnail's JPEG bytes, made first if missing."""
-        return self.get(image_path, checksum, size).read_bytes()
+        """The cached thumbnail's JPEG bytes, made first if missing (without reading it back)."""
+        target = self.path_for(image_path, checksum, size)
+        try:
+            return target.read_bytes()
+        except FileNotFoundError:
+            return self._make(image_path, target, size)
+
+    def _make(self, image_path: str | Path, target: Path, size: int) -> bytes:
+        """Render, encode and store one thumbnail; returns its bytes."""
+        buf = io.BytesIO()
+        render(image_path, size).save(buf, "JPEG", quality=88)
+        data = buf.getvalue()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a reader never sees half a file and a crash leaves no debris.
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return data
 
     def clear_temp(self) -> int:
         """Delete temp files a crash left behind; returns how many."""

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from heritage_desk.core.model import Changes
 from heritage_desk.core.progress import CancelToken, Progress
 from heritage_desk.workers.ops import Op, Services
+from heritage_desk.workers.thumbnails import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ class InferenceWorker(QObject):
     # -- inference thread ---------------------------------------------------------------------
 
     def _loop(self) -> None:
+        lower_thread_priority()  # torch on a shared CPU must not starve the window
         while True:
             job = self._jobs.get()
             if job is None:

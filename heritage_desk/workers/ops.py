@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 
 from heritage_desk.core.model import Changes
@@ -31,12 +32,18 @@ def current_executor() -> DbExecutor:
     return _current
 
 
-@dataclass
+@dataclass(order=True)
 class _Job:
+    priority: int
     id: int
-    fn: Callable[[Services], Any]
-    key: str | None
-    enqueued: float = field(default_factory=time.perf_counter)
+    fn: Callable[[Services], Any] = field(compare=False)
+    key: str | None = field(compare=False)
+    enqueued: float = field(default_factory=time.perf_counter, compare=False)
+
+
+#: Priorities: what the curator waits for first, housekeeping (counts, vocabularies) after.
+INTERACTIVE, BACKGROUND = 0, 1
+_STOP = 2
 
 
 class DbExecutor(QObject):
@@ -54,7 +61,7 @@ class DbExecutor(QObject):
     def __init__(self, services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.services = services
-        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._queue: queue.PriorityQueue[_Job] = queue.PriorityQueue()
         self._ids = itertools.count(1)
         self._callbacks: dict[int, Op[Any]] = {}
         self._latest_by_key: dict[str, int] = {}
@@ -69,7 +76,7 @@ class DbExecutor(QObject):
 
     def submit(self, op: Op[Any]) -> int:
         """Queue `op`; with a key, an older pending op of the same key is skipped."""
-        job = _Job(next(self._ids), op.fn, op.key)
+        job = _Job(op.priority, next(self._ids), op.fn, op.key)
         with self._lock:
             self._callbacks[job.id] = op
             if op.key:
@@ -83,7 +90,7 @@ class DbExecutor(QObject):
     def _loop(self) -> None:
         while True:
             job = self._queue.get()
-            if job is None:
+            if job.priority == _STOP:
                 return
             if job.key and self._latest_by_key.get(job.key) != job.id:
                 self._finished.emit(job.id, None, _Superseded())
@@ -106,8 +113,8 @@ class DbExecutor(QObject):
             return
         if op.key and self._latest_by_key.get(op.key) == job_id:
             del self._latest_by_key[op.key]
-        if isinstance(exc, _Superseded):
-            return
+        if isinstance(exc, _Superseded) or not _alive(op.initiator):
+            return  # replaced, or asked by a widget that has since been closed
         if exc is not None:
             assert isinstance(exc, Exception)
             if op.on_failure is not None:
@@ -117,7 +124,12 @@ class DbExecutor(QObject):
                 self.error.emit(str(exc) or type(exc).__name__)
             return
         if op.on_success is not None:
-            op.on_success(result)
+            try:
+                op.on_success(result)
+            except RuntimeError as err:
+                if "already deleted" not in str(err):
+                    raise
+                log.debug("op result for a closed widget dropped: %s", err)
         changes = _changes_of(result)
         if changes is not None:
             self.changes.emit(changes, op.initiator)
@@ -131,10 +143,15 @@ class DbExecutor(QObject):
         global _current
         self.closed = True
         if self._thread.is_alive():
-            self._queue.put(None)
+            self._queue.put(_Job(_STOP, next(self._ids), lambda s: None, None))
             self._thread.join(timeout)
         if _current is self:
             _current = None
+
+
+def _alive(obj: object) -> bool:
+    """False for a QObject whose C++ side is gone (a closed dialog); True otherwise."""
+    return not isinstance(obj, QObject) or shiboken6.isValid(obj)
 
 
 class _Superseded(Exception):
@@ -159,8 +176,10 @@ class Op(Generic[T]):
         key: str | None = None,
         initiator: object = None,
         executor: DbExecutor | None = None,
+        background: bool = False,
     ) -> None:
         self.fn = fn
+        self.priority = BACKGROUND if background else INTERACTIVE
         self.key = key
         self.initiator = initiator
         self.executor = executor

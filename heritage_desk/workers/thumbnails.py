@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,6 +25,13 @@ class _Request:
     path: str
     checksum: str | None
     size: int
+
+
+def lower_thread_priority(nice: int = 10) -> None:
+    """Let the OS prefer the GUI thread over this one when the cores are busy (Linux only)."""
+    # Not Linux, or not allowed: the thread runs at normal priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
 
 
 class ThumbnailLoader(QObject):
@@ -108,6 +117,7 @@ class ThumbnailLoader(QObject):
             return len(self._pending) + len(self._in_flight)
 
     def _work(self) -> None:
+        lower_thread_priority()
         while True:
             with self._cond:
                 while not self._pending and not self._stopping:

@@ -121,6 +121,33 @@ def test_review_session(desk: Any, collection: Collection, qtbot: Any, tmp_path:
         timeout=WAIT,
     )
 
+    # Pick candidate 2 by its number key, then type a value for the next asset.
+    qtbot.waitUntil(lambda: shown_with_suggestions(w), timeout=WAIT)
+    d = w.review.detail
+    if len(d.candidates(Field.ARTIST)) >= 2:
+        second, picked = d.candidates(Field.ARTIST)[1].value, d.asset.id
+        qtbot.keyClick(w.collection.active_view(), Qt.Key.Key_2)
+        qtbot.waitUntil(
+            lambda: (
+                call(desk, qtbot, lambda s: s.catalogue.get_asset(picked).value(Field.ARTIST))
+                == second
+            ),
+            timeout=WAIT,
+        )
+        qtbot.waitUntil(lambda: w.review.detail is not None, timeout=WAIT)
+    typed = w.review.detail.asset.id
+    qtbot.keyClick(w.collection.active_view(), Qt.Key.Key_E)
+    assert w.suggestions.value_edit.hasFocus() or not w.isActiveWindow()
+    w.suggestions.value_edit.setText("Claude Monet")
+    w.suggestions.value_edit.returnPressed.emit()
+    qtbot.waitUntil(
+        lambda: call(desk, qtbot, lambda s: s.catalogue.get_field(typed, Field.ARTIST)) is not None,
+        timeout=WAIT,
+    )
+    fv = call(desk, qtbot, lambda s: s.catalogue.get_field(typed, Field.ARTIST))
+    assert (fv.value, fv.provenance.value, fv.reviewer) == ("Claude Monet", "curator", "tester")
+    w.collection.active_view().setFocus()
+
     # Batch accept: compute every suggestion first, preview, accept, one step.
     qtbot.waitUntil(desk.background_done, timeout=WAIT)
     dlg = w.open_batch()
@@ -131,8 +158,9 @@ def test_review_session(desk: Any, collection: Collection, qtbot: Any, tmp_path:
     with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
         dlg.ok.click()
     missing = call(desk, qtbot, lambda s: s.catalogue.stats())["without_artist"]
-    filled = len(collection.hidden_artist) - missing
-    assert filled > 0
+    manual = 2 if len(d.candidates(Field.ARTIST)) >= 2 else 1  # the pick and the typed value
+    filled = len(collection.hidden_artist) - missing - manual
+    assert filled == previewed or filled > 0
 
     # Export and check the CSV: accepted values carry their provenance and model.
     out = tmp_path / "export.csv"
@@ -143,6 +171,7 @@ def test_review_session(desk: Any, collection: Collection, qtbot: Any, tmp_path:
         rows = list(csv.DictReader(f))
     assert len(rows) == 14
     accepted = [r for r in rows if r["artist_source"] == "suggestion"]
-    assert len(accepted) == filled
+    assert len(accepted) == filled + manual - 1  # the typed value is the curator's
+    assert sum(r["artist_source"] == "curator" for r in rows) == 1
     assert all(r["artist"] and r["artist_model_version"] for r in accepted)
     assert all(r["artist_reviewer"] == "tester" for r in accepted)

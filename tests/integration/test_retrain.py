@@ -33,6 +33,8 @@ from heritage_desk.storage.importer import import_collection
 pytestmark = pytest.mark.slow
 
 STARTER_ARTISTS = ("Claude Monet", "Rembrandt", "Katsushika Hokusai")
+#: Known to the starter but absent from the catalogue: a retrain must not forget them.
+ABSENT_ARTIST = "Fernand Leger"
 NEW_ARTISTS = ("Andy Warhol", "Canaletto")
 PER_STARTER = 30  # images per artist the starter learns from
 PER_CATALOGUE = 30  # images per starter artist in the catalogue
@@ -76,11 +78,10 @@ def wikiart_rows(root: Path, artists: tuple[str, ...]) -> dict[str, list[Row]]:
 
 def build_starter(rows: list[Row], out: Path) -> Path:
     """A small starter checkpoint (lite0 head + exemplars) trained on `rows`."""
-    import torch
-
     from heritage_desk.ml.checkpoint import save_checkpoint
     from heritage_desk.ml.data import Example
     from heritage_desk.ml.embeddings import Embedder, EmbeddingCache
+    from heritage_desk.ml.exemplars import attach_exemplars
     from heritage_desk.ml.train import TrainConfig, train_head
 
     emb = Embedder("lite0", cache=EmbeddingCache(TEST_CACHE), num_threads=1)
@@ -90,11 +91,7 @@ def build_starter(rows: list[Row], out: Path) -> Path:
         for r in rows
     ]
     tm = train_head(examples, feats, TrainConfig(epochs=30, num_threads=1), backbone="lite0")
-    tm.extra_tensors = {
-        "exemplars": torch.from_numpy(feats).half(),
-        "exemplar_artist": torch.tensor([tm.vocab.artist_index(r.artist) for r in rows]),
-        "exemplar_year": torch.tensor([r.year or 0 for r in rows]),
-    }
+    attach_exemplars(tm, examples, feats, per_artist=8)  # as the shipped starter does
     return save_checkpoint(tm, out)
 
 
@@ -107,11 +104,12 @@ class Collection:
     starter: Path
     truth: dict[str, Row]  # image file name -> row, for every asset
     hidden: frozenset[str]  # image file names whose artist and date were blanked
+    absent: tuple[Row, ...]  # works of ABSENT_ARTIST the starter did not see
 
 
 def make_collection(root: Path, wikiart: Path) -> Collection:
-    rows = wikiart_rows(wikiart, STARTER_ARTISTS + NEW_ARTISTS)
-    starter_rows = [r for a in STARTER_ARTISTS for r in rows[a][:PER_STARTER]]
+    rows = wikiart_rows(wikiart, (*STARTER_ARTISTS, ABSENT_ARTIST, *NEW_ARTISTS))
+    starter_rows = [r for a in (*STARTER_ARTISTS, ABSENT_ARTIST) for r in rows[a][:PER_STARTER]]
     starter = build_starter(starter_rows, root / "starter" / "starter.safetensors")
     cat_rows = [
         r for a in STARTER_ARTISTS for r in rows[a][PER_STARTER : PER_STARTER + PER_CATALOGUE]
@@ -138,7 +136,8 @@ def make_collection(root: Path, wikiart: Path) -> Collection:
     with Catalogue.open(cat_path) as cat:
         report = import_collection(cat, images, root / "metadata.csv")
         assert report.added == len(cat_rows), report.lines()
-    return Collection(cat_path, images, starter, truth, frozenset(hidden))
+    absent = rows[ABSENT_ARTIST][PER_STARTER : PER_STARTER + 20]
+    return Collection(cat_path, images, starter, truth, frozenset(hidden), tuple(absent))
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +168,9 @@ def opened(collection: Collection, tmp_path: Path) -> Iterator[Opened]:
     )
     models = tmp_path / "models"
     settings = RetrainSettings(num_threads=1, confirmations_trigger=20)
-    yield Opened(cat, svc, RetrainService(cat, svc, models_dir=models, settings=settings), models)
+    service = RetrainService(cat, svc, models_dir=models, settings=settings)
+    yield Opened(cat, svc, service, models)
+    service.close()
     cat.close()
 
 
@@ -183,6 +184,18 @@ def top1_accuracy(o: Opened, collection: Collection, names: set[str]) -> float:
         truth = parse_artist(collection.truth[name].artist).key
         hits += bool(top) and parse_artist(top[0].value).key == truth
     return hits / len(names)
+
+
+def absent_top1(checkpoint: Path, rows: tuple[Row, ...]) -> float:
+    """Top-1 of a checkpoint on works of an artist the catalogue does not hold."""
+    from heritage_desk.ml.embeddings import Embedder, EmbeddingCache
+    from heritage_desk.ml.predictor import Predictor
+
+    feats = Embedder("lite0", cache=EmbeddingCache(TEST_CACHE), num_threads=1).embed_files(
+        [r.path for r in rows]
+    )
+    preds = Predictor.load(checkpoint).predict_many(feats, top_k=1)
+    return sum(p.artists[0].artist == ABSENT_ARTIST for p in preds) / len(rows)
 
 
 def test_confirmations_then_retrain_improve_hidden_suggestions(
@@ -237,6 +250,11 @@ def test_confirmations_then_retrain_improve_hidden_suggestions(
     assert after > before + 0.2
     assert after_new >= 0.6
     assert after_known >= before_known - 0.15  # the starter's artists are not forgotten
+    # Nor is an artist the starter knows and the catalogue lacks (it lives on in exemplars).
+    absent_before = absent_top1(collection.starter, collection.absent)
+    absent_after = absent_top1(Path(result.version.path), collection.absent)
+    print(f"{ABSENT_ARTIST} (not in the catalogue): {absent_before:.2f} -> {absent_after:.2f}")
+    assert absent_after >= absent_before - 0.2 and absent_after >= 0.5
     # Suggestions now say which model made them; confirmed values get none.
     asset = o.cat.find_asset_by_path(sorted(still_new)[0])
     assert asset is not None
@@ -315,3 +333,58 @@ def test_cancel_stops_the_child_quickly(opened: Opened) -> None:
     assert result.status == "cancelled" and not o.retrain.running
     assert o.cat.model_versions() == []
     assert not job.out_path.exists()
+
+
+def test_a_model_worse_on_held_out_items_is_kept_inactive_with_the_reason(
+    opened: Opened, collection: Collection
+) -> None:
+    o = opened
+    o.svc.refresh()
+    before = o.svc.current_model()
+    # A bar no model can pass: the new one must beat the active one by more than 100 %.
+    o.retrain.settings = RetrainSettings(num_threads=1, tolerance=-1.01)
+    result = o.retrain.retrain()
+    assert result.status == "kept" and result.version is not None
+    assert not result.version.active
+    assert result.reason.startswith("not activated: worse than the active model")
+    assert "artist top1" in result.reason
+    assert o.svc.current_model() == before
+    versions = {v.version: v for v in o.retrain.versions()}
+    assert versions[result.version.version].note == result.reason
+    assert versions[starter_version(collection.starter)].active
+    # The curator can still switch to it by hand, and roll back in one action.
+    o.retrain.activate(result.version.version)
+    assert o.svc.current_model().version == result.version.version  # type: ignore[union-attr]
+    o.retrain.rollback()
+    assert o.svc.current_model() == before
+
+
+def test_the_child_reports_a_manifest_without_labels_as_one_clear_error(opened: Opened) -> None:
+    from heritage_desk.services.retrain import RetrainJob
+    from heritage_desk.services.retrain_child import Manifest
+
+    job = RetrainJob()
+    job.send(
+        Manifest("m999", "lite0", ["full"], str(TEST_CACHE), items=[]),
+        o_out := opened.models / "x.safetensors",
+    )
+    outcome = job.run()
+    assert outcome.status == "failed"
+    assert "no confirmed artist or year" in outcome.message
+    assert not o_out.exists()
+
+
+def test_a_damaged_active_model_falls_back_to_the_starter(
+    opened: Opened, collection: Collection, tmp_path: Path
+) -> None:
+    o = opened
+    bad = tmp_path / "m001-bad.safetensors"
+    bad.write_bytes(b"\x80\x04pickle, not a checkpoint")
+    o.cat.add_model_version("m001-bad", str(bad), active=True, note="activated: test")
+    changes = o.svc.refresh()
+    assert changes.suggestions
+    assert o.svc.model_error is not None and "m001-bad" in o.svc.model_error
+    asset = o.cat.find_asset_by_path(sorted(collection.hidden)[0])
+    assert asset is not None
+    versions = {s.model_version for s in o.cat.suggestions(asset.id)}
+    assert versions == {starter_version(collection.starter)}

@@ -158,5 +158,15 @@ def test_missing_tensor_and_bad_metadata_are_refused(
         load_checkpoint(_rewrite(saved[0], tmp_path / "nan.safetensors", t))
 
 
+def test_half_precision_checkpoint(saved: tuple[Path, np.ndarray]) -> None:
+    path, x = saved
+    half = save_checkpoint(load_checkpoint(path), path.parent / "half.safetensors", half=True)
+    assert half.stat().st_size < path.stat().st_size
+    a = Predictor.load(path).probabilities(x[:10], [None] * 10)[0]
+    b = Predictor.load(half).probabilities(x[:10], [None] * 10)[0]
+    np.testing.assert_allclose(a, b, atol=2e-2)
+    np.testing.assert_array_equal(b, Predictor.load(half).probabilities(x[:10], [None] * 10)[0])
+
+
 def test_save_is_atomic_and_leaves_no_temp(saved: tuple[Path, np.ndarray]) -> None:
     assert not [p for p in saved[0].parent.iterdir() if p.suffix == ".tmp"]

@@ -1,0 +1,151 @@
+"""The window's commands: dialogs, batch accept, background suggestions, quitting."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QToolButton, QWidget
+
+from heritage_desk.core.progress import Progress
+from heritage_desk.gui import dialogs
+from heritage_desk.gui.settings import AppSettings, SettingsDialog
+from heritage_desk.gui.transfer_dialogs import ExportDialog, ImportDialog
+from heritage_desk.workers.ops import Op
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+
+    from heritage_desk.gui.collection_model import CollectionModel
+    from heritage_desk.gui.collection_view import CollectionView
+    from heritage_desk.gui.review import ReviewController
+
+
+class WindowCommands(QMainWindow):
+    """Menu commands of MainWindow (its base: the window sets the attributes below)."""
+
+    parts: Any
+    settings: AppSettings
+    collection: CollectionView
+    model: CollectionModel
+    review: ReviewController
+    model_version: str | None
+    actions_by_name: dict[str, QAction]
+    job_bar: QProgressBar
+    job_cancel: QToolButton
+    device_label: QLabel
+
+    # -- background suggestions -------------------------------------------------------------------
+
+    def suggest_all(self) -> None:
+        """Compute suggestions for every asset that lacks them, in the background."""
+        inf = self.parts.inference
+        if inf is None:
+            self.statusBar().showMessage("No model available", 5000)
+            return
+        Op(lambda s: s.needing_suggestions(embed_all=False), background=True).success(
+            inf.start_backlog
+        ).run()
+        self.job_bar.setRange(0, 0)
+        self.job_bar.show()
+        self.job_cancel.show()
+
+    def _on_backlog_progress(self, p: Progress) -> None:
+        self.job_bar.show()
+        self.job_cancel.show()
+        self.job_bar.setRange(0, max(1, p.total))
+        self.job_bar.setValue(p.done)
+        self.job_bar.setFormat("suggesting %v/%m")
+        if p.total and p.done >= p.total:
+            self.job_bar.hide()
+            self.job_cancel.hide()
+
+    def cancel_background(self) -> None:
+        """Stop the background suggestion pass."""
+        if self.parts.inference is not None:
+            self.parts.inference.stop_backlog()
+        self.job_bar.hide()
+        self.job_cancel.hide()
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.collection.filters.search.setFocus()
+        self.collection.filters.search.selectAll()
+
+    def open_settings(self) -> None:
+        SettingsDialog(self.settings, self).exec()
+
+    def open_shortcuts(self) -> None:
+        dialogs.ShortcutsDialog(list(self.actions_by_name.values()), self).exec()
+
+    def open_about(self) -> None:
+        dialogs.AboutDialog(self.model_version, self.parts.device, self).exec()
+
+    def open_history(self) -> None:
+        d = self.review.detail
+        title = (d.asset.title or f"asset #{d.asset.id}") if d else ""
+        self.review.history(lambda decisions: dialogs.HistoryDialog(title, decisions, self).exec())
+
+    def open_batch(self) -> dialogs.BatchAcceptDialog:
+        """The batch-accept dialog over the current filter (not modal: tests drive it)."""
+        dlg = dialogs.BatchAcceptDialog(
+            self.model.query,
+            self.settings.batch_threshold,
+            lambda s, q, f, t: s.preview_batch(q, f, t),
+            self,
+        )
+        dlg.accepted.connect(lambda: self._batch_accept(dlg))
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        self._batch_dialog = dlg
+        return dlg
+
+    def _batch_accept(self, dlg: dialogs.BatchAcceptDialog) -> None:
+        q, f, t, who = dlg.query, dlg.chosen_field, dlg.threshold.value(), self.settings.reviewer
+        self.settings.batch_threshold = t
+        Op(lambda s: s.batch_accept(q, f, t, who), initiator=self).success(
+            lambda ch: self.statusBar().showMessage(
+                f"Accepted {len(ch.asset_ids)} assets' suggestions (Ctrl+Z undoes them all)", 6000
+            )
+        ).run()
+
+    def open_import(self) -> ImportDialog:
+        dlg = ImportDialog(list(self.parts.import_targets), self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
+
+    def open_export(self, default: str = "") -> ExportDialog:
+        dlg = ExportDialog(default, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
+
+    def open_model_panel(self) -> QWidget:
+        from heritage_desk.gui.model_panel import ModelPanel
+
+        panel = ModelPanel(self.parts.retrain, self.device_label.text(), self)
+        panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        panel.open()
+        return panel
+
+    def open_evidence(self, asset_id: int) -> None:
+        row = self.model.row_of(asset_id)
+        if row is not None:
+            self.collection.set_current_row(row)
+        else:
+            self.statusBar().showMessage(f"Evidence: asset #{asset_id} (not in this filter)", 4000)
+
+    def request_quit(self) -> None:
+        """Quit from the menu: ask first while a retrain runs."""
+        if self.confirm_quit_with_jobs():
+            self.close()
+
+    def confirm_quit_with_jobs(self) -> bool:
+        """Ask before quitting while a retrain runs."""
+        r = self.parts.retrain
+        if r is not None and getattr(r, "running", lambda: False)():
+            answer = QMessageBox.question(self, "Quit", "A retrain is running. Cancel it and quit?")
+            return answer == QMessageBox.StandardButton.Yes
+        return True
