@@ -47,6 +47,8 @@ def build(path: Path, assets: int = ASSETS, decisions: int = DECISIONS) -> dict[
     Catalogue.open(path).close()
     rng = random.Random(0)
     conn = sqlite3.connect(path, isolation_level=None)
+    # A rollback journal for the bulk load (WAL would grow to the size of the data), then WAL.
+    conn.execute("PRAGMA journal_mode=DELETE")
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("BEGIN")
     conn.executemany(
@@ -121,6 +123,7 @@ def build(path: Path, assets: int = ASSETS, decisions: int = DECISIONS) -> dict[
     )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
+    conn.execute("PRAGMA journal_mode=WAL")
     conn.close()
     return {"assets": assets, "decisions": decisions}
 

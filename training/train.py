@@ -17,6 +17,7 @@ import numpy as np
 from heritage_desk.core.progress import Progress
 from heritage_desk.ml import TrainConfig, save_checkpoint, train_head
 from heritage_desk.ml.backbones import backbone_spec, load_backbone
+from heritage_desk.ml.exemplars import attach_exemplars
 from heritage_desk.ml.finetune import FinetuneConfig, finetune
 from heritage_desk.ml.runtime import set_num_threads
 from training.data import DEFAULT_CACHE, embed_examples, read_examples
@@ -48,6 +49,13 @@ def get_args_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", help="pretrained backbone weights file (torchvision backbones)")
     p.add_argument("--threads", type=int)
     p.add_argument("--cache", default=str(DEFAULT_CACHE))
+    p.add_argument(
+        "--exemplars",
+        type=int,
+        default=0,
+        metavar="N",
+        help="head mode: keep N embeddings per artist in the checkpoint for retraining",
+    )
     p.add_argument("--half", action="store_true", help="store weights as float16 (shipping)")
     p.add_argument("--out", required=True)
     return p
@@ -87,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
             )
         )
         tm = train_head(ex, x, cfg, progress=report, backbone=a.backbone, views=views)
+        if a.exemplars:
+            attach_exemplars(tm, ex, x, per_artist=a.exemplars)
     else:
         fcfg = FinetuneConfig(
             **_overrides(

@@ -174,9 +174,12 @@ class DeskApp:
         sup = self.retrain
         if sup is None or sup.running() or (self.inference and self.inference.is_busy()):
             return
-        Op(lambda s: s.retrain.should_retrain()).success(
-            lambda due: sup.start() if due else None
-        ).run()
+
+        def start_if_due(due: bool) -> None:
+            if due:
+                sup.start()
+
+        Op(lambda s: s.retrain.should_retrain()).success(start_if_due).run()
 
     def _after_retrain(self, result: Any) -> None:
         """A new active model: recompute the suggestions of every unreviewed asset."""
@@ -269,18 +272,19 @@ def run(opts: GuiOptions, t0: float) -> int:
     """Open the window and run the event loop; returns the exit status."""
     paths = config.paths(opts.data_dir).ensure()
     logfile = setup_logging(paths, opts.verbose)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     configure_qsettings(
         app, paths, isolated=bool(opts.data_dir or config.DATA_DIR_ENV in os.environ)
     )
-    images_root = None
+    images_root: Path | None = None
     needs_import = False
+    location: str | Path
     if opts.demo:
         location, needs_import = demo_location(paths)
         images_root = config.resources_dir() / "demo"
     else:
-        location = Path(opts.location) if opts.location and "://" not in opts.location else None
-        location = location or opts.location or paths.default_catalogue
+        location = opts.location or paths.default_catalogue
     try:
         desk = DeskApp(location, paths, images_root=images_root, with_model=opts.with_model)
     except CatalogueError as exc:

@@ -43,6 +43,12 @@ class InferenceEngine:
         self._key: tuple[str, str] | None = None
         self._embedder: Any = None
 
+    def warm_up(self) -> None:
+        """Inference thread, at start: import torch and the model code once, off the executor."""
+        import heritage_desk.ml.embeddings
+        import heritage_desk.ml.predictor
+        import heritage_desk.services.suggestions  # noqa: F401
+
     def gather(self, services: Any, asset_ids: Sequence[int]) -> Batch:
         svc = self._svc = services.suggestions
         assets = services.catalogue.get_assets(list(asset_ids))

@@ -29,7 +29,7 @@ class Screenshot(QObject):
         self.status = 1
         self.step = "wait-suggestions"
         self.accepted = 0
-        self.panel: QWidget | None = None
+        self.panel: Any = None  # the ModelPanel, once open
         self.settle_until = 0.0
         self.timer = QTimer(self, interval=100)
         self.timer.timeout.connect(self.tick)
@@ -39,10 +39,11 @@ class Screenshot(QObject):
 
     def _suggestions_shown(self) -> bool:
         d = self.window.review.detail
-        return d is not None and bool(d.suggestions) and self.window.suggestions.detail is d
+        return bool(d is not None and d.suggestions and self.window.suggestions.detail is d)
 
     def _idle(self) -> bool:
-        return self.desk.thumbnails.pending_count() == 0 and self.desk.previews.pending_count() == 0
+        idle: bool = self.desk.thumbnails.pending_count() == 0
+        return idle and self.desk.previews.pending_count() == 0
 
     def tick(self) -> None:
         if time.monotonic() > self.deadline:
@@ -68,6 +69,8 @@ class Screenshot(QObject):
                 self.window.actions_by_name["accept"].trigger()
                 self.accepted += 1
             elif self.accepted >= 2 and self._suggestions_shown():
+                # The table shows the accepted artists beside the ones still to review.
+                self.window.actions_by_name["table"].trigger()
                 self.window.actions_by_name["type"].trigger()
                 self.step = "settle"
                 self.settle_until = time.monotonic() + 0.8

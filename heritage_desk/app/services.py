@@ -224,4 +224,5 @@ class Services:
 
     def activate_model(self, version: str) -> Changes:
         """Roll back (or forward) to `version`."""
-        return self.retrain.activate(version)
+        changes: Changes = self.retrain.activate(version)
+        return changes

@@ -67,17 +67,19 @@ def _top(asset: Asset, suggestions: list[Suggestion]) -> Row:
     return Row(asset, top.get(Field.ARTIST), top.get(Field.DATE))
 
 
-COLUMNS: list[tuple[str, Sort | None]] = [
-    ("Title", Sort.TITLE),
-    ("Artist", Sort.ARTIST),
-    ("Date", None),
-    ("Genre", None),
-    ("Style", None),
-    ("Medium", None),
-    ("Inventory no.", None),
-    ("Suggested artist", None),
-    ("Confidence", Sort.CONFIDENCE),
+#: (header, SQL sort or None, what the cell shows); review columns first.
+COLUMNS: list[tuple[str, Sort | None, str]] = [
+    ("Title", Sort.TITLE, "title"),
+    ("Artist", Sort.ARTIST, "artist"),
+    ("Suggested artist", None, "suggested"),
+    ("Confidence", Sort.CONFIDENCE, "confidence"),
+    ("Date", None, "date"),
+    ("Medium", None, "medium"),
+    ("Genre", None, "genre"),
+    ("Style", None, "style"),
+    ("Inventory no.", None, "inventory"),
 ]
+_FIELD_OF = {"artist": Field.ARTIST, "date": Field.DATE}
 
 
 class CollectionModel(QAbstractTableModel):
@@ -223,7 +225,7 @@ class CollectionModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort in SQL by the column's key, when it has one."""
-        key = COLUMNS[column][1]
+        key = COLUMNS[column][1]  # (header, sort, what)
         if key is None:
             return
         desc = order == Qt.SortOrder.DescendingOrder
@@ -253,32 +255,26 @@ class CollectionModel(QAbstractTableModel):
             return pm
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return f"{r.asset.title or '(untitled)'}\n{r.asset.image_path}"
-        if role == Qt.ItemDataRole.ForegroundRole and col in (1, 2):
-            field = Field.ARTIST if col == 1 else Field.DATE
-            if r.asset.value(field) is None:
-                return QColor("#b06000")
+        field = _FIELD_OF.get(COLUMNS[col][2])
+        if role == Qt.ItemDataRole.ForegroundRole and field and r.asset.value(field) is None:
+            return QColor("#b06000")  # unknown: still to review
         return None
 
     def _display(self, r: Row, col: int) -> str:
-        a = r.asset
-        if col == 0:
+        a, what = r.asset, COLUMNS[col][2]
+        if what == "title":
             return a.title or "(untitled)"
-        if col == 1:
-            return a.value(Field.ARTIST) or "—"
-        if col == 2:
-            return a.value(Field.DATE) or "—"
-        if col == 3:
-            return a.value(Field.GENRE) or ""
-        if col == 4:
-            return a.value(Field.STYLE) or ""
-        if col == 5:
-            return a.value(Field.MEDIUM) or ""
-        if col == 6:
+        if what in ("artist", "date"):
+            return a.value(_FIELD_OF[what]) or "—"
+        if what in ("genre", "style", "medium"):
+            return a.value(Field(what)) or ""
+        if what == "inventory":
             return a.inventory_number or ""
-        if col == 7:
-            return r.artist.value if r.artist and a.value(Field.ARTIST) is None else ""
-        if col == 8:
-            return f"{r.artist.probability:.0%}" if r.artist else ""
+        pending = r.artist is not None and a.value(Field.ARTIST) is None
+        if what == "suggested":
+            return r.artist.value if pending and r.artist else ""
+        if what == "confidence":
+            return f"{r.artist.probability:.0%}" if pending and r.artist else ""
         return ""
 
     def _on_thumbnail(self, key: str) -> None:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -15,6 +24,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -33,6 +44,19 @@ SORTS = [
 ]
 REVIEWED = [("Any status", None), ("Unreviewed", False), ("Reviewed", True)]
 VOCAB_FIELDS = (Field.ARTIST, Field.GENRE, Field.STYLE, Field.MEDIUM)
+
+
+class SmallIconDelegate(QStyledItemDelegate):
+    """The table shows the grid's thumbnail as a small icon (a QPixmap is drawn at its size)."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        pm = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pm, QPixmap):
+            option.icon = QIcon(pm)
+            option.decorationSize = QSize(20, 20)
 
 
 class FilterBar(QWidget):
@@ -164,8 +188,9 @@ class CollectionView(QWidget):
             view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         # One selection model for both views: switching keeps the current asset.
         self.table.setSelectionModel(self.grid.selectionModel())
-        self.table.setColumnWidth(0, 260)
-        self.table.setColumnWidth(1, 180)
+        for col, width in enumerate((200, 140, 140, 80, 80, 130, 80, 80, 90)):
+            self.table.setColumnWidth(col, width)
+        self.table.setItemDelegateForColumn(0, SmallIconDelegate(self.table))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.grid)
         self.stack.addWidget(self.table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
@@ -153,7 +154,7 @@ class MainWindow(WindowCommands):
         self._action(m, "accept", "&Accept suggestion", self.review.accept, ("A", "Ctrl+Return"))
         self._action(m, "reject", "&Reject suggestion", self.review.reject, ("R", "Ctrl+Backspace"))
         for i in range(1, 6):
-            self._action(m, f"pick{i}", f"Pick candidate &{i}", lambda i=i: self.review.pick(i),
+            self._action(m, f"pick{i}", f"Pick candidate &{i}", partial(self.review.pick, i),
                          (str(i),))  # fmt: skip
         self._action(m, "type", "&Type a value", self.suggestions.focus_value, ("E",))
         m.addSeparator()
@@ -192,9 +193,9 @@ class MainWindow(WindowCommands):
         self.model_label = QLabel()
         self.device_label = QLabel(self.parts.device)
         self.device_label.setToolTip("Where the model runs (Edit ▸ Settings to choose)")
-        for w in (self.count_label,):
-            sb.addWidget(w)
-        for w in (self.job_bar, self.job_cancel, self.model_label, self.device_label):
+        sb.addWidget(self.count_label)
+        permanent: list[QWidget] = [self.job_bar, self.job_cancel, self.model_label]
+        for w in [*permanent, self.device_label]:
             sb.addPermanentWidget(w)
 
     def _connect(self) -> None:
@@ -260,7 +261,9 @@ class MainWindow(WindowCommands):
         missing = detail is not None and any(
             detail.asset.value(f) is None for f in (Field.ARTIST, Field.DATE)
         )
-        computing = missing and not detail.suggestions and self.parts.inference is not None
+        computing = (
+            missing and detail is not None and not detail.suggestions
+        ) and self.parts.inference is not None
         self.suggestions.set_detail(detail, "computing suggestions…" if computing else "")
         if detail is None:
             row = self.collection.current_row()

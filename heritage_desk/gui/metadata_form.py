@@ -29,9 +29,11 @@ class VocabCombo(QComboBox):
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMaxVisibleItems(20)
-        self.completer().setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.completer().setFilterMode(Qt.MatchFlag.MatchContains)
-        self.lineEdit().editingFinished.connect(lambda: self.committed.emit(self.currentText()))
+        completer, edit = self.completer(), self.lineEdit()
+        assert completer is not None and edit is not None  # an editable combo has both
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        edit.editingFinished.connect(lambda: self.committed.emit(self.currentText()))
         self.activated.connect(lambda _i: self.committed.emit(self.currentText()))
 
     def set_items(self, values: list[str]) -> None:

@@ -130,9 +130,9 @@ class ModelPanel(QDialog):
 
     def refresh(self) -> None:
         """Fetch the report off the GUI thread."""
-        Op(lambda s: s.model_report(), key="model-report").success(self.set_report).failure(
-            lambda e: self.header.setText(f"<span style='color:#b00020'>{e}</span>")
-        ).run()
+        Op(lambda s: s.model_report(), key="model-report", initiator=self).success(
+            self.set_report
+        ).failure(lambda e: self.header.setText(f"<span style='color:#b00020'>{e}</span>")).run()
 
     def set_report(self, report: ModelReport) -> None:
         """Show versions, metrics and plots of `report`."""

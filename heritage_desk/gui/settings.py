@@ -57,7 +57,8 @@ class AppSettings:
     @property
     def torch_threads(self) -> int:
         try:
-            return max(1, int(self.q.value("model/torch_threads", default_threads())))  # type: ignore[call-overload]
+            value = self.q.value("model/torch_threads", default_threads())
+            return max(1, int(str(value)))
         except (TypeError, ValueError):
             return default_threads()
 

@@ -90,7 +90,7 @@ class JobDialog(QDialog):
         self.progress.show()
         self.start_button.setEnabled(False)
         self.status.setText("Working…")
-        Op(lambda s: fn(s, job.report, job.token)).success(self._on_done).failure(
+        Op(lambda s: fn(s, job.report, job.token), initiator=self).success(self._on_done).failure(
             self._on_failed
         ).run()
 
@@ -176,9 +176,9 @@ class ImportDialog(JobDialog):
         if not path:
             self.mapping_box.setEnabled(False)
             return
-        Op(lambda s: s.csv_columns(path), key="import-columns").success(self._on_columns).failure(
-            lambda e: self.status.setText(f"<span style='color:#b00020'>{e}</span>")
-        ).run()
+        Op(lambda s: s.csv_columns(path), key="import-columns", initiator=self).success(
+            self._on_columns
+        ).failure(lambda e: self.status.setText(f"<span style='color:#b00020'>{e}</span>")).run()
 
     def _on_columns(self, result: tuple[list[str], dict[str, str]]) -> None:
         columns, guessed = result

@@ -85,7 +85,13 @@ class WindowCommands(QMainWindow):
     def open_history(self) -> None:
         d = self.review.detail
         title = (d.asset.title or f"asset #{d.asset.id}") if d else ""
-        self.review.history(lambda decisions: dialogs.HistoryDialog(title, decisions, self).exec())
+
+        def show(decisions: list[Any]) -> None:
+            dlg = dialogs.HistoryDialog(title, decisions, self)
+            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dlg.open()
+
+        self.review.history(show)
 
     def open_batch(self) -> dialogs.BatchAcceptDialog:
         """The batch-accept dialog over the current filter (not modal: tests drive it)."""

@@ -126,6 +126,7 @@ class RetrainJob:
         self._stderr: deque[str] = deque(maxlen=40)
         self._killed = False
         self._sent = False
+        self._readers: list[threading.Thread] = []
 
     @property
     def pid(self) -> int | None:
@@ -169,8 +170,12 @@ class RetrainJob:
             close_fds=True,
             **kwargs,
         )
-        threading.Thread(target=self._read_stdout, name="retrain-stdout", daemon=True).start()
-        threading.Thread(target=self._read_stderr, name="retrain-stderr", daemon=True).start()
+        self._readers = [
+            threading.Thread(target=self._read_stdout, name="retrain-stdout", daemon=True),
+            threading.Thread(target=self._read_stderr, name="retrain-stderr", daemon=True),
+        ]
+        for t in self._readers:
+            t.start()
 
     def send(self, manifest: Manifest, out_path: Path) -> None:
         """Hand the child its manifest and the checkpoint path; it starts training."""
@@ -211,6 +216,8 @@ class RetrainJob:
         except subprocess.TimeoutExpired:
             _signal(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
             proc.wait()
+        for t in self._readers:
+            t.join(2.0)
 
     def run(
         self,
@@ -258,6 +265,8 @@ class RetrainJob:
             elif kind == "error":
                 error = str(event.get("message", "unknown error"))
         rc = self._proc.wait()
+        for t in self._readers:  # they end at the pipes' EOF; leave no thread behind
+            t.join(5.0)
         seconds = time.perf_counter() - t0
         if done is not None and rc == 0 and not self._killed:
             return ChildOutcome(

@@ -291,7 +291,7 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     import numpy as np
 
     from heritage_desk.core.progress import Progress
-    from heritage_desk.ml.checkpoint import load_checkpoint, save_checkpoint
+    from heritage_desk.ml.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
     from heritage_desk.ml.runtime import set_num_threads
     from heritage_desk.ml.train import TrainConfig, train_head
 
@@ -340,11 +340,19 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     metrics = evaluate_on(tm, feats[~train_mask], hold)
     emit("metrics", phase="holdout", model="new", **metrics)
     baseline: dict[str, float] | None = None
+    base = None
     if m.baseline:
-        base = load_checkpoint(m.baseline)
-        if base.backbone == m.backbone and tuple(base.views) == tuple(m.views):
-            baseline = evaluate_on(base, feats[~train_mask], hold)
-            emit("metrics", phase="holdout", model="baseline", **baseline)
+        try:
+            base = load_checkpoint(m.baseline)
+        except CheckpointError as exc:  # a damaged active model is replaced, not compared
+            emit("metrics", phase="holdout", model="baseline", error=str(exc))
+    same_input = base is not None and (base.backbone, tuple(base.views)) == (
+        m.backbone,
+        tuple(m.views),
+    )
+    if base is not None and same_input:
+        baseline = evaluate_on(base, feats[~train_mask], hold)
+        emit("metrics", phase="holdout", model="baseline", **baseline)
     if m.refit_all and len(hold):
         tm = fit(np.ones(len(items), dtype=bool))
     tm.metrics.update({f"holdout_{k}": v for k, v in metrics.items()})

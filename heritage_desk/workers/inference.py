@@ -122,7 +122,8 @@ class InferenceWorker(QObject):
             self._set_running(False)
 
     def _gather(self, ids: list[int], urgent: bool) -> None:
-        Op(lambda s: self.engine.gather(s, ids)).success(
+        # The background pass yields the executor to what the curator waits for.
+        Op(lambda s: self.engine.gather(s, ids), background=not urgent).success(
             lambda inputs: self._predict(ids, inputs, urgent)
         ).failure(lambda e: self._on_batch_error(ids, e)).run()
 
@@ -135,6 +136,12 @@ class InferenceWorker(QObject):
 
     def _loop(self) -> None:
         lower_thread_priority()  # torch on a shared CPU must not starve the window
+        warm_up = getattr(self.engine, "warm_up", None)
+        if callable(warm_up):  # import torch here, not on the executor the window waits for
+            try:
+                warm_up()
+            except Exception as exc:  # the first batch will report it properly
+                log.warning("inference warm-up failed: %s", exc)
         while True:
             job = self._jobs.get()
             if job is None:
@@ -156,7 +163,7 @@ class InferenceWorker(QObject):
             assert isinstance(exc, Exception)
             self._on_batch_error(ids, exc)
             return
-        Op(lambda s: self.engine.store(s, outputs), initiator=self).success(
+        Op(lambda s: self.engine.store(s, outputs), initiator=self, background=not urgent).success(
             lambda ch: self._on_stored(ids, urgent, ch)
         ).failure(lambda e: self._on_batch_error(ids, e)).run()
 

@@ -113,17 +113,18 @@ class DbExecutor(QObject):
             return
         if op.key and self._latest_by_key.get(op.key) == job_id:
             del self._latest_by_key[op.key]
-        if isinstance(exc, _Superseded) or not _alive(op.initiator):
-            return  # replaced, or asked by a widget that has since been closed
+        if isinstance(exc, _Superseded):
+            return
+        alive = _alive(op.initiator)  # a closed dialog gets no callback; views still hear
         if exc is not None:
             assert isinstance(exc, Exception)
-            if op.on_failure is not None:
+            if op.on_failure is not None and alive:
                 op.on_failure(exc)
             else:
                 log.error("operation failed", exc_info=exc)
                 self.error.emit(str(exc) or type(exc).__name__)
             return
-        if op.on_success is not None:
+        if op.on_success is not None and alive:
             try:
                 op.on_success(result)
             except RuntimeError as err:
@@ -132,7 +133,7 @@ class DbExecutor(QObject):
                 log.debug("op result for a closed widget dropped: %s", err)
         changes = _changes_of(result)
         if changes is not None:
-            self.changes.emit(changes, op.initiator)
+            self.changes.emit(changes, op.initiator if alive else None)
 
     def pending(self) -> int:
         """How many submitted ops have not been delivered yet."""

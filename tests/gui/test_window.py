@@ -216,3 +216,21 @@ def test_a_large_catalogue_is_fetched_page_by_page(
         assert len(w.model._pages) <= 4 < 5000 // PAGE
     finally:
         desk.close()
+
+
+def test_detail_image_zooms_pans_and_fits(desk: Any, qtbot: Any) -> None:
+    w = desk.window
+    w.resize(1280, 820)
+    w.collection.set_current_row(2)
+    qtbot.waitUntil(w.image.has_image, timeout=WAIT)
+    # The preview arrives from the loader thread (1600 px, decoded with Pillow, not Qt).
+    qtbot.waitUntil(lambda: desk.previews.pending_count() == 0, timeout=WAIT)
+    fitted = w.image.zoom_level()
+    w.actions_by_name["zoom_in"].trigger()
+    w.actions_by_name["zoom_in"].trigger()
+    assert w.image.zoom_level() == pytest.approx(fitted * 1.5625)
+    bar = w.image.horizontalScrollBar()
+    assert bar.maximum() > 0  # zoomed past the view: there is something to pan to
+    bar.setValue(bar.maximum())
+    w.actions_by_name["zoom_fit"].trigger()
+    assert w.image.zoom_level() == pytest.approx(fitted, rel=0.05)

@@ -148,3 +148,20 @@ def test_loader_decodes_in_the_background_and_reports_failures(
         assert loader.error(str(tmp_path / "nope.jpg"), None, 96)
     finally:
         loader.shutdown()
+
+
+def test_a_closed_initiator_gets_no_callback_but_views_still_hear(
+    executor: DbExecutor, qtbot: Any
+) -> None:
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    owner = QObject()
+    gate = threading.Event()
+    called: list[object] = []
+    ch = Changes(assets=True)
+    Op(lambda s: gate.wait(5) and ch, initiator=owner).success(called.append).run()
+    shiboken6.delete(owner)  # the dialog that asked was closed meanwhile
+    with qtbot.waitSignal(executor.changes) as sig:
+        gate.set()
+    assert sig.args == [ch, None] and called == []

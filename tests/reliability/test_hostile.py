@@ -374,3 +374,19 @@ def test_oversized_and_binary_csv_cells_are_reported(tmp_path: Path) -> None:
     assert titles.get("b.jpg") == "fine"
     assert report.added == 2
     assert any("row 2" in w for w, _ in report.problems) or titles.get("a.jpg") == big
+
+
+def test_truncated_animated_gif_is_reported_not_fatal(tmp_path: Path) -> None:
+    """Found by test_fuzz: a GIF cut inside its second frame made counting frames raise
+    struct.error, which ended the whole import with a traceback."""
+    images = tmp_path / "img"
+    images.mkdir()
+    gif = broken.animated_gif(tmp_path / "a.gif")
+    (images / "cut.gif").write_bytes(gif.read_bytes()[:115])
+    broken.good_jpeg(images / "ok.jpg")
+    with Catalogue.open(tmp_path / "c.sqlite") as cat:
+        report = import_collection(cat, images)
+    assert report.added == 1
+    assert [w for w, _ in report.problems] == ["cut.gif"]
+    res = _cli("import", str(tmp_path / "d.sqlite"), "--images", str(images))
+    assert "Traceback" not in res.stderr and res.returncode == 0, res.stderr[-2000:]

@@ -96,7 +96,7 @@ def _run_with_kills(tmp_path: Path, collection: tuple[Path, Path, Path],
     assert sqlite_integrity(cat_path) == []
 
 
-def test_kill_the_retrain_child_early_and_late(tmp_path: Path, collection) -> None:  # type: ignore[no-untyped-def]
+def test_kill_the_retrain_child_then_retrain_works(tmp_path: Path, collection) -> None:  # type: ignore[no-untyped-def]
     _run_with_kills(tmp_path, collection, [(1, 0.0)])
 
 
