@@ -36,7 +36,7 @@ bench: install
 
 # Long fault, load and fuzz runs (docs/reliability.md): every test of tests/reliability with 12
 # kill points per operation and 2,000 examples per property, plus those marked slow (the
-# 100k-asset / 1M-decision catalogue, memory over 10,000 images, retrain kills). ~20 min.
+# 100k-asset / 1M-decision catalogue, memory over 10,000 images, retrain kills). ~10 min.
 .PHONY: reliability
 reliability: install
 	HERITAGE_KILL_POINTS=12 HERITAGE_FUZZ_EXAMPLES=2000 $(PY) -m pytest -q tests/reliability

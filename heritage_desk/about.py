@@ -10,7 +10,7 @@ import json
 import platform
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -136,35 +136,46 @@ def _first(d: dict[str, Any], *keys: str) -> str:
 
 
 def _from_json(path: Path) -> ModelInfo | None:
+    """A checkpoint's JSON side file (ml/checkpoint.py writes `backbone`, `created_at`, ...)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict):
         return None
-    for nested in ("model", "meta", "metadata"):
+    for nested in ("model", "meta", "metadata", "train_config"):
         if isinstance(data.get(nested), dict):
             data = {**data[nested], **{k: v for k, v in data.items() if k != nested}}
-    name = _first(data, "name", "model_name", "title", "backbone", "arch")
-    licence = _first(data, "licence", "license", "model_licence", "model_license")
-    if not name or not licence:
+    name = _first(data, "name", "model_name", "title")
+    backbone = _first(data, "backbone", "arch")
+    if not name and not backbone:
         return None
-    version = _first(data, "version", "model_version", "created", "trained_at")
-    return ModelInfo(name=name, licence=licence, version=version, source=str(path))
+    if not name:
+        name = f"{path.stem} model ({backbone} backbone)"
+    return ModelInfo(
+        name=name,
+        licence=_first(data, "licence", "license", "model_licence", "model_license"),
+        version=_first(data, "model_version", "version", "created_at", "created")[:19],
+        source=str(path),
+    )
 
 
 def model_info(resources: Path | None = None) -> ModelInfo | None:
-    """The starter model's name and licence from MODEL_CARD.md, else a checkpoint's JSON."""
+    """The starter model: MODEL_CARD.md first, then a checkpoint's JSON (name, version)."""
     models = (resources or resources_dir()) / "models"
-    card = models / MODEL_CARD_NAME
-    found = _from_card(card) if card.is_file() else None
-    if found and not found.licence.startswith("see "):
-        return found
+    card_path = models / MODEL_CARD_NAME
+    card = _from_card(card_path) if card_path.is_file() else None
+    side: ModelInfo | None = None
     for path in sorted(models.glob("*.json")) if models.is_dir() else ():
-        from_json = _from_json(path)
-        if from_json:
-            return from_json
-    return found
+        side = _from_json(path)
+        if side:
+            break
+    if card and not card.licence.startswith("see "):
+        return card if card.version or side is None else replace(card, version=side.version)
+    if side:
+        fallback = card.licence if card else f"not stated in {MODEL_CARD_NAME}"
+        return replace(side, licence=side.licence or fallback)
+    return card
 
 
 def build_info() -> dict[str, Any]:

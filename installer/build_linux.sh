@@ -120,7 +120,9 @@ log "bundle: $(du -sh "$BUNDLE" | cut -f1) in $BUNDLE"
 "$BUNDLE/$NAME" --version
 
 # 3. The .deb: /opt/heritage-desk (the bundle), /usr/bin/heritage-desk, desktop entry, icons.
-if [ "${HERITAGE_SKIP_DEB:-0}" != 1 ]; then
+if [ "${HERITAGE_SKIP_DEB:-0}" = 1 ]; then
+    rm -f "$DIST/${NAME}_"*.deb  # an older .deb no longer matches the bundle
+else
     log "deb"
     STAGE="$ROOT/build/deb/${NAME}_${VERSION}_${ARCH}"
     rm -rf "$STAGE"

@@ -41,6 +41,7 @@ def get_args_parser() -> argparse.ArgumentParser:
     p.add_argument("--views", default="full")
     p.add_argument("--slice", type=int, help="use only the first N feature dims (ablation)")
     p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--max-folds", type=int, help="stop after this many folds (quick ablations)")
     p.add_argument("--only", choices=["multimodal", "image-only"], help="run one variant")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--threads", type=int, default=1)
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, list[float]]]:
     if a.only:
         variants = {a.only: variants[a.only]}
     results: dict[str, dict[str, list[float]]] = {v: {} for v in variants}
-    for k in range(a.folds):
+    for k in range(min(a.folds, a.max_folds or a.folds)):
         tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
         ex_tr, ex_te = [ex[i] for i in tr], [ex[i] for i in te]
         x_te = x[te].mean(axis=1) if x.ndim == 3 else x[te]

@@ -48,6 +48,11 @@ def score(
     true_years = np.array([e.year for e in examples if e.year is not None], dtype=np.int64)
     out.update(year_metrics(dec, yr, (true_years // 10) * 10, true_years))
     out["n_with_year"] = float(has_year.sum())
+    both = has_year & known  # the year of paintings by artists the model knows
+    if both.any():
+        _, y2 = year_point(predictor, pa[both], pd[both])
+        ty = np.array([e.year for e, b in zip(examples, both, strict=True) if b], dtype=np.int64)
+        out["year_mae_known_artist"] = float(np.abs(y2 - ty).mean())
     cm = confusion_matrix(pa[known].argmax(1), targets, pa.shape[1])
     return out, cm
 

@@ -115,6 +115,7 @@ class DeskApp:
         with_model: bool = True,
         settings: AppSettings | None = None,
         suggestion_options: dict[str, Any] | None = None,
+        retrain_options: dict[str, Any] | None = None,
     ) -> None:
         self.paths = paths.ensure()
         self.settings = settings or AppSettings()
@@ -130,6 +131,10 @@ class DeskApp:
         self.services = Services(
             self.catalogue, self.paths, resolver, images_root, with_model, options
         )
+        self.services.retrain_options = {
+            "num_threads": self.settings.torch_threads,
+            **(retrain_options or {}),
+        }
         self.executor = DbExecutor(self.services)
         cache = ThumbnailCache(self.paths.thumbnails)
         cache.clear_temp()

@@ -7,7 +7,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +170,20 @@ def _curves(path: str) -> dict[str, tuple[float, ...]]:
     return {}
 
 
+def _with_sidecar_metrics(v: Any) -> Any:
+    """A version whose catalogue row has no metrics (the starter) gets its checkpoint's."""
+    if v.metrics:
+        return v
+    try:
+        data = json.loads(Path(v.path).with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return v
+    metrics = {
+        k: float(x) for k, x in data.get("metrics", {}).items() if isinstance(x, int | float)
+    }
+    return replace(v, metrics=metrics) if metrics else v
+
+
 def _confusion(services: Any, top: int = 10) -> tuple[tuple[str, ...], tuple[tuple[int, ...], ...]]:
     """Suggested (first decided) vs confirmed artist over curators' recent decisions."""
     cat = services.catalogue
@@ -196,7 +210,7 @@ def _confusion(services: Any, top: int = 10) -> tuple[tuple[str, ...], tuple[tup
 def model_report(services: Any, device: str) -> ModelReport:
     """Everything the model panel shows, read on the executor."""
     cat = services.catalogue
-    versions = tuple(cat.model_versions())
+    versions = tuple(_with_sidecar_metrics(v) for v in cat.model_versions())
     active = next((v for v in versions if v.active), None)
     note = ""
     m = services.suggestions.current_model() if services.with_model else None
@@ -205,7 +219,7 @@ def model_report(services: Any, device: str) -> ModelReport:
         if m is None:
             note = "No model found: put a starter model in resources/models, or retrain."
     labels, matrix = _confusion(services)
-    curves = _curves(active.path) if active is not None else {}
+    curves = {v.version: c for v in versions if (c := _curves(v.path))}
     if labels:
         note += " Confusion: the artist first suggested vs the artist curators confirmed."
     return ModelReport(versions, active.version if active else None,

@@ -12,6 +12,8 @@ from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
 from heritage_desk.core.model import Field
+from heritage_desk.core.query import AssetQuery
+from heritage_desk.workers.ops import Op
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,12 @@ class Screenshot(QObject):
                 self.step = "settle"
                 self.settle_until = time.monotonic() + 0.8
         elif self.step == "model":
+            # A curator's first pass: accept what the model is sure of, then look at the model.
+            if self.desk.inference is not None and self.desk.background_done():
+                who = self.window.settings.reviewer
+                Op(lambda s: s.batch_accept(AssetQuery(), None, 0.9, who)).run()
+                self.step = "open-model"
+        elif self.step == "open-model" and self.desk.executor.pending() == 0:
             self.panel = self.window.open_model_panel()
             sup = self.desk.retrain
             self.step = "wait-model"

@@ -68,6 +68,8 @@ class Services:
         self.with_model = with_model
         #: Extra SuggestionService arguments (a starter model, an embeddings folder, threads).
         self.suggestion_options = dict(suggestion_options or {})
+        #: RetrainSettings fields (how many confirmations trigger a retrain, threads...).
+        self.retrain_options: dict[str, Any] = {}
         self._suggestions: Any = None
         self._retrain: Any = None
 
@@ -90,9 +92,10 @@ class Services:
     def retrain(self) -> Any:
         """The RetrainService of this catalogue."""
         if self._retrain is None:
-            from heritage_desk.services.retrain import RetrainService
+            from heritage_desk.services.retrain import RetrainService, RetrainSettings
 
-            self._retrain = RetrainService(self.catalogue, self.suggestions)
+            settings = RetrainSettings(**self.retrain_options)
+            self._retrain = RetrainService(self.catalogue, self.suggestions, settings=settings)
         return self._retrain
 
     # -- the detail panel -------------------------------------------------------------------------

@@ -98,6 +98,11 @@ def _progress(args: argparse.Namespace) -> Any:
     return report
 
 
+def _clear_progress(args: argparse.Namespace) -> None:
+    if not args.quiet and sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+
+
 def _no_model() -> CliError:
     from heritage_desk.services.suggestions import STARTER_NAME
 
@@ -119,8 +124,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             svc.refresh(_progress(args), embed=False, stale_only=True)
         except CheckpointError as exc:
             raise CliError(str(exc)) from None
-        if not args.quiet:
-            sys.stderr.write("\r\x1b[K")
+        _clear_progress(args)
         for path, reason in report.failed:
             print(f"not embedded: {path}: {reason}", file=sys.stderr)
         rows = _rows(svc)
@@ -193,8 +197,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
             result = service.retrain(_progress(args), refresh=not args.no_refresh)
         except ValueError as exc:
             raise CliError(str(exc)) from None
-        if not args.quiet:
-            sys.stderr.write("\r\x1b[K")
+        _clear_progress(args)
         if result.version is not None:
             print(f"version: {result.version.version}")
         print(f"status: {result.status}")

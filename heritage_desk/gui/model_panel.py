@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -62,14 +63,18 @@ def _titled(title: str, w: QWidget) -> QWidget:
 class ModelPanel(QDialog):
     """Everything about the models of this catalogue; rollback is one click."""
 
-    def __init__(self, retrain: Any, device: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, retrain: Any, device: str | Callable[[], str], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Model")
         self.retrain = retrain
         self.report: ModelReport | None = None
         self.header = QLabel("Loading…")
         self.header.setWordWrap(True)
-        self.device = QLabel(f"Runs on <b>{device}</b> (Edit ▸ Settings chooses CPU or GPU)")
+        self._device = device if callable(device) else (lambda: device)
+        self.device = QLabel()
+        self._show_device()
         self.table = QTableWidget(0, 3 + len(METRIC_COLUMNS))
         self.table.setHorizontalHeaderLabels(
             ["version", "created", "active", *[label for _, label in METRIC_COLUMNS]]
@@ -80,6 +85,7 @@ class ModelPanel(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemSelectionChanged.connect(self._show_curves)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.activate = QPushButton("Make active (roll back)")
@@ -109,7 +115,7 @@ class ModelPanel(QDialog):
         # Both plots on screen at once: people would rather look than read.
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(_titled("Suggested vs confirmed artist", self.confusion))
-        plots.addWidget(_titled("Training curves (active model)", self.curves))
+        plots.addWidget(_titled("Training curves (selected or newest version)", self.curves))
         plots.setSizes([380, 240])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -134,9 +140,13 @@ class ModelPanel(QDialog):
             self.set_report
         ).failure(lambda e: self.header.setText(f"<span style='color:#b00020'>{e}</span>")).run()
 
+    def _show_device(self) -> None:
+        self.device.setText(f"Runs on <b>{self._device()}</b> (Edit ▸ Settings chooses CPU or GPU)")
+
     def set_report(self, report: ModelReport) -> None:
         """Show versions, metrics and plots of `report`."""
         self.report = report
+        self._show_device()  # known once the model has run
         active = next((v for v in report.versions if v.active), None)
         if active is None and report.in_use:
             self.header.setText(f"Active model <b>{report.in_use}</b> (starter)")
@@ -162,8 +172,17 @@ class ModelPanel(QDialog):
                 self.table.setItem(i, j, item)
         self.note.setText(report.note)
         self.confusion.set_data(report.confusion_labels, report.confusion)
-        self.curves.set_series(dict(report.curves))
+        self._show_curves()
         self._update_buttons()
+
+    def _show_curves(self) -> None:
+        """Curves of the selected version, else of the newest that has them."""
+        if self.report is None:
+            return
+        chosen = self._selected()
+        names = [chosen.version] if chosen else [v.version for v in self.report.versions]
+        series = next((self.report.curves[n] for n in names if n in self.report.curves), {})
+        self.curves.set_series(dict(series))
 
     def _selected(self) -> ModelVersion | None:
         rows = self.table.selectionModel().selectedRows()

@@ -62,7 +62,8 @@ class ReviewController(QObject):
     def _on_current_row(self, row: int) -> None:
         r = self.model.row_data(row) if row >= 0 else None
         if r is None:
-            if row < 0:
+            if row < 0:  # nothing selected (an empty filter)
+                self.current_id = None
                 self._show(None, None)
             return
         if r.asset.id == self.current_id and self.detail is not None:

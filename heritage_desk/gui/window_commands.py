@@ -131,7 +131,7 @@ class WindowCommands(QMainWindow):
     def open_model_panel(self) -> QWidget:
         from heritage_desk.gui.model_panel import ModelPanel
 
-        panel = ModelPanel(self.parts.retrain, self.device_label.text(), self)
+        panel = ModelPanel(self.parts.retrain, self.device_label.text, self)
         panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         panel.open()
         return panel

@@ -69,6 +69,9 @@ def save_checkpoint(
         save_file(tensors, tmp, metadata={"format": FORMAT, "json": json.dumps(meta)})
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a model file is not a secret
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -32,9 +32,8 @@ from typing import IO, Any
 ORPHANED = 3
 #: Bumped when the manifest's shape changes incompatibly.
 MANIFEST_VERSION = 1
-#: Optimiser steps a retrain aims for, and the bounds on its epochs (see adaptive_epochs).
-TARGET_STEPS = 300
-MIN_EPOCHS = 10
+#: Optimiser steps a retrain aims for at least, and the most epochs (see adaptive_epochs).
+TARGET_STEPS = 150
 MAX_EPOCHS = 30
 #: Rows per starter artist its exemplars count as (repeated), and the most repeats.
 EXEMPLAR_WEIGHT = 24
@@ -276,14 +275,14 @@ def load_embeddings(root: Path, items: Sequence[ManifestItem]) -> tuple[Any, Any
     return out, found
 
 
-def adaptive_epochs(n: int, batch_size: int) -> int:
-    """Epochs for about TARGET_STEPS optimiser steps, between MIN_EPOCHS and MAX_EPOCHS.
+def adaptive_epochs(n: int, batch_size: int, default: int) -> int:
+    """The trainer's default epochs, or more for a small catalogue (about TARGET_STEPS steps).
 
-    A small catalogue needs many passes; a large one reaches the same loss in fewer, which is
-    what keeps a 10,000-asset retrain within seconds on a CPU.
+    The default suits thousands of examples; a catalogue of a few hundred would get only a
+    handful of optimiser steps from it. Capped at MAX_EPOCHS, so a retrain stays seconds.
     """
     steps = max(1, -(-n // batch_size))
-    return max(MIN_EPOCHS, min(MAX_EPOCHS, -(-TARGET_STEPS // steps)))
+    return max(default, min(MAX_EPOCHS, -(-TARGET_STEPS // steps)))
 
 
 def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
@@ -316,7 +315,10 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
         if not any(e.artist for e in ex) and not any(e.year is not None for e in ex):
             raise ValueError("no confirmed artist or year with a cached embedding to learn from")
         options = dict(m.train_options)
-        options["epochs"] = m.epochs or adaptive_epochs(len(ex), options.get("batch_size", 256))
+        default = TrainConfig()
+        options["epochs"] = m.epochs or adaptive_epochs(
+            len(ex), int(options.get("batch_size", default.batch_size)), default.epochs
+        )
         config = TrainConfig(seed=m.seed, num_threads=m.num_threads, **options)
 
         def progress(p: Progress) -> None:

@@ -129,7 +129,7 @@ class SuggestionService:
 
         self.catalogue = catalogue
         self.cache: EmbeddingCache = EmbeddingCache(cache_dir or config.paths().embeddings)
-        self.images_root = Path(images_root) if images_root else None
+        self.images_root = Path(images_root).expanduser().resolve() if images_root else None
         if starter is True:
             self.starter_path = default_starter()
         elif starter is False or starter is None:

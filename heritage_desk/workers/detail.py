@@ -50,5 +50,5 @@ class ModelReport:
     device: str = "CPU"
     confusion_labels: tuple[str, ...] = ()
     confusion: tuple[tuple[int, ...], ...] = ()
-    curves: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    curves: dict[str, dict[str, tuple[float, ...]]] = field(default_factory=dict)  # by version
     note: str = ""

@@ -119,3 +119,45 @@ def test_every_missing_artist_has_suggestions_after_the_background_pass(
     Op(missing).success(got.append).run()
     qtbot.waitUntil(lambda: bool(got), timeout=WAIT)
     assert got[0] == []
+
+
+def test_enough_confirmations_retrain_by_themselves_when_the_curator_pauses(
+    collection: Collection,
+    catalogue_copy: Path,
+    tmp_path: Path,
+    qtbot: Any,
+    isolated_settings: None,
+) -> None:
+    from heritage_desk.app import DeskApp
+    from heritage_desk.gui.settings import AppSettings
+
+    settings = AppSettings()
+    settings.reviewer = "tester"
+    settings.torch_threads = 1
+    app = DeskApp(
+        catalogue_copy,
+        config.paths(tmp_path / "data"),
+        images_root=collection.images,
+        settings=settings,
+        suggestion_options={"starter": collection.starter, "cache_dir": TEST_CACHE},
+        retrain_options={"confirmations_trigger": 2},
+    )
+    try:
+        w = app.window
+        w.show()
+        app.start()
+        app.idle_timer.setInterval(200)  # the pause that counts as idle (20 s in the app)
+        qtbot.waitUntil(app.background_done, timeout=WAIT)
+        w.collection.filters.missing_artist.setChecked(True)
+        qtbot.waitUntil(lambda: w.model.query.missing_artist, timeout=WAIT)
+        with qtbot.waitSignal(app.retrain.started, timeout=WAIT):
+            for _ in range(2):
+                qtbot.waitUntil(
+                    lambda: w.review.detail is not None and bool(w.review.detail.suggestions),
+                    timeout=WAIT,
+                )
+                with qtbot.waitSignal(w.review.decided, timeout=WAIT):
+                    w.actions_by_name["accept"].trigger()
+        qtbot.waitUntil(lambda: not app.retrain.running(), timeout=WAIT)
+    finally:
+        app.close()

@@ -76,9 +76,9 @@ def test_activation_rule() -> None:
 
 
 def test_epochs_adapt_to_the_amount_of_data() -> None:
-    assert adaptive_epochs(200, 256) == 30  # a small catalogue gets every pass
-    assert adaptive_epochs(6000, 256) == 13
-    assert adaptive_epochs(100_000, 256) == 10
+    assert adaptive_epochs(200, 512, 12) == 30  # a small catalogue gets more passes
+    assert adaptive_epochs(6000, 512, 12) == 13
+    assert adaptive_epochs(100_000, 512, 12) == 12  # the trainer's default
 
 
 def test_temp_files_are_cleaned_and_models_live_beside_the_catalogue(tmp_path: Path) -> None:

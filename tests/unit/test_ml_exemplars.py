@@ -6,8 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from heritage_desk.ml import Example, Predictor, TrainConfig, load_checkpoint, save_checkpoint
-from heritage_desk.ml import train_head
+from heritage_desk.ml import (
+    Example,
+    Predictor,
+    TrainConfig,
+    load_checkpoint,
+    save_checkpoint,
+    train_head,
+)
 from heritage_desk.ml.exemplars import attach_exemplars, exemplar_examples
 from tests.unit.test_ml_model import toy
 
