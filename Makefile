@@ -26,7 +26,7 @@ lint: install
 
 # pytest exits 5 when it collects nothing: make treats that as a failure, as it should.
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow"
 
 unit: install
 	$(PY) -m pytest -q tests/unit
