@@ -117,14 +117,30 @@ def _from_card(card: Path) -> ModelInfo | None:
     name = name_m["value"] if name_m else heading.group(1) if heading else ""
     licence_m = _LICENCE_LINE.search(text)
     version_m = _VERSION_LINE.search(text)
-    if not name and not licence_m:
+    licence = licence_m["value"] if licence_m else _licence_section(text, card.name)
+    if not name and not licence:
         return None
     return ModelInfo(
-        name=name or card.parent.name,
-        licence=licence_m["value"] if licence_m else "see " + card.name,
+        name=(name or card.parent.name).replace("`", ""),
+        licence=licence or "see " + card.name,
         version=version_m["value"] if version_m else "",
         source=str(card),
     )
+
+
+def _licence_section(text: str, card_name: str) -> str:
+    """No `Licence: X` line: point at a section about licences, flagging non-commercial terms."""
+    section = re.search(
+        r"^#+\s*(?P<title>[^\n]*licen[cs]e[^\n]*)\n(?P<body>.*?)(?=^#|\Z)",
+        text,
+        re.IGNORECASE | re.MULTILINE | re.DOTALL,
+    )
+    if not section:
+        return ""
+    where = f'see {card_name}, section "{section["title"].strip()}"'
+    if re.search(r"non-?commercial", section["body"], re.IGNORECASE):
+        return "non-commercial research use only; " + where
+    return where
 
 
 def _first(d: dict[str, Any], *keys: str) -> str:
@@ -207,10 +223,9 @@ def version_text() -> str:
     lines.append(", ".join(parts))
     info = build_info()
     if info:
-        lines.append(
-            "bundle: "
-            + ", ".join(f"{k} {info[k]}" for k in ("torch_variant", "built", "commit") if k in info)
-        )
+        parts = [str(info.get("torch_variant", "")).strip()]
+        parts += [f"{k} {info[k]}" for k in ("built", "commit") if info.get(k)]
+        lines.append("bundle: " + ", ".join(p for p in parts if p))
     return "\n".join(lines)
 
 

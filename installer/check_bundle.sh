@@ -14,6 +14,8 @@
 #      until the gui verb prints one, its "screenshot: FILE (WxH)" line with exit status 0
 #      (which it only returns once suggestions are on screen) is accepted, unless
 #      HERITAGE_CHECK_REQUIRE_JSON=1.
+#   4. with HERITAGE_CHECK_PG_URL=postgresql+psycopg://... (an empty database): import the demo
+#      into it and `info` it, through the bundled psycopg.
 # The screenshot is copied to dist/check-screenshot.png.  Exit status 0 = all passed.
 set -uo pipefail
 
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
             if [ $# -gt 1 ] && [[ "$2" == *.deb ]]; then DEB="$2"; shift; fi ;;
         --bundle) PROG="$2/$NAME"; shift ;;
         --xvfb) DISPLAY_MODE=xvfb ;;
-        -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "check_bundle: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -129,6 +131,17 @@ elif [ "${HERITAGE_CHECK_REQUIRE_JSON:-0}" != 1 ] && [ "$RC" = 0 ] \
     pass "suggestions appeared (exit 0 after '$(grep -E '^screenshot: ' "$TMP/out/gui.out" | tail -1)'; no count printed)"
 else
     fail "no JSON line with \"suggestions\" on the gui verb's stdout"
+fi
+# 4. Optional: a shared PostgreSQL catalogue through the bundled psycopg (an empty database).
+if [ -n "${HERITAGE_CHECK_PG_URL:-}" ]; then
+    DEMO="$(dirname "$(readlink -f "$PROG")")/_internal/resources/demo"
+    if "${RUN[@]}" "$PROG" import "$HERITAGE_CHECK_PG_URL" --images "$DEMO/images" \
+        --metadata "$DEMO/metadata.csv" >"$TMP/out/pg.txt" 2>&1 \
+        && "${RUN[@]}" "$PROG" info "$HERITAGE_CHECK_PG_URL" >>"$TMP/out/pg.txt" 2>&1; then
+        pass "PostgreSQL catalogue: $(grep -E '^assets:' "$TMP/out/pg.txt" | tail -1)"
+    else
+        fail "PostgreSQL catalogue: $(tail -3 "$TMP/out/pg.txt")"
+    fi
 fi
 if [ "$FAILED" != 0 ]; then
     echo "--- gui stdout (last 20 lines)"; tail -20 "$TMP/out/gui.out"

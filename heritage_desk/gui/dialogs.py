@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -72,7 +73,13 @@ class ShortcutsDialog(QDialog):
 class AboutDialog(QDialog):
     """Version, active model, licence and data credits."""
 
-    def __init__(self, model_version: str | None, device: str, parent: QWidget | None = None):
+    def __init__(
+        self,
+        model_version: str | None,
+        device: str,
+        details: str = "",
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("About heritage_desk")
         text = QLabel(
@@ -88,8 +95,12 @@ class AboutDialog(QDialog):
         text.setTextFormat(Qt.TextFormat.RichText)
         lay = QVBoxLayout(self)
         lay.addWidget(text)
+        self.details = QPlainTextEdit(details)  # versions and every bundled part's licence
+        self.details.setReadOnly(True)
+        self.details.setVisible(bool(details))
+        lay.addWidget(self.details, 1)
         lay.addWidget(_buttons(self))
-        self.resize(440, 300)
+        self.resize(720, 520 if details else 300)
 
 
 class HistoryDialog(QDialog):

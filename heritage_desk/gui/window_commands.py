@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QToolButton, QWidget
 
+from heritage_desk.about import about_text
 from heritage_desk.core.progress import Progress
 from heritage_desk.gui import dialogs
 from heritage_desk.gui.settings import AppSettings, SettingsDialog
@@ -80,7 +81,14 @@ class WindowCommands(QMainWindow):
         dialogs.ShortcutsDialog(list(self.actions_by_name.values()), self).exec()
 
     def open_about(self) -> None:
-        dialogs.AboutDialog(self.model_version, self.parts.device, self).exec()
+        """Version, model and licences (read off the GUI thread: package metadata, model card)."""
+
+        def show(details: str) -> None:
+            dlg = dialogs.AboutDialog(self.model_version, self.device_label.text(), details, self)
+            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dlg.open()
+
+        Op(lambda s: about_text(), background=True).success(show).run()
 
     def open_history(self) -> None:
         d = self.review.detail

@@ -52,10 +52,12 @@ class RetrainSettings:
 
     confirmations_trigger: int = 25  # retrain automatically after this many new confirmations
     holdout_fraction: float = 0.2  # of the artworks, grouped, for validation
-    tolerance: float = 0.0  # how much worse a held-out metric may be and still activate
+    tolerance: float = 0.0  # how much lower held-out artist top-1 may be and still activate
+    year_tolerance: float = 0.02  # the same for held-out decade accuracy (a noisier signal)
     num_threads: int | None = None  # torch threads in the child (None: cores - 1)
     epochs: int | None = None  # None: the head trainer's default
     refit_all: bool = False  # after validation, train once more on the held-out items too
+    warm_start: bool = True  # fine-tune the active model for a few epochs (False: fresh head)
     timeout_s: float | None = None
     prewarm_at: float = 0.8  # start a spare child at this fraction of the trigger (0: never)
 
@@ -338,13 +340,22 @@ def is_holdout(group: str, fraction: float) -> bool:
     return (h / 2**64) < fraction
 
 
-def compare(new: dict[str, float], base: dict[str, float] | None, tolerance: float) -> str | None:
-    """None when `new` is not worse than `base` on the held-out items, else the reason."""
+def compare(
+    new: dict[str, float],
+    base: dict[str, float] | None,
+    tolerance: float,
+    year_tolerance: float = 0.02,
+) -> str | None:
+    """None when `new` is not worse than `base` on the held-out items, else the reason.
+
+    Artist top-1 may not drop by more than `tolerance`; decade accuracy, a coarser and
+    noisier signal, by more than `year_tolerance`.
+    """
     if base is None:
         return None
     worse = []
-    for k in COMPARED:
-        if k in new and k in base and new[k] < base[k] - tolerance:
+    for k, tol in zip(COMPARED, (tolerance, year_tolerance), strict=True):
+        if k in new and k in base and new[k] < base[k] - tol:
             worse.append(f"{k.replace('_', ' ')} {new[k]:.3f} < {base[k]:.3f}")
     return ("worse than the active model on held-out items: " + ", ".join(worse)) if worse else None
 
@@ -502,6 +513,7 @@ class RetrainService:
             num_threads=threads,
             epochs=self.settings.epochs,
             refit_all=self.settings.refit_all,
+            warm_start=self.settings.warm_start,
         )
 
     def prepare(self) -> RetrainJob:
@@ -533,7 +545,9 @@ class RetrainService:
             self._backoff = self.confirmations_since_last_model()
             return RetrainResult(outcome.status, outcome.message, seconds=outcome.seconds)
         self._backoff = 0
-        reason = compare(outcome.metrics, outcome.baseline, self.settings.tolerance)
+        reason = compare(
+            outcome.metrics, outcome.baseline, self.settings.tolerance, self.settings.year_tolerance
+        )
         active = reason is None
         if active:
             base = outcome.baseline

@@ -16,6 +16,7 @@ Only the standard library, numpy, torch and heritage_desk.ml/core are imported: 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -38,6 +39,9 @@ MAX_EPOCHS = 30
 #: Rows per starter artist its exemplars count as (repeated), and the most repeats.
 EXEMPLAR_WEIGHT = 24
 MAX_EXEMPLAR_REPEAT = 4
+#: Epochs of a warm start (fine-tuning the active model), and its learning-rate factor.
+WARM_EPOCHS = 4
+WARM_LR = 0.5
 #: The held-out metrics a new model must not be worse at than the active one.
 COMPARED = ("artist_top1", "decade_acc")
 
@@ -74,6 +78,7 @@ class Manifest:
     seed: int = 0
     epochs: int | None = None
     refit_all: bool = False  # after validation, train once more on every item (slower)
+    warm_start: bool = True  # fine-tune the active model (a few epochs) instead of a fresh one
     format_version: int = MANIFEST_VERSION
     train_options: dict[str, Any] = field(default_factory=dict)
 
@@ -285,6 +290,111 @@ def adaptive_epochs(n: int, batch_size: int, default: int) -> int:
     return max(default, min(MAX_EPOCHS, -(-TARGET_STEPS // steps)))
 
 
+def _copy_head_rows(new: Any, old: Any, rows: list[tuple[int, int]]) -> None:
+    """new.weight[i] = old.weight[j] (and biases) for each (i, j)."""
+    import torch
+
+    with torch.no_grad():
+        for i, j in rows:
+            new.weight[i] = old.weight[j]
+            new.bias[i] = old.bias[j]
+
+
+def warm_start_head(base: Any, examples: Sequence[Any], x: Any, config: Any, progress: Any) -> Any:
+    """Fine-tune a copy of `base` on the examples: new artists, decades and metadata values
+    get fresh rows, everything it knew is kept; a few epochs suffice where a fresh network
+    needs many (heritage_desk.ml.train.train_head has no initial weights to start from).
+    """
+    import math
+    from datetime import UTC, datetime
+
+    import numpy as np
+    import torch
+
+    from heritage_desk.core.progress import Progress
+    from heritage_desk.ml.calibration import fit_temperature
+    from heritage_desk.ml.data import artwork_key
+    from heritage_desk.ml.model import META_FIELDS, ModelConfig, MultimodalNet
+    from heritage_desk.ml.train import Batchable, data_hash, predict_logits, train_one_epoch
+    from heritage_desk.ml.trained import TrainedModel
+    from heritage_desk.ml.vocab import Vocab
+
+    torch.manual_seed(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    vocab = Vocab.build(examples, base=base.vocab)
+    bc = base.model.config
+    cfg = ModelConfig(
+        feature_dim=bc.feature_dim,
+        n_artists=len(vocab.artists),
+        n_decades=len(vocab.decades),
+        meta_sizes=vocab.meta_sizes(),
+        meta_hidden=bc.meta_hidden,
+        shared_hidden=bc.shared_hidden,
+        dropout=bc.dropout,
+        image_only=bc.image_only,
+    )
+    model = MultimodalNet(cfg)
+    old = base.model
+    with torch.no_grad():
+        model.feat_mean.copy_(old.feat_mean)
+        model.feat_std.copy_(old.feat_std)
+        model.shared.load_state_dict(old.shared.state_dict())
+        if not cfg.image_only:  # one-hot blocks grow at their ends: copy each old block
+            lin_new, lin_old = model.meta[0], old.meta[0]
+            assert isinstance(lin_new, torch.nn.Linear) and isinstance(lin_old, torch.nn.Linear)
+            o_new = o_old = 0
+            for f in META_FIELDS:
+                n_old = bc.meta_sizes[f]
+                cols = lin_new.weight[:, o_new : o_new + n_old]
+                cols.copy_(lin_old.weight[:, o_old : o_old + n_old])
+                o_new, o_old = o_new + cfg.meta_sizes[f], o_old + n_old
+            lin_new.bias.copy_(lin_old.bias)
+    _copy_head_rows(model.artist_head, old.artist_head, [(i, i) for i in range(bc.n_artists)])
+    index = {d: i for i, d in enumerate(vocab.decades)}
+    _copy_head_rows(
+        model.decade_head,
+        old.decade_head,
+        [(index[d], j) for j, d in enumerate(base.vocab.decades) if d in index],
+    )
+    a, d, m = vocab.encode(examples)
+    feats = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    keys = sorted({artwork_key(e) for e in examples})
+    rng = np.random.default_rng(config.seed)
+    cal_keys = set(rng.permutation(keys)[: round(config.calibration_fraction * len(keys))])
+    cal = np.array([artwork_key(e) in cal_keys for e in examples], dtype=bool)
+    if len(examples) < 20:
+        cal[:] = False
+    tr, ho = torch.from_numpy(np.flatnonzero(~cal)), torch.from_numpy(np.flatnonzero(cal))
+    train = Batchable(feats[tr], a[tr], d[tr], m[tr])
+    opt = torch.optim.AdamW(
+        model.parameters(), lr=config.lr * WARM_LR, weight_decay=config.weight_decay, fused=True
+    )
+    steps = config.epochs * math.ceil(len(train) / config.batch_size)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s / max(steps, 1), 1.0)))
+    )
+    for epoch in range(config.epochs):
+        loss = train_one_epoch(model, train, opt, sched, config, gen)
+        progress(Progress(epoch + 1, config.epochs, f"epoch {epoch + 1}: loss {loss:.3f}"))
+    model.eval()
+    ta = td = 1.0
+    if len(ho):
+        za, zd = predict_logits(model, feats[ho], m[ho])
+        ta, td = fit_temperature(za, a[ho]), fit_temperature(zd, d[ho])
+    return TrainedModel(
+        model=model,
+        vocab=vocab,
+        backbone=base.backbone,
+        views=tuple(base.views),
+        artist_temperature=ta,
+        decade_temperature=td,
+        metrics={"n_train": float(len(tr)), "n_holdout": float(len(ho))},
+        data_hash=data_hash(examples, x),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        train_config={**config.to_dict(), "warm_start": True},
+    )
+
+
 def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     """Train, save atomically, validate against the baseline; emit progress and the outcome."""
     import numpy as np
@@ -307,6 +417,18 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     if starter is not None and starter.backbone != m.backbone:
         ex_s, f_s = [], None  # the starter was trained on another backbone: nothing to reuse
 
+    base = None
+    if m.baseline:
+        try:
+            base = load_checkpoint(m.baseline)
+        except CheckpointError as exc:  # a damaged active model is replaced, not compared
+            emit("metrics", phase="holdout", model="baseline", error=str(exc))
+    same_input = base is not None and (base.backbone, tuple(base.views)) == (
+        m.backbone,
+        tuple(m.views),
+    )
+    warm = base if m.warm_start and same_input and len(items) else None
+
     def fit(rows: Any) -> Any:
         sel = [i for i, keep in zip(items, rows, strict=True) if keep]
         ex = _examples(sel) + ex_s
@@ -324,6 +446,9 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
         def progress(p: Progress) -> None:
             emit("progress", done=p.done, total=p.total, message=p.message)
 
+        if warm is not None:
+            config = dataclasses.replace(config, epochs=m.epochs or WARM_EPOCHS)
+            return warm_start_head(warm, ex, x, config, progress)
         base_vocab = starter.vocab if starter is not None else None
         return train_head(
             ex, x, config, progress, backbone=m.backbone, views=m.views, base_vocab=base_vocab
@@ -342,16 +467,6 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     metrics = evaluate_on(tm, feats[~train_mask], hold)
     emit("metrics", phase="holdout", model="new", **metrics)
     baseline: dict[str, float] | None = None
-    base = None
-    if m.baseline:
-        try:
-            base = load_checkpoint(m.baseline)
-        except CheckpointError as exc:  # a damaged active model is replaced, not compared
-            emit("metrics", phase="holdout", model="baseline", error=str(exc))
-    same_input = base is not None and (base.backbone, tuple(base.views)) == (
-        m.backbone,
-        tuple(m.views),
-    )
     if base is not None and same_input:
         baseline = evaluate_on(base, feats[~train_mask], hold)
         emit("metrics", phase="holdout", model="baseline", **baseline)

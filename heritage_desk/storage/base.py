@@ -12,7 +12,12 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from heritage_desk.storage import db, migrations
-from heritage_desk.storage.errors import CatalogueError, CatalogueLockedError, NotACatalogueError
+from heritage_desk.storage.errors import (
+    CatalogueError,
+    CatalogueLockedError,
+    CatalogueReadOnlyError,
+    NotACatalogueError,
+)
 
 
 class CatalogueBase:
@@ -26,6 +31,8 @@ class CatalogueBase:
         self.location: str = db.display_location(engine.url)
         self.migration = migration
         self.busy_timeout_ms = db.BUSY_TIMEOUT_MS
+        #: Why the catalogue can only be read ("read-only folder"/"read-only file"), or None.
+        self.read_only: str | None = db.is_read_only(engine)
 
     def close(self) -> None:
         """Release every connection (SQLite checkpoints its WAL when the last one closes)."""
@@ -59,8 +66,14 @@ class CatalogueBase:
             finally:
                 self._tx = None
 
+    def _refuse_writes(self) -> None:
+        if self.read_only:
+            raise CatalogueReadOnlyError(read_only_message(self.location, self.read_only))
+
     @contextlib.contextmanager
     def _session(self, *, write: bool = False) -> Iterator[Session]:
+        if write:
+            self._refuse_writes()
         if self._tx is not None:
             yield self._tx
             return
@@ -70,6 +83,14 @@ class CatalogueBase:
                 yield s
         except sa.exc.DBAPIError as exc:
             raise as_catalogue_error(self.location, exc, self.busy_timeout_ms) from exc
+
+
+def read_only_message(name: str, reason: str) -> str:
+    """The one line telling a curator why a change cannot be saved."""
+    return (
+        f"{name} is read-only ({reason}): it can be viewed and exported but not changed; "
+        "copy it to a writable folder to edit it"
+    )
 
 
 def as_catalogue_error(
@@ -83,6 +104,8 @@ def as_catalogue_error(
             f"{name} is locked by another program (waited {busy_timeout_ms / 1000:g} s); "
             "close it there or try again"
         )
+    if "readonly" in first or "read-only" in first:
+        return CatalogueReadOnlyError(read_only_message(name, first))
     if "file is not a database" in first or "file is encrypted" in first:
         return NotACatalogueError(f"{name} is not a heritage_desk catalogue ({first})")
     return CatalogueError(f"{name}: {first}")

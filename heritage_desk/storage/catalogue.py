@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,28 @@ from heritage_desk.storage.errors import (
     AssetNotFoundError,
     CatalogueError,
     CatalogueLockedError,
+    CatalogueReadOnlyError,
     CatalogueTooNewError,
     ConflictError,
     NotACatalogueError,
 )
 from heritage_desk.storage.fieldops import UNSET, Act, Unset
-from heritage_desk.storage.orm import ArtistAliasRow, ArtistRow, AssetRow, FieldValueRow
+from heritage_desk.storage.orm import ArtistAliasRow, ArtistRow, AssetRow, FieldValueRow, utcnow
+
+
+@dataclass(frozen=True)
+class FieldUpdate:
+    """A new value for one field, as set_field takes it (no decision: see set_fields)."""
+
+    value: str
+    provenance: Provenance
+    year_from: int | None = None
+    year_to: int | None = None
+    reviewer: str | None = None
+    model_version: str | None = None
+    probability: float | None = None
+    confirmed: bool | None = None
+    at: datetime | None = None
 
 
 class Catalogue(CatalogueExtras):
@@ -84,24 +101,33 @@ class Catalogue(CatalogueExtras):
         width: int | None = None,
         height: int | None = None,
         inventory_number: str | None = None,
+        fields: Mapping[Field, FieldUpdate] | None = None,
     ) -> int:
-        """Add an image; its checksum must be new (see find_asset_by_checksum)."""
-        row = AssetRow(
-            image_path=str(image_path),
-            checksum=checksum,
-            width=width,
-            height=height,
-            inventory_number=inventory_number,
-        )
+        """Add an image; its checksum must be new (see find_asset_by_checksum).
+
+        fields: its first values (an import's CSV row), inserted with it: no decisions.
+        """
+        # A Core INSERT ... RETURNING: the ORM's unit of work costs more than the insert itself.
+        insert = (
+            sa.insert(AssetRow)
+            .values(
+                image_path=str(image_path), checksum=checksum, width=width, height=height,
+                inventory_number=inventory_number, added_at=utcnow(),
+            )
+            .returning(AssetRow.id)
+        )  # fmt: skip
         with self._session(write=True) as s:
             try:
-                with s.begin_nested():
-                    s.add(row)
+                with s.begin_nested():  # a duplicate must not abort an enclosing transaction
+                    asset_id = int(s.execute(insert).scalar_one())
             except sa.exc.IntegrityError as exc:
                 raise CatalogueError(
                     f"{self.location}: an asset with checksum {checksum[:12]}... exists already"
                 ) from exc
-            return row.id
+            if fields:
+                changes = _changes(asset_id, fields)
+                fieldops.apply_many(s, self.location, changes, new_assets=True)
+            return asset_id
 
     def update_asset(
         self,
@@ -214,6 +240,18 @@ class Catalogue(CatalogueExtras):
             fieldops.apply(s, self.location, asset_id, field, new, act)
         return _changed(asset_id, decisions=action is not None)
 
+    def set_fields(self, asset_id: int, values: Mapping[Field, FieldUpdate]) -> Changes:
+        """Set several fields of one asset at once (an import's CSV row); records no decisions.
+
+        The same as one set_field per field without `action`, in a handful of statements:
+        the asset is locked and its field rows read once, new rows go in with one insert.
+        """
+        if not values:
+            return Changes()
+        with self._session(write=True) as s:
+            fieldops.apply_many(s, self.location, _changes(asset_id, values))
+        return _changed(asset_id, decisions=False)
+
     def clear_field(
         self,
         asset_id: int,
@@ -261,6 +299,18 @@ class Catalogue(CatalogueExtras):
             return list(s.scalars(stmt))
 
 
+def _changes(asset_id: int, values: Mapping[Field, FieldUpdate]) -> list[fieldops.Change]:
+    """Field changes without decisions, one per value."""
+    return [
+        fieldops.Change(asset_id, field, fieldops.make_state(
+            u.value, u.provenance, year_from=u.year_from, year_to=u.year_to,
+            model_version=u.model_version, probability=u.probability, reviewer=u.reviewer,
+            confirmed=u.confirmed, decided_at=u.at,
+        ), Act())
+        for field, u in values.items()
+    ]  # fmt: skip
+
+
 def _changed(asset_id: int, *, decisions: bool) -> Changes:
     return Changes(fields=True, decisions=decisions, asset_ids=frozenset({asset_id}))
 
@@ -276,7 +326,9 @@ __all__ = [
     "Catalogue",
     "CatalogueError",
     "CatalogueLockedError",
+    "CatalogueReadOnlyError",
     "CatalogueTooNewError",
     "ConflictError",
+    "FieldUpdate",
     "NotACatalogueError",
 ]

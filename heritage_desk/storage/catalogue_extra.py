@@ -255,12 +255,19 @@ class CatalogueExtras(CatalogueBase):
             rows = s.scalars(stmt.order_by(DecisionRow.id.desc()).limit(limit))
             return [convert.decision(r) for r in rows]
 
+    @staticmethod
+    def _top_step(s: Session, reviewer: str, redo: bool) -> str | None:
+        if not redo:  # one indexed query: cheap enough to run after every decision
+            return undo.top_undo_step(s, reviewer)
+        stack = undo.stacks(s, reviewer)[1]
+        return stack[-1] if stack else None
+
     def _step_head(self, reviewer: str, redo: bool) -> Decision | None:
         with self._session() as s:
-            stack = undo.stacks(s, reviewer)[1 if redo else 0]
-            if not stack:
+            step = self._top_step(s, reviewer, redo)
+            if step is None:
                 return None
-            return convert.decision(undo.first_decision(s, stack[-1]))
+            return convert.decision(undo.first_decision(s, step))
 
     def next_undo(self, reviewer: str) -> Decision | None:
         """The (first) decision that undo would reverse, for a menu label; None: nothing."""
@@ -272,10 +279,10 @@ class CatalogueExtras(CatalogueBase):
 
     def _reverse_top(self, reviewer: str, redo: bool) -> Changes:
         with self._session(write=True) as s:
-            stack = undo.stacks(s, reviewer)[1 if redo else 0]
-            if not stack:
+            step = self._top_step(s, reviewer, redo)
+            if step is None:
                 return Changes()
-            touched = undo.reverse_step(s, self.location, stack[-1], reviewer)
+            touched = undo.reverse_step(s, self.location, step, reviewer)
         return Changes(fields=True, suggestions=True, decisions=True, asset_ids=frozenset(touched))
 
     def undo(self, reviewer: str) -> Changes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ from heritage_desk import config
 BUSY_TIMEOUT_MS = 10_000
 #: Execution option naming how a SQLite transaction begins (DEFERRED or IMMEDIATE).
 SQLITE_BEGIN = "heritage_sqlite_begin"
+#: Execution option set on engines of a catalogue that can only be read (see read_only_reason).
+READ_ONLY = "heritage_read_only"
 
 
 def resolve_url(location: str | Path | URL | None = None) -> URL:
@@ -48,7 +52,32 @@ def display_location(url: URL) -> str:
     return str(path) if path else url.render_as_string(hide_password=True)
 
 
-def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
+def read_only_reason(path: Path) -> str | None:
+    """Why an existing SQLite catalogue can only be read ("read-only file"/"...folder"), or None.
+
+    A read-only share, a CD or an archive folder: SQLite would fail to open such a file at all
+    ("unable to open database file": WAL needs to create its -shm file next to it).
+    """
+    if not path.is_file():
+        return None
+    if not os.access(path.parent, os.W_OK):
+        return "read-only folder"
+    if not os.access(path, os.W_OK):
+        return "read-only file"
+    return None
+
+
+def _read_only_uri(path: Path) -> str:
+    """A URI opening `path` read-only; immutable when not even WAL's -shm file can be made."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    shm = path.with_name(path.name + "-shm")
+    if not os.access(path.parent, os.W_OK) and not shm.exists():
+        # Nobody can be writing here either (a writer needs the -shm file): immutable is safe.
+        uri += "&immutable=1"
+    return uri
+
+
+def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, *, read_only: bool) -> None:
     """Foreign keys, WAL and a busy timeout on every connection; BEGIN issued by us."""
 
     @event.listens_for(engine, "connect")
@@ -58,16 +87,18 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(
-            "PRAGMA synchronous=NORMAL"
-        )  # safe with WAL: only the last commit may roll back
+        if not read_only:  # switching the journal mode writes to the file
+            cur.execute("PRAGMA journal_mode=WAL")
+            # Safe with WAL: only the last commit may roll back.
+            cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         # Writers take the lock at BEGIN so that a read-then-write never fails half-way.
         mode = conn.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        if read_only:  # BEGIN IMMEDIATE needs the write lock, which a read-only file never gives
+            mode = "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -77,21 +108,37 @@ def create_engine(
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     **kwargs: Any,
 ) -> Engine:
-    """An engine for a catalogue location, with the pragmas the catalogue relies on."""
+    """An engine for a catalogue location, with the pragmas the catalogue relies on.
+
+    An existing SQLite file that cannot be written (see read_only_reason) is opened read-only;
+    such an engine carries the READ_ONLY execution option (see is_read_only).
+    """
     url = resolve_url(location)
     if is_sqlite(url):
         path = sqlite_path(url)
-        if path is not None:
+        reason = read_only_reason(path) if path is not None else None
+        if path is not None and reason is None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {})
-        kwargs["connect_args"].setdefault("timeout", busy_timeout_ms / 1000)
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("timeout", busy_timeout_ms / 1000)
         # One executor thread owns the catalogue, but tests and workers may cross threads.
-        kwargs["connect_args"].setdefault("check_same_thread", False)
+        connect_args.setdefault("check_same_thread", False)
+        if path is not None and reason is not None:
+            uri, args = _read_only_uri(path), dict(connect_args)
+            # The URL keeps naming the plain file (messages, backups); the driver gets the URI.
+            kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True, **args)
+            kwargs.setdefault("execution_options", {})[READ_ONLY] = reason
         engine = sa.create_engine(url, **kwargs)
-        _install_sqlite_pragmas(engine, busy_timeout_ms)
+        _install_sqlite_pragmas(engine, busy_timeout_ms, read_only=reason is not None)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
+
+
+def is_read_only(engine: Engine) -> str | None:
+    """Why the catalogue behind `engine` was opened read-only, or None when it can be written."""
+    reason = engine.get_execution_options().get(READ_ONLY)
+    return str(reason) if reason else None
 
 
 def writer(engine: Engine) -> Engine:

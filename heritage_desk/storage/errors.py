@@ -15,6 +15,10 @@ class CatalogueLockedError(CatalogueError):
     """Another program holds the catalogue's write lock longer than we wait."""
 
 
+class CatalogueReadOnlyError(CatalogueError):
+    """The catalogue's file or folder cannot be written: it opens for reading only."""
+
+
 class NotACatalogueError(CatalogueError):
     """The location holds something that is not a heritage_desk catalogue, or nothing."""
 

@@ -189,12 +189,17 @@ def _state(obj: FieldValueRow | dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def apply_many(session: Session, where: str, changes: Sequence[Change]) -> None:
-    """Apply many field changes in order, with few statements (a batch of 25k stays quick)."""
+def apply_many(session: Session, where: str, changes: Sequence[Change], *,
+               new_assets: bool = False) -> None:  # fmt: skip
+    """Apply many field changes in order, with few statements (a batch of 25k stays quick).
+
+    new_assets: the assets were added in this very transaction, so they exist, nobody else
+    can see them and they have no field rows yet: nothing to lock or read.
+    """
     if not changes:
         return
-    rows: dict[tuple[int, str], FieldValueRow | dict[str, Any]] = dict(
-        _lock_and_load(session, where, changes)
+    rows: dict[tuple[int, str], FieldValueRow | dict[str, Any]] = (
+        {} if new_assets else dict(_lock_and_load(session, where, changes))
     )
     deleted: dict[tuple[int, str], FieldValueRow] = {}
     artists: dict[str, tuple[int | None, str | None]] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import struct
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -132,8 +133,12 @@ def _open_checked(data: bytes) -> tuple[Image.Image, list[str]]:
             if "truncated" in str(exc).lower():
                 raise ImageProblem("truncated image data") from None
             raise ImageProblem(f"corrupt image ({_one_line(exc)})") from None
-        except (SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
-            raise ImageProblem(f"corrupt image ({_one_line(exc)})") from None
+        except ImageProblem:
+            raise
+        except MemoryError:
+            raise ImageProblem("too large: not enough memory to decode it") from None
+        except Exception as exc:  # untrusted bytes: any failure of Pillow is this file's problem
+            raise ImageProblem(f"corrupt image ({_describe(exc)})") from None
     if img.width <= 0 or img.height <= 0:
         raise ImageProblem("image has no pixels")
     return img, notes
@@ -143,6 +148,15 @@ def _one_line(exc: BaseException) -> str:
     """An exception as one short line."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:160]
+
+
+def _describe(exc: BaseException) -> str:
+    """An unexpected exception as one short line that names its kind (struct.error: ...)."""
+    kind = type(exc).__name__
+    if isinstance(exc, (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)):
+        return _one_line(exc)
+    text = " ".join(str(exc).split())
+    return f"{kind}: {text}"[:160] if text else kind
 
 
 def inspect_image(path: Path) -> ImageFacts:
@@ -155,23 +169,37 @@ def inspect_image(path: Path) -> ImageFacts:
         raise ImageProblem("empty file (0 bytes)")
     img, notes = _open_checked(data)
     try:
-        fmt, mode = img.format or "?", img.mode
-        w, h = img.size
-        if mode == "CMYK":
-            notes.append("CMYK colour; shown converted to RGB")
-        if mode in _HIGH_DEPTH_MODES:
-            notes.append(f"high bit depth ({mode}); shown at 8 bits")
-        frames = int(getattr(img, "n_frames", 1) or 1)
-        if getattr(img, "is_animated", False) and frames > 1:
-            notes.append(f"animated ({frames} frames); first frame used")
-        orientation = _orientation(img)
-        if orientation in _ROTATED:
-            w, h = h, w
-        if orientation not in (None, 1):
-            notes.append(f"EXIF orientation {orientation}; size as displayed")
-        return ImageFacts(path, sha256_bytes(data), w, h, fmt, mode, tuple(notes))
+        return _facts(path, data, img, notes)
+    except ImageProblem:
+        raise
+    except MemoryError:
+        raise ImageProblem("too large: not enough memory to read it") from None
+    except Exception as exc:  # Pillow parses more of the file lazily (frames, EXIF): guard it all
+        if isinstance(exc, (EOFError, struct.error)) or "truncated" in str(exc).lower():
+            raise ImageProblem(f"truncated image data ({_describe(exc)})") from None
+        raise ImageProblem(f"corrupt image ({_describe(exc)})") from None
     finally:
         img.close()
+
+
+def _facts(path: Path, data: bytes, img: Image.Image, notes: list[str]) -> ImageFacts:
+    """The facts of an opened, decoded image (may raise whatever Pillow raises)."""
+    fmt, mode = img.format or "?", img.mode
+    w, h = img.size
+    if mode == "CMYK":
+        notes.append("CMYK colour; shown converted to RGB")
+    if mode in _HIGH_DEPTH_MODES:
+        notes.append(f"high bit depth ({mode}); shown at 8 bits")
+    # Counting frames reads through the whole file (a cut animated GIF fails here).
+    frames = int(getattr(img, "n_frames", 1) or 1)
+    if getattr(img, "is_animated", False) and frames > 1:
+        notes.append(f"animated ({frames} frames); first frame used")
+    orientation = _orientation(img)
+    if orientation in _ROTATED:
+        w, h = h, w
+    if orientation not in (None, 1):
+        notes.append(f"EXIF orientation {orientation}; size as displayed")
+    return ImageFacts(path, sha256_bytes(data), w, h, fmt, mode, tuple(notes))
 
 
 def _orientation(img: Image.Image) -> int | None:

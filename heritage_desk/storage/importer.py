@@ -13,7 +13,7 @@ from heritage_desk.core.dates import is_unknown, parse_date
 from heritage_desk.core.model import Asset, Field, Provenance
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
-from heritage_desk.storage.catalogue import Catalogue
+from heritage_desk.storage.catalogue import Catalogue, FieldUpdate
 from heritage_desk.storage.csv_input import CsvError, CsvRow, MetadataTable, read_metadata
 from heritage_desk.storage.images import (
     IMAGE_SUFFIXES,
@@ -224,34 +224,38 @@ def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: _J
         moved = True
     inventory = join.table.value(row, "inventory_number") if join and row else ""
     if asset is None:
-        asset_id = _add(catalogue, rel, facts, inventory or None)
+        fields = _row_updates(None, join.table, row, report) if row and join else {}
+        _add(catalogue, rel, facts, inventory or None, fields)  # the asset and its row at once
         report.added += 1
-        if row is not None and join is not None:
-            _apply_row(catalogue, asset_id, None, join.table, row, report)
         return
     changed = moved
     if inventory and not asset.inventory_number:
         catalogue.update_asset(asset.id, inventory_number=inventory)
         changed = True
     if row is not None and join is not None:
-        changed = _apply_row(catalogue, asset.id, asset, join.table, row, report) or changed
+        updates = _row_updates(asset, join.table, row, report)
+        # One call for the whole row: the asset is locked and its fields read once.
+        catalogue.set_fields(asset.id, updates)
+        changed = bool(updates) or changed
     if changed:
         report.updated += 1
     else:
         report.unchanged += 1
 
 
-def _add(catalogue: Catalogue, rel: str, facts: ImageFacts, inventory: str | None) -> int:
-    """Add the asset of a new image."""
+def _add(catalogue: Catalogue, rel: str, facts: ImageFacts, inventory: str | None,
+         fields: Mapping[Field, FieldUpdate]) -> int:  # fmt: skip
+    """Add the asset of a new image with the fields of its CSV row."""
     return catalogue.add_asset(
-        rel, facts.checksum, width=facts.width, height=facts.height, inventory_number=inventory
+        rel, facts.checksum, width=facts.width, height=facts.height, inventory_number=inventory,
+        fields=fields,
     )
 
 
-def _apply_row(catalogue: Catalogue, asset_id: int, asset: Asset | None, table: MetadataTable,
-               row: CsvRow, report: ImportReport) -> bool:  # fmt: skip
-    """Set the fields a CSV row gives, never over a curator's value; True if anything changed."""
-    changed = False
+def _row_updates(asset: Asset | None, table: MetadataTable, row: CsvRow,
+                 report: ImportReport) -> dict[Field, FieldUpdate]:  # fmt: skip
+    """The fields a CSV row sets: never over a curator's value, nor the same value again."""
+    updates: dict[Field, FieldUpdate] = {}
     where = f"{table.path.name} row {row.row}"
     for f in Field:
         value = table.value(row, f.value)
@@ -270,13 +274,12 @@ def _apply_row(catalogue: Catalogue, asset_id: int, asset: Asset | None, table: 
             and current.provenance == src.provenance
         ):
             continue
-        catalogue.set_field(
-            asset_id, f, value, src.provenance, year_from=year_from, year_to=year_to,
+        updates[f] = FieldUpdate(
+            value, src.provenance, year_from=year_from, year_to=year_to,
             reviewer=src.reviewer, model_version=src.model_version,
             probability=src.probability, at=src.at,
         )  # fmt: skip
-        changed = True
-    return changed
+    return updates
 
 
 def _says_unknown(f: Field, value: str) -> bool:

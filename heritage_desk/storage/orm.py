@@ -137,6 +137,13 @@ class DecisionRow(Base):
     __table_args__ = (
         sa.Index("ix_decisions_asset_id_id", "asset_id", "id"),
         sa.Index("ix_decisions_reviewer_id", "reviewer", "id"),
+        # Undo: "which decision reversed this one?" over the few rows that reverse one (0003).
+        sa.Index(
+            "ix_decisions_undone",
+            "undoes",
+            sqlite_where=sa.text("undoes IS NOT NULL"),
+            postgresql_where=sa.text("undoes IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_id: Mapped[int] = mapped_column(sa.ForeignKey("assets.id", ondelete="CASCADE"))

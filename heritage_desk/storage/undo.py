@@ -57,6 +57,27 @@ def stacks(session: Session, reviewer: str) -> tuple[list[str], list[str]]:
     return undo_stack, redo_stack
 
 
+def top_undo_step(session: Session, reviewer: str) -> str | None:
+    """The step undo would reverse now (stacks()[0][-1]) in one indexed query, or None.
+
+    A step is on the undo stack until an undo by the same reviewer reverses it; a step's
+    decisions are written together, so the newest decision of the reviewer that is not an
+    undo and that no undo targets belongs to the top step. Reads a handful of index entries
+    (reviewer, id descending; undoes) instead of replaying the log.
+    """
+    undo = aliased(DecisionRow)
+    # Only the reviewer's own undos reverse their steps; the reviewer is not tested here so that
+    # the planner probes ix_decisions_undoes, not the reviewer's whole history.
+    undone = sa.exists().where(undo.undoes == DecisionRow.id, undo.action == Action.UNDO.value)
+    row = session.execute(
+        sa.select(DecisionRow.id, DecisionRow.batch_id)
+        .where(DecisionRow.reviewer == reviewer, DecisionRow.action != Action.UNDO.value, ~undone)
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
+    ).first()
+    return _batch(row.batch_id, row.id) if row is not None else None
+
+
 def step_decisions(session: Session, step: str) -> list[DecisionRow]:
     """The decisions of one step, newest first (undone in that order)."""
     cond = DecisionRow.id == int(step[1:]) if step.startswith("#") else DecisionRow.batch_id == step

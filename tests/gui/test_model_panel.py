@@ -148,8 +148,8 @@ def test_enough_confirmations_retrain_by_themselves_when_the_curator_pauses(
         app.start()
         app.idle_timer.setInterval(200)  # the pause that counts as idle (20 s in the app)
         qtbot.waitUntil(app.background_done, timeout=WAIT)
-        w.collection.filters.missing_artist.setChecked(True)
-        qtbot.waitUntil(lambda: w.model.query.missing_artist, timeout=WAIT)
+        with qtbot.waitSignal(w.model.loaded, timeout=WAIT):
+            w.collection.filters.missing_artist.setChecked(True)
         with qtbot.waitSignal(app.retrain.started, timeout=WAIT):
             for _ in range(2):
                 qtbot.waitUntil(

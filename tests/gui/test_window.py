@@ -234,3 +234,17 @@ def test_detail_image_zooms_pans_and_fits(desk: Any, qtbot: Any) -> None:
     bar.setValue(bar.maximum())
     w.actions_by_name["zoom_fit"].trigger()
     assert w.image.zoom_level() == pytest.approx(fitted, rel=0.05)
+
+
+def test_about_names_the_version_the_model_and_the_licences(desk: Any, qtbot: Any) -> None:
+    from heritage_desk import __version__
+    from heritage_desk.gui.dialogs import AboutDialog
+
+    w = desk.window
+    w.actions_by_name["about"].trigger()
+    qtbot.waitUntil(lambda: bool(w.findChildren(AboutDialog)), timeout=WAIT)
+    dlg = w.findChildren(AboutDialog)[0]
+    text = dlg.details.toPlainText()
+    assert f"heritage-desk {__version__}" in text
+    assert "Apache-2.0" in text and "PySide6" in text
+    dlg.close()

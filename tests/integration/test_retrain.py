@@ -342,7 +342,7 @@ def test_a_model_worse_on_held_out_items_is_kept_inactive_with_the_reason(
     o.svc.refresh()
     before = o.svc.current_model()
     # A bar no model can pass: the new one must beat the active one by more than 100 %.
-    o.retrain.settings = RetrainSettings(num_threads=1, tolerance=-1.01)
+    o.retrain.settings = RetrainSettings(num_threads=1, tolerance=-1.01, year_tolerance=-1.01)
     result = o.retrain.retrain()
     assert result.status == "kept" and result.version is not None
     assert not result.version.active

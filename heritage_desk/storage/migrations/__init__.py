@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +20,11 @@ from sqlalchemy.engine import Engine
 
 from heritage_desk import __version__
 from heritage_desk.storage import db
-from heritage_desk.storage.errors import CatalogueTooNewError, NotACatalogueError
+from heritage_desk.storage.errors import (
+    CatalogueReadOnlyError,
+    CatalogueTooNewError,
+    NotACatalogueError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,20 +89,52 @@ def _written_by(engine: Engine) -> str | None:
 
 
 def backup_sqlite(path: Path, revision: str | None) -> Path:
-    """A consistent copy of a SQLite catalogue next to it, named with a timestamp."""
+    """A consistent copy of a SQLite catalogue next to it, named with a timestamp.
+
+    The copy is written under a temp name (".NAME.XXXXXXXX.tmp", which `check` tidies up),
+    fsynced and renamed, so a file named like a backup is always a complete one.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.stem}.backup-{stamp}-rev{revision}{path.suffix}")
-    # The backup API copies the WAL's committed pages too, which a plain file copy may miss.
-    src = sqlite3.connect(str(path))
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
     try:
-        dst = sqlite3.connect(str(target))
+        # The backup API copies the WAL's committed pages too, which a plain file copy may miss.
+        src = sqlite3.connect(str(path))
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(str(tmp))
+            try:
+                src.backup(dst)
+                # The copy is a rollback-journal database: one self-contained file.
+                dst.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
+            src.close()
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(path.parent)
     return target
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable (a no-op where folders cannot be opened, e.g. Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def migrate(
@@ -116,6 +155,13 @@ def migrate(
     wanted = head_revision() if target == "head" else target
     if current == wanted:
         return MigrationResult(current, wanted)
+    reason = db.is_read_only(engine)
+    if reason:
+        what = f"an upgrade from schema revision {current}" if current else "a schema"
+        raise CatalogueReadOnlyError(
+            f"{name} is read-only ({reason}) and needs {what} to open with this "
+            f"heritage_desk {__version__}: copy it to a writable folder and open the copy"
+        )
     backup_path = None
     path = db.sqlite_path(engine.url)
     if backup and current is not None and path is not None and path.exists():
