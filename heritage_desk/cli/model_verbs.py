@@ -62,6 +62,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _services(args: argparse.Namespace) -> Iterator[Any]:
     """An open catalogue and its SuggestionService; CliError with one line on failure."""
     from heritage_desk import config
+    from heritage_desk.ml.checkpoint import CheckpointError
     from heritage_desk.services.suggestions import SuggestionService
     from heritage_desk.storage.catalogue import Catalogue
     from heritage_desk.storage.errors import CatalogueError
@@ -73,9 +74,13 @@ def _services(args: argparse.Namespace) -> Iterator[Any]:
     try:
         paths = config.paths(getattr(args, "data_dir", None))
         yield SuggestionService(
-            cat, cache_dir=paths.embeddings, images_root=args.images, num_threads=args.threads
+            cat,
+            cache_dir=paths.embeddings,
+            images_root=args.images,
+            num_threads=args.threads,
+            fallback_to_starter=False,
         )
-    except CatalogueError as exc:
+    except (CatalogueError, CheckpointError) as exc:
         raise CliError(str(exc)) from None
     finally:
         cat.close()

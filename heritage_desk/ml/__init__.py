@@ -23,6 +23,15 @@ the token between batches/epochs, raising core.progress.Cancelled):
     save_checkpoint(trained, path)   # atomic: temp file, fsync, os.replace (+ PATH.json)
     load_checkpoint(path)            # CheckpointError for pickle/corrupt/foreign/mismatched
 
+Retraining on a catalogue without forgetting the starter's artists (issue 5):
+
+    base = load_checkpoint(active_model_path)
+    ex_b, x_b = exemplar_examples(base)          # compact stored embeddings, no images
+    trained = train_head(catalogue_examples + ex_b, np.concatenate([X, x_b]),
+                         TrainConfig.from_dict(base.train_config), base_vocab=base.vocab,
+                         backbone=base.backbone, views=base.views, progress=cb, cancel=token)
+    attach_exemplars(trained, catalogue_examples + ex_b, np.concatenate([X, x_b]))
+
 Contexts: keys genre/style/medium, None or missing = unknown; unseen values count as unknown.
 Artist names match spelling-insensitively (normalize_name): "Pierre-Auguste Renoir" finds
 "Pierre Auguste Renoir". Threads: runtime.set_num_threads (default: cores - 1, at least 1).
@@ -31,6 +40,7 @@ Artist names match spelling-insensitively (normalize_name): "Pierre-Auguste Reno
 from heritage_desk.ml.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from heritage_desk.ml.data import Example
 from heritage_desk.ml.embeddings import Embedder, EmbeddingCache, file_checksum
+from heritage_desk.ml.exemplars import attach_exemplars, exemplar_examples
 from heritage_desk.ml.predictor import ArtistCandidate, Prediction, Predictor, YearRange
 from heritage_desk.ml.presets import ImageLoadError
 from heritage_desk.ml.train import TrainConfig, train_head
@@ -50,6 +60,8 @@ __all__ = [
     "TrainedModel",
     "Vocab",
     "YearRange",
+    "attach_exemplars",
+    "exemplar_examples",
     "file_checksum",
     "load_checkpoint",
     "normalize_name",

@@ -124,6 +124,7 @@ class SuggestionService:
         num_threads: int | None = None,
         weights: str | Path | None = None,
         batch_size: int = 16,
+        fallback_to_starter: bool = True,
     ) -> None:
         from heritage_desk.ml.embeddings import EmbeddingCache
 
@@ -138,6 +139,8 @@ class SuggestionService:
             self.starter_path = Path(starter)
         self.top_k = top_k
         self.coverage = coverage
+        # The GUI keeps working on the starter when the active file is damaged; the CLI fails.
+        self.fallback_to_starter = fallback_to_starter
         self.num_threads = num_threads
         self.weights = weights
         self.batch_size = batch_size
@@ -178,7 +181,7 @@ class SuggestionService:
             try:
                 self._predictor = Predictor.load(model.path, model.version)
             except CheckpointError as exc:
-                if model.is_starter or self.starter_path is None:
+                if model.is_starter or self.starter_path is None or not self.fallback_to_starter:
                     raise
                 # A damaged model file must not stop the app: say so, use the starter.
                 self.model_error = f"model {model.version} cannot be used: {exc}"

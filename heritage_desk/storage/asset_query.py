@@ -46,7 +46,7 @@ class _ContainsIgnoringCase(sa.ColumnElement[bool]):
 
     inherit_cache = True
     type = sa.Boolean()
-    _traverse_internals = [
+    _traverse_internals = [  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
         ("expr", InternalTraversal.dp_clauseelement),
         ("pattern", InternalTraversal.dp_clauseelement),
     ]

@@ -247,7 +247,11 @@ def _add(catalogue: Catalogue, rel: str, facts: ImageFacts, inventory: str | Non
          fields: Mapping[Field, FieldUpdate]) -> int:  # fmt: skip
     """Add the asset of a new image with the fields of its CSV row."""
     return catalogue.add_asset(
-        rel, facts.checksum, width=facts.width, height=facts.height, inventory_number=inventory,
+        rel,
+        facts.checksum,
+        width=facts.width,
+        height=facts.height,
+        inventory_number=inventory,
         fields=fields,
     )
 

@@ -30,8 +30,6 @@ from heritage_desk.services.suggestions import SuggestionService, starter_versio
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.importer import import_collection
 
-pytestmark = pytest.mark.slow
-
 STARTER_ARTISTS = ("Claude Monet", "Rembrandt", "Katsushika Hokusai")
 #: Known to the starter but absent from the catalogue: a retrain must not forget them.
 ABSENT_ARTIST = "Fernand Leger"

@@ -19,7 +19,6 @@ try:  # the sibling module, however pytest imported this one
 except ImportError:  # pragma: no cover
     from test_retrain import TEST_CACHE  # type: ignore[no-redef]
 
-pytestmark = pytest.mark.slow
 DEMO = config.resources_dir() / "demo"
 
 
