@@ -209,6 +209,17 @@ class Services:
 
         return export_csv(self.catalogue, out, bom=bom, progress=progress, cancel=cancel)
 
+    def check_catalogue(self) -> tuple[bool, list[str]]:
+        """The catalogue check (integrity, missing images, orphans, temp files), quick mode."""
+        from heritage_desk.services.check import CheckOptions, check_catalogue
+
+        roots = [Path(r) for r in self.resolve.roots]
+        report = check_catalogue(
+            self.catalogue,
+            CheckOptions(images_roots=roots, models_dir=self.paths.models, checksums=False),
+        )
+        return report.ok, report.lines()
+
     # -- models -----------------------------------------------------------------------------------
 
     def model_report(self, device: str = "CPU") -> ModelReport:

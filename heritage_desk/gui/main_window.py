@@ -140,6 +140,7 @@ class MainWindow(WindowCommands):
         m = bar.addMenu("&File")
         self._action(m, "import", "&Import images…", self.open_import, ("Ctrl+I",))
         self._action(m, "export", "&Export CSV…", self.open_export, ("Ctrl+E",))
+        self._action(m, "check", "&Check catalogue…", self.check_catalogue)
         m.addSeparator()
         self._action(
             m, "quit", "&Quit", self.request_quit, (QKeySequence.StandardKey.Quit, "Ctrl+Q")

@@ -90,6 +90,26 @@ class WindowCommands(QMainWindow):
 
         Op(lambda s: about_text(), background=True).success(show).run()
 
+    def check_catalogue(self) -> None:
+        """Run the quick catalogue check in the background and show what it found and repaired."""
+
+        def show(result: tuple[bool, list[str]]) -> None:
+            ok, lines = result
+            box = QMessageBox(self)
+            box.setWindowTitle("Check catalogue")
+            box.setIcon(QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning)
+            box.setText("The catalogue is sound." if ok else "Problems are left to fix.")
+            box.setInformativeText(
+                "Quick check (image files exist). For a full content check run "
+                "`heritage-desk check CATALOGUE`."
+            )
+            box.setDetailedText("\n".join(lines))
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+
+        self.statusBar().showMessage("Checking the catalogue…")
+        Op(lambda s: s.check_catalogue()).success(show).run()
+
     def open_history(self) -> None:
         d = self.review.detail
         title = (d.asset.title or f"asset #{d.asset.id}") if d else ""

@@ -248,3 +248,15 @@ def test_about_names_the_version_the_model_and_the_licences(desk: Any, qtbot: An
     assert f"heritage-desk {__version__}" in text
     assert "Apache-2.0" in text and "PySide6" in text
     dlg.close()
+
+
+def test_check_catalogue_menu_reports_a_sound_catalogue(desk: Any, qtbot: Any) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    w = desk.window
+    w.actions_by_name["check"].trigger()
+    qtbot.waitUntil(lambda: bool(w.findChildren(QMessageBox)), timeout=WAIT)
+    box = w.findChildren(QMessageBox)[0]
+    assert box.text() == "The catalogue is sound.", box.detailedText()
+    assert "images checked: 14" in box.detailedText()
+    box.close()
