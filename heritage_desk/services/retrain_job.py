@@ -1,0 +1,259 @@
+"""The retrain child process seen from the parent: start, hand over the manifest, read events.
+
+A RetrainJob launches `python -m heritage_desk.services.retrain_child -` (a fresh interpreter,
+never fork), sends one JSON line with the manifest, relays the child's JSON-line events and
+ends in a ChildOutcome; cancel is terminate, wait, kill. No catalogue access happens here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from heritage_desk import config
+from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+from heritage_desk.services.retrain_manifest import Manifest
+
+log = logging.getLogger(__name__)
+
+CHILD_MODULE = "heritage_desk.services.retrain_child"
+
+
+@dataclass(frozen=True)
+class ChildOutcome:
+    """How the child process ended."""
+
+    status: str  # "done", "cancelled" or "failed"
+    checkpoint: Path | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    baseline: dict[str, float] | None = None
+    message: str = ""
+    returncode: int | None = None
+    seconds: float = 0.0
+
+
+class RetrainJob:
+    """One child process: start, read its JSON lines, cancel (terminate, wait, kill)."""
+
+    def __init__(self, *, python: str | None = None, timeout_s: float | None = None) -> None:
+        self.python = python or sys.executable
+        self.timeout_s = timeout_s
+        self.version = ""
+        self.out_path = Path()
+        self.events: list[dict[str, Any]] = []
+        self._proc: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._stderr: deque[str] = deque(maxlen=40)
+        self._killed = False
+        self._sent = False
+        self._readers: list[threading.Thread] = []
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def alive(self) -> bool:
+        """True while the child runs (a spare one waits for its manifest)."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def command(self) -> list[str]:
+        return [self.python, "-m", CHILD_MODULE, "-"]  # the manifest comes on stdin
+
+    def start(self) -> None:
+        """Launch the child (a fresh interpreter, never fork) in its own session.
+
+        It imports torch at once and then waits for its manifest on stdin, so the seconds of
+        start-up overlap with building the manifest (or pass before it is needed: prewarm).
+        """
+        if self._proc is not None:
+            raise RuntimeError("this retrain job was started already")
+        env = dict(os.environ)
+        root = str(config.PROJECT_DIR)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        kwargs: dict[str, Any] = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True  # no terminal signal reaches it by accident
+        else:
+            kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+        self._proc = subprocess.Popen(
+            self.command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+            env=env,
+            close_fds=True,
+            **kwargs,
+        )
+        self._readers = [
+            threading.Thread(target=self._read_stdout, name="retrain-stdout", daemon=True),
+            threading.Thread(target=self._read_stderr, name="retrain-stderr", daemon=True),
+        ]
+        for t in self._readers:
+            t.start()
+
+    def send(self, manifest: Manifest, out_path: Path) -> None:
+        """Hand the child its manifest and the checkpoint path; it starts training."""
+        if self._proc is None:
+            self.start()
+        assert self._proc is not None and self._proc.stdin is not None
+        self.version, self.out_path = manifest.version, out_path
+        payload = json.dumps({"out": str(out_path), "manifest": json.loads(manifest.to_json())})
+        try:
+            self._proc.stdin.write(payload + "\n")
+            self._proc.stdin.close()
+        except (BrokenPipeError, OSError, ValueError) as exc:
+            log.warning("retrain child gone before its manifest: %s", exc)
+        self._sent = True
+
+    def _read_stdout(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        for line in self._proc.stdout:
+            for event in parse_events(line):
+                self._lines.put(event)
+        self._lines.put(None)
+
+    def _read_stderr(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        for line in self._proc.stderr:
+            self._stderr.append(line.rstrip())
+            log.debug("retrain child: %s", line.rstrip())
+
+    def cancel(self, grace_s: float = 5.0) -> None:
+        """Terminate the child, wait up to `grace_s`, then kill it."""
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        self._killed = True
+        _signal(proc, signal.SIGTERM)
+        try:
+            proc.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            _signal(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
+            proc.wait()
+        for t in self._readers:
+            t.join(2.0)
+
+    def run(
+        self,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+    ) -> ChildOutcome:
+        """Wait for the child (after send), relaying progress; never raises Cancelled."""
+        t0 = time.perf_counter()
+        if not self._sent:
+            raise RuntimeError("send() the manifest before run()")
+        assert self._proc is not None
+        done: dict[str, Any] | None = None
+        error = ""
+        eof = False
+        while not eof:
+            if cancel is not None and cancel.cancelled:
+                self.cancel()
+                break
+            if self.timeout_s is not None and time.perf_counter() - t0 > self.timeout_s:
+                self.cancel()
+                error = f"retraining took longer than {self.timeout_s:.0f} s and was stopped"
+                break
+            try:
+                event = self._lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if event is None:
+                eof = True
+                continue
+            self.events.append(event)
+            if on_event is not None:
+                on_event(event)
+            kind = event.get("event")
+            if kind == "progress":
+                progress(
+                    Progress(
+                        int(event.get("done", 0)),
+                        int(event.get("total", 0)),
+                        str(event.get("message", "training")),
+                    )
+                )
+            elif kind == "done":
+                done = event
+            elif kind == "error":
+                error = str(event.get("message", "unknown error"))
+        rc = self._proc.wait()
+        for t in self._readers:  # they end at the pipes' EOF; leave no thread behind
+            t.join(5.0)
+        seconds = time.perf_counter() - t0
+        if done is not None and rc == 0 and not self._killed:
+            return ChildOutcome(
+                "done",
+                Path(str(done["checkpoint"])),
+                _floats(done.get("metrics")),
+                _floats(done["baseline"]) if done.get("baseline") else None,
+                returncode=rc,
+                seconds=seconds,
+            )
+        self.discard_output()
+        if self._killed and not error:
+            return ChildOutcome(
+                "cancelled", message="retraining cancelled", returncode=rc, seconds=seconds
+            )
+        if not error:
+            tail = " | ".join(list(self._stderr)[-3:])
+            error = f"the training process stopped (exit status {rc}){': ' + tail if tail else ''}"
+        return ChildOutcome("failed", message=error, returncode=rc, seconds=seconds)
+
+    def discard_output(self) -> None:
+        """Remove the checkpoint of a run that did not finish (it is never registered)."""
+        if not self.version:
+            return
+        for p in (self.out_path, self.out_path.with_suffix(".json")):
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
+def _signal(proc: subprocess.Popen[str], sig: int) -> None:
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, sig)  # the child leads its own session: its group goes too
+        elif sig == signal.SIGTERM:
+            proc.terminate()
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def parse_events(line: str) -> Iterator[dict[str, Any]]:
+    """The JSON object on one protocol line; other lines are logged and skipped."""
+    line = line.strip()
+    if not line:
+        return
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError:
+        log.debug("retrain child printed a non-JSON line: %s", line[:200])
+        return
+    if isinstance(obj, dict) and "event" in obj:
+        yield obj
+
+
+def _floats(d: Any) -> dict[str, float]:
+    return {str(k): float(v) for k, v in (d or {}).items() if isinstance(v, int | float)}
