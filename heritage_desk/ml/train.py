@@ -34,7 +34,7 @@ class TrainConfig:
     mask_prob: float = 0.3
     image_only: bool = False
     meta_hidden: int = 256
-    shared_hidden: int = 1024
+    shared_hidden: int = 512  # the paper has 1024: same grouped-CV accuracy, half the time
     dropout: float = 0.5
     calibration_fraction: float = 0.1
     seed: int = 0

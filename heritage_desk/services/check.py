@@ -7,30 +7,25 @@ everything else is reported for a person to decide, and makes `CheckReport.ok` f
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from heritage_desk import config
-from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+from heritage_desk.core.progress import CancelToken, ProgressCallback, no_progress
+from heritage_desk.services.check_images import check_images
+from heritage_desk.services.check_report import CheckOptions, CheckReport, Finding
+from heritage_desk.services.retrain_versions import models_dir_for
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.errors import CatalogueError
 
-Severity = Literal["problem", "repaired", "note"]
-
-#: A temp file younger than this may belong to an export or retrain running right now.
-TEMP_MIN_AGE_S = 15 * 60
-#: mkstemp names our atomic writers use: ".<target>.<8 random chars>.tmp" (exporter, checkpoint).
+#: mkstemp names our atomic writers use: ".<target>.<8 random chars>.tmp" (core.atomic,
+#: exporter, checkpoint).
 _OUR_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
-_IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif", ".bmp"})
 #: Rows that are derived data: without their parent they mean nothing and can go.
 _DERIVED_ORPHANS = (
     ("suggestions", "asset_id", "assets"),
@@ -42,74 +37,6 @@ _KEPT_ORPHANS = (
     ("decisions", "asset_id", "assets"),
     ("decisions", "undoes", "decisions"),
 )
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing the check saw: a problem left for a person, a repair it made, or a note."""
-
-    severity: Severity
-    kind: str  # "integrity", "orphan", "missing image", "changed image", "temp file", ...
-    where: str
-    message: str
-
-    def line(self) -> str:
-        return f"{self.severity}: {self.kind}: {self.where}: {self.message}"
-
-
-@dataclass
-class CheckReport:
-    """Everything one check found and did; `ok` is False while a problem is left unrepaired."""
-
-    catalogue: str
-    assets: int = 0
-    images_checked: int = 0
-    findings: list[Finding] = field(default_factory=list)
-    cancelled: bool = False
-
-    def add(self, severity: Severity, kind: str, where: str, message: str) -> None:
-        self.findings.append(Finding(severity, kind, where, " ".join(message.split())))
-
-    @property
-    def problems(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "problem"]
-
-    @property
-    def repairs(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "repaired"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and not self.cancelled
-
-    def lines(self) -> list[str]:
-        """The report as text: a summary, then problems, repairs and notes."""
-        verdict = "OK" if self.ok else "PROBLEMS LEFT"
-        out = [
-            f"catalogue: {self.catalogue}",
-            f"assets: {self.assets}",
-            f"images checked: {self.images_checked}",
-            f"problems: {len(self.problems)}",
-            f"repaired: {len(self.repairs)}",
-        ]
-        if self.cancelled:
-            out.append("cancelled: the check did not finish")
-        order: dict[str, int] = {"problem": 0, "repaired": 1, "note": 2}
-        out += [f.line() for f in sorted(self.findings, key=lambda f: order[f.severity])]
-        out.append(f"result: {verdict}")
-        return out
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    """What to check and whether to repair."""
-
-    images_roots: Sequence[Path] = ()
-    export_dirs: Sequence[Path] = ()
-    models_dir: Path | None = None
-    repair: bool = True
-    checksums: bool = True  # read every image to compare its SHA-256 (slow on big collections)
-    temp_min_age_s: float = TEMP_MIN_AGE_S
 
 
 def check_location(
@@ -153,7 +80,7 @@ def check_catalogue(
     try:
         _integrity(cat, report)
         _orphans(cat, report, repair=writable)
-        _images(cat, opts, report, progress, cancel, repair=writable)
+        check_images(cat, opts, report, progress, cancel, repair=writable)
     except CatalogueError as exc:
         report.add("problem", "integrity", cat.location, str(exc))
     for folder in _temp_folders(cat, opts):
@@ -272,181 +199,11 @@ def _ids(ids: Sequence[int]) -> str:
     return shown + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
 
 
-# -- images ---------------------------------------------------------------------------------
-
-
-def _roots(cat: Catalogue, opts: CheckOptions) -> list[Path]:
-    """Folders relative image paths live under: given ones, then the one storage records."""
-    roots = [Path(r) for r in opts.images_roots]
-    getter = getattr(cat, "images_root", None)
-    if callable(getter) and getter():
-        roots.append(Path(getter()))
-    return roots
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _images(
-    cat: Catalogue,
-    opts: CheckOptions,
-    report: CheckReport,
-    progress: ProgressCallback,
-    cancel: CancelToken | None,
-    *,
-    repair: bool,
-) -> None:
-    """Every asset's file exists (and keeps its checksum); a moved file is found by content."""
-    roots = _roots(cat, opts)
-    for r in roots:
-        if not r.is_dir():
-            report.add("problem", "images", str(r), "images folder not found")
-    roots = [r for r in roots if r.is_dir()]
-    rows = _asset_paths(cat)
-    report.assets = len(rows)
-    if not roots:
-        relative = [r for r in rows if not Path(r[1]).is_absolute()]
-        rows = [r for r in rows if Path(r[1]).is_absolute()]
-        if relative:
-            report.add(
-                "note",
-                "images",
-                cat.location,
-                f"{len(relative)} image paths are relative and no images folder was "
-                "given (--images): those files were not checked",
-            )
-    missing: list[tuple[int, str, str]] = []
-    for n, (asset_id, image_path, checksum) in enumerate(rows, start=1):
-        if cancel is not None and cancel.cancelled:
-            report.cancelled = True
-            return
-        found = _find(image_path, roots)
-        if found is None:
-            missing.append((asset_id, image_path, checksum))
-        elif opts.checksums:
-            try:
-                actual = _sha256(found)
-            except OSError as exc:
-                report.add(
-                    "problem",
-                    "unreadable image",
-                    image_path,
-                    f"asset #{asset_id}: {exc.strerror or exc}",
-                )
-            else:
-                if actual != checksum:
-                    report.add(
-                        "problem",
-                        "changed image",
-                        image_path,
-                        f"asset #{asset_id}: content differs from the imported file "
-                        f"(sha256 {actual[:12]}..., recorded {checksum[:12]}...)",
-                    )
-        report.images_checked += 1
-        if n % 200 == 0 or n == len(rows):
-            progress(Progress(n, len(rows), "checking images"))
-    if missing:
-        _relink(cat, missing, roots, report, repair=repair)
-
-
-def _asset_paths(cat: Catalogue) -> list[tuple[int, str, str]]:
-    from heritage_desk.storage.orm import AssetRow
-
-    stmt = sa.select(AssetRow.id, AssetRow.image_path, AssetRow.checksum).order_by(AssetRow.id)
-    with cat._session() as s:  # a read of three columns; no core objects needed
-        return [(int(i), str(p), str(c)) for i, p, c in s.execute(stmt)]
-
-
-def _find(image_path: str, roots: Iterable[Path]) -> Path | None:
-    p = Path(image_path)
-    if p.is_absolute():
-        return p if p.is_file() else None
-    for root in roots:
-        candidate = root / p
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _relink(
-    cat: Catalogue,
-    missing: list[tuple[int, str, str]],
-    roots: list[Path],
-    report: CheckReport,
-    *,
-    repair: bool,
-) -> None:
-    """Find missing files by content under the roots; relink those found, report the rest."""
-    known = set(_all_paths(cat))
-    wanted = {checksum: (asset_id, path) for asset_id, path, checksum in missing}
-    for root in roots:
-        if not wanted:
-            break
-        for candidate in _image_files(root):
-            rel = candidate.relative_to(root).as_posix()
-            if rel in known:
-                continue
-            try:
-                digest = _sha256(candidate)
-            except OSError:
-                continue
-            hit = wanted.pop(digest, None)
-            if hit is None:
-                continue
-            asset_id, old = hit
-            if repair:
-                cat.update_asset(asset_id, image_path=rel)
-                report.add(
-                    "repaired",
-                    "moved image",
-                    old,
-                    f"asset #{asset_id}: found with the same content at {rel}; relinked",
-                )
-            else:
-                report.add(
-                    "problem",
-                    "moved image",
-                    old,
-                    f"asset #{asset_id}: same content found at {rel} (not relinked)",
-                )
-    for _, (asset_id, path) in sorted(wanted.items(), key=lambda kv: kv[1][0]):
-        report.add(
-            "problem",
-            "missing image",
-            path,
-            f"asset #{asset_id}: file not found under {', '.join(map(str, roots))}",
-        )
-
-
-def _all_paths(cat: Catalogue) -> list[str]:
-    return [p for _, p, _ in _asset_paths(cat)]
-
-
-def _image_files(root: Path) -> Iterator[Path]:
-    real_root = root.resolve()
-    for dirpath, _dirs, files in os.walk(real_root, followlinks=False):
-        for name in sorted(files):
-            p = Path(dirpath) / name
-            if p.suffix.lower() in _IMAGE_SUFFIXES and p.resolve().is_relative_to(real_root):
-                yield p
-
-
 # -- temp files and models ------------------------------------------------------------------
 
 
 def _models_dir(cat: Catalogue, opts: CheckOptions) -> Path | None:
-    if opts.models_dir is not None:
-        return opts.models_dir
-    if cat.is_sqlite and cat.url.database and cat.url.database != ":memory:":
-        p = Path(cat.url.database)
-        return p.with_name(p.name + ".models")
-    key = cat.url.render_as_string(hide_password=True).encode()
-    return config.paths().models / hashlib.sha256(key).hexdigest()[:12]
+    return opts.models_dir if opts.models_dir is not None else models_dir_for(cat)
 
 
 def _temp_folders(cat: Catalogue, opts: CheckOptions) -> list[Path]:

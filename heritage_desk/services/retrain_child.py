@@ -12,6 +12,8 @@ active one on the same held-out items, and reports JSON lines on stdout:
     "baseline": {...}}  or  {"event": "error", "message": "..."}
 
 Only the standard library, numpy, torch and heritage_desk.ml/core are imported: no storage.
+This module is the process and its protocol; the manifest format is in retrain_manifest, the
+training and evaluation steps in retrain_training.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ def _watch_parent(interval: float = 0.5) -> None:
 
     if parent > 1:
         threading.Thread(target=loop, name="parent-watch", daemon=True).start()
+
 
 def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     """Train, save atomically, validate against the baseline; emit progress and the outcome."""

@@ -2,22 +2,20 @@
 
 Qt-free and torch-lazy: torch loads on the first embedding or prediction, so a worker thread
 (not the GUI thread) pays for it. Every method does short catalogue transactions in batches
-and checks its CancelToken between batches.
+and checks its CancelToken between batches. Which model is used and how it is loaded is in
+suggestion_model; the similar-works evidence in suggestion_evidence.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heritage_desk import config
 from heritage_desk.core.model import PREDICTED_FIELDS, Asset, Changes, Field, Suggestion
-from heritage_desk.core.names import ArtistRef, parse_artist
 from heritage_desk.core.progress import (
     Cancelled,
     CancelToken,
@@ -26,6 +24,18 @@ from heritage_desk.core.progress import (
     no_progress,
 )
 from heritage_desk.core.query import AssetQuery
+from heritage_desk.services.suggestion_evidence import EvidenceIndex, SimilarWork
+from heritage_desk.services.suggestion_model import (
+    DEFAULT_BACKBONE,
+    STARTER_NAME,
+    ModelInUse,
+    artist_ref,
+    default_starter,
+    load_predictor,
+    model_in_use,
+    starter_version,
+    suggestions_from,
+)
 from heritage_desk.storage.catalogue import Catalogue
 
 if TYPE_CHECKING:
@@ -34,69 +44,27 @@ if TYPE_CHECKING:
     from heritage_desk.ml.embeddings import Embedder, EmbeddingCache
     from heritage_desk.ml.predictor import Prediction, Predictor
 
+__all__ = [
+    "DEFAULT_BACKBONE",
+    "STARTER_NAME",
+    "EmbedReport",
+    "ModelInUse",
+    "SimilarWork",
+    "SuggestionService",
+    "default_starter",
+    "starter_version",
+]
+
 log = logging.getLogger(__name__)
 
-DEFAULT_BACKBONE = "lite0"
-STARTER_NAME = "starter.safetensors"
 _BATCH = 256
 _PAGE = 2000
-
-
-@lru_cache(maxsize=4096)
-def _key(name: str) -> ArtistRef:
-    """parse_artist, memoised: the same few hundred names are parsed for every asset."""
-    return parse_artist(name)
-
-
-def default_starter() -> Path | None:
-    """The starter model shipped in resources/models, or None when absent."""
-    folder = config.resources_dir() / "models"
-    p = folder / STARTER_NAME
-    if p.is_file():
-        return p
-    found = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
-    return found[0] if found else None
-
-
-@lru_cache(maxsize=8)
-def _file_digest(path: str, size: int, mtime: float) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:10]
-
-
-def starter_version(path: str | Path) -> str:
-    """The version name of a starter checkpoint, from its content ("starter-1a2b3c4d5e")."""
-    st = Path(path).stat()
-    return f"starter-{_file_digest(str(path), st.st_size, st.st_mtime)}"
 
 
 def _stale(asset: Asset, suggestions: Sequence[Suggestion], version: str) -> bool:
     """True unless every unknown predicted field has suggestions from model `version`."""
     fresh = {s.field for s in suggestions if s.model_version == version}
     return any(asset.value(f) is None and f not in fresh for f in PREDICTED_FIELDS)
-
-
-@dataclass(frozen=True)
-class ModelInUse:
-    """The model suggestions come from: the catalogue's active version, or the starter."""
-
-    version: str
-    path: Path
-    is_starter: bool
-
-
-@dataclass(frozen=True)
-class SimilarWork:
-    """A confirmed work that resembles an asset: evidence for one suggested artist."""
-
-    asset_id: int
-    image_path: str
-    checksum: str
-    title: str | None
-    similarity: float
 
 
 @dataclass
@@ -147,7 +115,7 @@ class SuggestionService:
         self._predictor: Predictor | None = None
         self._predictor_key: tuple[str, str] | None = None
         self._embedder: Embedder | None = None
-        self._evidence: dict[str, tuple[list[Asset], np.ndarray]] = {}
+        self._evidence = EvidenceIndex(catalogue, self.embeddings, self.all_assets)
         #: Why the active model could not be loaded (the starter is used instead), if so.
         self.model_error: str | None = None
 
@@ -155,39 +123,23 @@ class SuggestionService:
 
     def current_model(self) -> ModelInUse | None:
         """The active version whose file exists, else the starter, else None."""
-        active = self.catalogue.active_model()
-        if active is not None and Path(active.path).is_file():
-            starter = self.starter_path is not None and active.version.startswith("starter-")
-            return ModelInUse(active.version, Path(active.path), starter)
-        if active is not None:
-            log.warning("model %s is missing its file %s", active.version, active.path)
-        if self.starter_path is not None and self.starter_path.is_file():
-            return ModelInUse(starter_version(self.starter_path), self.starter_path, True)
-        return None
+        return model_in_use(self.catalogue, self.starter_path)
 
     def predictor(self) -> Predictor | None:
         """The current model, loaded once (again after reload_model or a switch)."""
-        from heritage_desk.ml.predictor import Predictor
-
         model = self.current_model()
         if model is None:
             return None
         key = (model.version, str(model.path))
         if self._predictor is None or self._predictor_key != key:
-            from heritage_desk.ml.checkpoint import CheckpointError
             from heritage_desk.ml.runtime import set_num_threads
 
             set_num_threads(self.num_threads)
-            try:
-                self._predictor = Predictor.load(model.path, model.version)
-            except CheckpointError as exc:
-                if model.is_starter or self.starter_path is None or not self.fallback_to_starter:
-                    raise
-                # A damaged model file must not stop the app: say so, use the starter.
-                self.model_error = f"model {model.version} cannot be used: {exc}"
-                log.error("%s; using the starter model", self.model_error)
-                version = starter_version(self.starter_path)
-                self._predictor = Predictor.load(self.starter_path, version)
+            self._predictor, error = load_predictor(
+                model, self.starter_path, fallback_to_starter=self.fallback_to_starter
+            )
+            if error is not None:
+                self.model_error = error
             self._predictor_key = key
         return self._predictor
 
@@ -211,9 +163,9 @@ class SuggestionService:
         names: dict[str, str] = {}
         p = self.predictor()
         for n in p.vocab.artists if p is not None else []:
-            names.setdefault(_key(n).key, n)
+            names.setdefault(artist_ref(n).key, n)
         for n in self.catalogue.artists():
-            key = _key(n).key
+            key = artist_ref(n).key
             if key:
                 names[key] = n
         return names
@@ -342,41 +294,7 @@ class SuggestionService:
         }
 
     def _suggestions(self, a: Asset, pred: Prediction, names: dict[str, str]) -> list[Suggestion]:
-        out: list[Suggestion] = []
-        if a.value(Field.ARTIST) is None:
-            merged: dict[str, float] = {}
-            for c in pred.artists:  # two model names of one person add up
-                key = _key(c.artist).key
-                merged[key] = merged.get(key, 0.0) + c.probability
-            for rank, (key, prob) in enumerate(
-                sorted(merged.items(), key=lambda kv: -kv[1])[: self.top_k], start=1
-            ):
-                out.append(
-                    Suggestion(Field.ARTIST, names.get(key, key), prob, rank, pred.model_version)
-                )
-        if a.value(Field.DATE) is None:
-            year = pred.year
-            known = a.value(Field.ARTIST)
-            if known is not None:  # a date consistent with the artist the curator knows
-                key = _key(known).key
-                match = next((c for c in pred.artists if _key(c.artist).key == key), None)
-                if match is not None and match.year is not None:
-                    year = match.year
-            if year is not None:
-                from heritage_desk.core.yearbins import decade_label
-
-                out.append(
-                    Suggestion(
-                        Field.DATE,
-                        decade_label(year.decade),
-                        year.range_probability,
-                        1,
-                        pred.model_version,
-                        year_from=year.year_from,
-                        year_to=year.year_to,
-                    )
-                )
-        return out
+        return suggestions_from(a, pred, names, self.top_k)
 
     def refresh(
         self,
@@ -454,48 +372,11 @@ class SuggestionService:
 
     # -- evidence -----------------------------------------------------------------------------
 
-    def _confirmed_works(self, artist: str) -> tuple[list[Asset], np.ndarray]:
-        import numpy as np
-
-        key = _key(artist).key
-        if key not in self._evidence:
-            works = list(self.all_assets(AssetQuery(artist=artist)))
-            feats, found = self.embeddings(works)
-            works = [w for w, ok in zip(works, found, strict=True) if ok]
-            f = feats[found]
-            f /= np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-8)
-            self._evidence[key] = (works, f)
-        return self._evidence[key]
-
     def evidence(
         self, asset_id: int, artists: Sequence[str] | None = None, k: int = 3
     ) -> dict[str, list[SimilarWork]]:
         """The `k` confirmed works most similar to the asset, per suggested artist (cosine)."""
-        import numpy as np
-
-        asset = self.catalogue.get_asset(asset_id)
-        if artists is None:
-            artists = [s.value for s in self.catalogue.suggestions(asset_id, Field.ARTIST)]
-        feats, found = self.embeddings([asset])
-        if not found[0]:
-            return {a: [] for a in artists}
-        q = feats[0] / max(float(np.linalg.norm(feats[0])), 1e-8)
-        out: dict[str, list[SimilarWork]] = {}
-        for artist in artists:
-            works, f = self._confirmed_works(artist)
-            sims = f @ q if len(works) else np.zeros(0)
-            order = [i for i in np.argsort(-sims) if works[i].id != asset_id][:k]
-            out[artist] = [
-                SimilarWork(
-                    works[i].id,
-                    works[i].image_path,
-                    works[i].checksum,
-                    works[i].title,
-                    float(sims[i]),
-                )
-                for i in order
-            ]
-        return out
+        return self._evidence.evidence(asset_id, artists, k)
 
     def snapshot(self) -> dict[str, Any]:
         """Which model is in use, for status lines and the CLI."""

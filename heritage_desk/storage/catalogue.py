@@ -22,7 +22,7 @@ from heritage_desk.core.model import (
 )
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.query import AssetQuery
-from heritage_desk.storage import asset_query, convert, db, fieldops, migrations
+from heritage_desk.storage import asset_query, convert, db, fieldops, info, migrations
 from heritage_desk.storage.base import as_catalogue_error
 from heritage_desk.storage.catalogue_extra import CatalogueExtras
 from heritage_desk.storage.errors import (
@@ -90,6 +90,30 @@ class Catalogue(CatalogueExtras):
         cat = cls(engine, result)
         cat.busy_timeout_ms = busy_timeout_ms
         return cat
+
+    # -- images folders -----------------------------------------------------------------------
+
+    def images_roots(self) -> list[Path]:
+        """Every folder images were imported from (absolute, as recorded), the newest first.
+
+        Asset image paths are relative to one of them; a folder may have moved since.
+        """
+        with self._session() as s:
+            return [path for _, path in info.images_roots(s)]
+
+    def images_root(self) -> Path | None:
+        """The folder of the latest import, or None when nothing was imported from a folder."""
+        roots = self.images_roots()
+        return roots[0] if roots else None
+
+    def record_images_root(self, folder: str | Path) -> None:
+        """Remember `folder` (made absolute) as the newest images folder; import calls this.
+
+        ValueError when its name cannot be stored as text (undecodable bytes on Linux).
+        """
+        path = Path(folder).expanduser().resolve()
+        with self._session(write=True) as s:
+            info.record_images_root(s, path)
 
     # -- assets -------------------------------------------------------------------------------
 

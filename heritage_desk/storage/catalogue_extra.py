@@ -21,7 +21,7 @@ from heritage_desk.core.model import (
     Suggestion,
 )
 from heritage_desk.core.query import AssetQuery
-from heritage_desk.storage import asset_query, convert, fieldops, undo
+from heritage_desk.storage import asset_query, convert, fieldops, suggestion_writes, undo
 from heritage_desk.storage.base import CatalogueBase
 from heritage_desk.storage.errors import CatalogueError
 from heritage_desk.storage.fieldops import Act
@@ -40,37 +40,6 @@ class CatalogueExtras(CatalogueBase):
 
     # -- suggestions --------------------------------------------------------------------------
 
-    def _replace(self, s: Session, asset_id: int, items: Sequence[Suggestion],
-                 fields: Iterable[Field] | None) -> None:  # fmt: skip
-        wanted = {f.value for f in fields} if fields is not None else {i.field.value for i in items}
-        cond = (SuggestionRow.asset_id == asset_id, SuggestionRow.field.in_(wanted))
-        # A value the curator rejected stays rejected when the model proposes it again.
-        rejected = {
-            (f, v)
-            for f, v in s.execute(
-                sa.select(SuggestionRow.field, SuggestionRow.value).where(
-                    *cond, SuggestionRow.rejected.is_(True)
-                )
-            )
-        }
-        s.execute(sa.delete(SuggestionRow).where(*cond))
-        now = utcnow()
-        s.add_all(
-            SuggestionRow(
-                asset_id=asset_id,
-                field=i.field.value,
-                rank=i.rank,
-                value=i.value,
-                probability=i.probability,
-                year_from=i.year_from,
-                year_to=i.year_to,
-                model_version=i.model_version,
-                created_at=now,
-                rejected=(i.field.value, i.value) in rejected,
-            )
-            for i in items
-        )
-
     def replace_suggestions(
         self,
         asset_id: int,
@@ -85,10 +54,8 @@ class CatalogueExtras(CatalogueBase):
         self, by_asset: Mapping[int, Sequence[Suggestion]], *, fields: Iterable[Field] | None = None
     ) -> Changes:
         """replace_suggestions for many assets in one transaction."""
-        field_list = list(fields) if fields is not None else None
         with self._session(write=True) as s:
-            for asset_id, items in by_asset.items():
-                self._replace(s, asset_id, items, field_list)
+            suggestion_writes.replace_many(s, by_asset, fields)
         return Changes(suggestions=True, asset_ids=frozenset(by_asset))
 
     def suggestions(

@@ -166,6 +166,11 @@ def import_collection(
         else:
             files.append((rel, real))
     report.files = len(files)
+    if files:  # before the first asset, so its relative path can always be resolved
+        try:
+            catalogue.record_images_root(root)
+        except ValueError as exc:
+            report.notes.append((str(root), str(exc)))
     seen: dict[str, str] = {}
     for start in range(0, len(files), BATCH):
         with catalogue.transaction():  # a cancel ends the batch early and still commits it

@@ -359,7 +359,7 @@ def test_a_model_worse_on_held_out_items_is_kept_inactive_with_the_reason(
 
 def test_the_child_reports_a_manifest_without_labels_as_one_clear_error(opened: Opened) -> None:
     from heritage_desk.services.retrain import RetrainJob
-    from heritage_desk.services.retrain_child import Manifest
+    from heritage_desk.services.retrain_manifest import Manifest
 
     job = RetrainJob()
     job.send(

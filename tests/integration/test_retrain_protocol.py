@@ -6,17 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from heritage_desk.services.retrain import (
-    CHILD_MODULE,
-    RetrainJob,
-    artwork_group,
-    clean_temp_files,
-    compare,
-    is_holdout,
-    models_dir_for,
-    parse_events,
-)
-from heritage_desk.services.retrain_child import Manifest, ManifestItem, adaptive_epochs
+from heritage_desk.services.retrain_job import CHILD_MODULE, RetrainJob, parse_events
+from heritage_desk.services.retrain_labels import artwork_group, is_holdout
+from heritage_desk.services.retrain_manifest import Manifest, ManifestItem
+from heritage_desk.services.retrain_training import adaptive_epochs
+from heritage_desk.services.retrain_versions import clean_temp_files, compare, models_dir_for
 from heritage_desk.storage.catalogue import Catalogue
 
 

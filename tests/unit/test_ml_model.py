@@ -98,3 +98,17 @@ def test_cancel_stops_training() -> None:
     token.cancel()
     with pytest.raises(Cancelled):
         train_head(ex, x, FAST, cancel=token)
+
+
+def test_bank_dropout_drops_p_and_keeps_the_mean() -> None:
+    from heritage_desk.ml.model import BankDropout
+
+    torch.manual_seed(0)
+    d = BankDropout(0.5, rows=256)
+    x = torch.ones(512, 300)
+    y = d(x)
+    assert 0.45 < (y == 0).float().mean() < 0.55
+    assert abs(y.mean().item() - 1.0) < 0.05
+    assert not torch.equal(y[:256], d(x)[:256])  # fresh rows each call
+    d.eval()
+    assert torch.equal(d(x), x)

@@ -1,0 +1,181 @@
+"""`heritage-desk check`, image files: each asset's file exists and keeps its content.
+
+A file that moved but kept its content is found by SHA-256 under the images folders and, when
+repairs are allowed, relinked; everything else is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
+from heritage_desk.services.check_report import CheckOptions, CheckReport
+from heritage_desk.storage.catalogue import Catalogue
+
+_IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif", ".bmp"})
+
+
+def _roots(cat: Catalogue, opts: CheckOptions) -> list[Path]:
+    """Folders relative image paths live under: given ones, then the one storage records."""
+    roots = [Path(r) for r in opts.images_roots]
+    getter = getattr(cat, "images_root", None)
+    if callable(getter) and getter():
+        roots.append(Path(getter()))
+    return roots
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_images(
+    cat: Catalogue,
+    opts: CheckOptions,
+    report: CheckReport,
+    progress: ProgressCallback,
+    cancel: CancelToken | None,
+    *,
+    repair: bool,
+) -> None:
+    """Every asset's file exists (and keeps its checksum); a moved file is found by content."""
+    roots = _roots(cat, opts)
+    for r in roots:
+        if not r.is_dir():
+            report.add("problem", "images", str(r), "images folder not found")
+    roots = [r for r in roots if r.is_dir()]
+    rows = _asset_paths(cat)
+    report.assets = len(rows)
+    if not roots:
+        relative = [r for r in rows if not Path(r[1]).is_absolute()]
+        rows = [r for r in rows if Path(r[1]).is_absolute()]
+        if relative:
+            report.add(
+                "note",
+                "images",
+                cat.location,
+                f"{len(relative)} image paths are relative and no images folder was "
+                "given (--images): those files were not checked",
+            )
+    missing: list[tuple[int, str, str]] = []
+    for n, (asset_id, image_path, checksum) in enumerate(rows, start=1):
+        if cancel is not None and cancel.cancelled:
+            report.cancelled = True
+            return
+        found = _find(image_path, roots)
+        if found is None:
+            missing.append((asset_id, image_path, checksum))
+        elif opts.checksums:
+            try:
+                actual = _sha256(found)
+            except OSError as exc:
+                report.add(
+                    "problem",
+                    "unreadable image",
+                    image_path,
+                    f"asset #{asset_id}: {exc.strerror or exc}",
+                )
+            else:
+                if actual != checksum:
+                    report.add(
+                        "problem",
+                        "changed image",
+                        image_path,
+                        f"asset #{asset_id}: content differs from the imported file "
+                        f"(sha256 {actual[:12]}..., recorded {checksum[:12]}...)",
+                    )
+        report.images_checked += 1
+        if n % 200 == 0 or n == len(rows):
+            progress(Progress(n, len(rows), "checking images"))
+    if missing:
+        _relink(cat, missing, roots, report, repair=repair)
+
+
+def _asset_paths(cat: Catalogue) -> list[tuple[int, str, str]]:
+    from heritage_desk.storage.orm import AssetRow
+
+    stmt = sa.select(AssetRow.id, AssetRow.image_path, AssetRow.checksum).order_by(AssetRow.id)
+    with cat._session() as s:  # a read of three columns; no core objects needed
+        return [(int(i), str(p), str(c)) for i, p, c in s.execute(stmt)]
+
+
+def _find(image_path: str, roots: Iterable[Path]) -> Path | None:
+    p = Path(image_path)
+    if p.is_absolute():
+        return p if p.is_file() else None
+    for root in roots:
+        candidate = root / p
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _relink(
+    cat: Catalogue,
+    missing: list[tuple[int, str, str]],
+    roots: list[Path],
+    report: CheckReport,
+    *,
+    repair: bool,
+) -> None:
+    """Find missing files by content under the roots; relink those found, report the rest."""
+    known = set(_all_paths(cat))
+    wanted = {checksum: (asset_id, path) for asset_id, path, checksum in missing}
+    for root in roots:
+        if not wanted:
+            break
+        for candidate in _image_files(root):
+            rel = candidate.relative_to(root).as_posix()
+            if rel in known:
+                continue
+            try:
+                digest = _sha256(candidate)
+            except OSError:
+                continue
+            hit = wanted.pop(digest, None)
+            if hit is None:
+                continue
+            asset_id, old = hit
+            if repair:
+                cat.update_asset(asset_id, image_path=rel)
+                report.add(
+                    "repaired",
+                    "moved image",
+                    old,
+                    f"asset #{asset_id}: found with the same content at {rel}; relinked",
+                )
+            else:
+                report.add(
+                    "problem",
+                    "moved image",
+                    old,
+                    f"asset #{asset_id}: same content found at {rel} (not relinked)",
+                )
+    for _, (asset_id, path) in sorted(wanted.items(), key=lambda kv: kv[1][0]):
+        report.add(
+            "problem",
+            "missing image",
+            path,
+            f"asset #{asset_id}: file not found under {', '.join(map(str, roots))}",
+        )
+
+
+def _all_paths(cat: Catalogue) -> list[str]:
+    return [p for _, p, _ in _asset_paths(cat)]
+
+
+def _image_files(root: Path) -> Iterator[Path]:
+    real_root = root.resolve()
+    for dirpath, _dirs, files in os.walk(real_root, followlinks=False):
+        for name in sorted(files):
+            p = Path(dirpath) / name
+            if p.suffix.lower() in _IMAGE_SUFFIXES and p.resolve().is_relative_to(real_root):
+                yield p

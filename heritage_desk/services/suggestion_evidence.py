@@ -1,0 +1,96 @@
+"""Evidence for a suggested artist: the confirmed works most similar to an asset (cosine).
+
+Confirmed works and their normalised embeddings are cached per artist until cleared (the
+suggestion service clears them whenever suggestions, fields or assets change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from heritage_desk.core.model import Asset, Field
+from heritage_desk.core.query import AssetQuery
+from heritage_desk.services.suggestion_model import artist_ref
+from heritage_desk.storage.catalogue import Catalogue
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: Cached embeddings [N,D] of some assets and a mask of those found.
+Embeddings = Callable[[Sequence[Asset]], "tuple[np.ndarray, np.ndarray]"]
+
+
+@dataclass(frozen=True)
+class SimilarWork:
+    """A confirmed work that resembles an asset: evidence for one suggested artist."""
+
+    asset_id: int
+    image_path: str
+    checksum: str
+    title: str | None
+    similarity: float
+
+
+class EvidenceIndex:
+    """Confirmed works per artist with unit-length embeddings, kept until `clear`."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        embeddings: Embeddings,
+        assets: Callable[[AssetQuery], Iterable[Asset]],
+    ) -> None:
+        self.catalogue = catalogue
+        self._embeddings = embeddings
+        self._assets = assets
+        self._works: dict[str, tuple[list[Asset], np.ndarray]] = {}
+
+    def clear(self) -> None:
+        """Forget every cached artist (the catalogue or the model changed)."""
+        self._works.clear()
+
+    def confirmed_works(self, artist: str) -> tuple[list[Asset], np.ndarray]:
+        """The works confirmed as `artist` that have embeddings, and those embeddings."""
+        import numpy as np
+
+        key = artist_ref(artist).key
+        if key not in self._works:
+            works = list(self._assets(AssetQuery(artist=artist)))
+            feats, found = self._embeddings(works)
+            works = [w for w, ok in zip(works, found, strict=True) if ok]
+            f = feats[found]
+            f /= np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-8)
+            self._works[key] = (works, f)
+        return self._works[key]
+
+    def evidence(
+        self, asset_id: int, artists: Sequence[str] | None = None, k: int = 3
+    ) -> dict[str, list[SimilarWork]]:
+        """The `k` confirmed works most similar to the asset, per suggested artist (cosine)."""
+        import numpy as np
+
+        asset = self.catalogue.get_asset(asset_id)
+        if artists is None:
+            artists = [s.value for s in self.catalogue.suggestions(asset_id, Field.ARTIST)]
+        feats, found = self._embeddings([asset])
+        if not found[0]:
+            return {a: [] for a in artists}
+        q = feats[0] / max(float(np.linalg.norm(feats[0])), 1e-8)
+        out: dict[str, list[SimilarWork]] = {}
+        for artist in artists:
+            works, f = self.confirmed_works(artist)
+            sims = f @ q if len(works) else np.zeros(0)
+            order = [i for i in np.argsort(-sims) if works[i].id != asset_id][:k]
+            out[artist] = [
+                SimilarWork(
+                    works[i].id,
+                    works[i].image_path,
+                    works[i].checksum,
+                    works[i].title,
+                    float(sims[i]),
+                )
+                for i in order
+            ]
+        return out

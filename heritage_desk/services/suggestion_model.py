@@ -1,0 +1,140 @@
+"""The model behind suggestions: which one (active version or starter), loading, reading it.
+
+Torch-lazy: heritage_desk.ml is imported only when a predictor is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from heritage_desk import config
+from heritage_desk.core.model import Asset, Field, Suggestion
+from heritage_desk.core.names import ArtistRef, parse_artist
+from heritage_desk.core.yearbins import decade_label
+from heritage_desk.storage.catalogue import Catalogue
+
+if TYPE_CHECKING:
+    from heritage_desk.ml.predictor import Prediction, Predictor
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BACKBONE = "lite0"
+STARTER_NAME = "starter.safetensors"
+
+
+@lru_cache(maxsize=4096)
+def artist_ref(name: str) -> ArtistRef:
+    """parse_artist, memoised: the same few hundred names are parsed for every asset."""
+    return parse_artist(name)
+
+
+def default_starter() -> Path | None:
+    """The starter model shipped in resources/models, or None when absent."""
+    folder = config.resources_dir() / "models"
+    p = folder / STARTER_NAME
+    if p.is_file():
+        return p
+    found = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+    return found[0] if found else None
+
+
+@lru_cache(maxsize=8)
+def _file_digest(path: str, size: int, mtime: float) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:10]
+
+
+def starter_version(path: str | Path) -> str:
+    """The version name of a starter checkpoint, from its content ("starter-1a2b3c4d5e")."""
+    st = Path(path).stat()
+    return f"starter-{_file_digest(str(path), st.st_size, st.st_mtime)}"
+
+
+@dataclass(frozen=True)
+class ModelInUse:
+    """The model suggestions come from: the catalogue's active version, or the starter."""
+
+    version: str
+    path: Path
+    is_starter: bool
+
+
+def model_in_use(catalogue: Catalogue, starter_path: Path | None) -> ModelInUse | None:
+    """The active version whose file exists, else the starter, else None."""
+    active = catalogue.active_model()
+    if active is not None and Path(active.path).is_file():
+        starter = starter_path is not None and active.version.startswith("starter-")
+        return ModelInUse(active.version, Path(active.path), starter)
+    if active is not None:
+        log.warning("model %s is missing its file %s", active.version, active.path)
+    if starter_path is not None and starter_path.is_file():
+        return ModelInUse(starter_version(starter_path), starter_path, True)
+    return None
+
+
+def load_predictor(
+    model: ModelInUse, starter_path: Path | None, *, fallback_to_starter: bool
+) -> tuple[Predictor, str | None]:
+    """Load `model`; if its file is damaged, the starter instead, with the reason why.
+
+    The second value is None when `model` itself was loaded.
+    """
+    from heritage_desk.ml.checkpoint import CheckpointError
+    from heritage_desk.ml.predictor import Predictor
+
+    try:
+        return Predictor.load(model.path, model.version), None
+    except CheckpointError as exc:
+        if model.is_starter or starter_path is None or not fallback_to_starter:
+            raise
+        # A damaged model file must not stop the app: say so, use the starter.
+        error = f"model {model.version} cannot be used: {exc}"
+        log.error("%s; using the starter model", error)
+        return Predictor.load(starter_path, starter_version(starter_path)), error
+
+
+def suggestions_from(
+    a: Asset, pred: Prediction, names: dict[str, str], top_k: int
+) -> list[Suggestion]:
+    """The suggestions for `a`'s unknown artist (top_k, one per person) and date."""
+    out: list[Suggestion] = []
+    if a.value(Field.ARTIST) is None:
+        merged: dict[str, float] = {}
+        for c in pred.artists:  # two model names of one person add up
+            key = artist_ref(c.artist).key
+            merged[key] = merged.get(key, 0.0) + c.probability
+        for rank, (key, prob) in enumerate(
+            sorted(merged.items(), key=lambda kv: -kv[1])[:top_k], start=1
+        ):
+            out.append(
+                Suggestion(Field.ARTIST, names.get(key, key), prob, rank, pred.model_version)
+            )
+    if a.value(Field.DATE) is None:
+        year = pred.year
+        known = a.value(Field.ARTIST)
+        if known is not None:  # a date consistent with the artist the curator knows
+            key = artist_ref(known).key
+            match = next((c for c in pred.artists if artist_ref(c.artist).key == key), None)
+            if match is not None and match.year is not None:
+                year = match.year
+        if year is not None:
+            out.append(
+                Suggestion(
+                    Field.DATE,
+                    decade_label(year.decade),
+                    year.range_probability,
+                    1,
+                    pred.model_version,
+                    year_from=year.year_from,
+                    year_to=year.year_to,
+                )
+            )
+    return out
