@@ -90,6 +90,11 @@ def _check_header(path: Path) -> None:
             head = f.read(9)
     except OSError as exc:
         raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from exc
+    if len(head) == 9:
+        (n,) = struct.unpack("<Q", head[:8])
+        if n <= _MAX_HEADER and 8 + n <= size and head[8:9] == b"{":
+            return  # shaped like safetensors; the parser checks the rest
+    # Only now look for pickles: a safetensors length field may itself start with 0x80.
     if head[:1] == b"\x80" or head[:2] == b"PK":
         raise CheckpointError(
             f"{path} is a pickle/torch.save file; those can run code when loaded and are "
@@ -97,9 +102,7 @@ def _check_header(path: Path) -> None:
         )
     if len(head) < 9:
         raise CheckpointError(f"{path} is empty or truncated ({size} bytes)")
-    (n,) = struct.unpack("<Q", head[:8])
-    if n > _MAX_HEADER or 8 + n > size or head[8:9] != b"{":
-        raise CheckpointError(f"{path} is not a safetensors file, or it is truncated")
+    raise CheckpointError(f"{path} is not a safetensors file, or it is truncated")
 
 
 def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:

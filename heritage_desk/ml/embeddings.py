@@ -13,7 +13,7 @@ import torch
 
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from heritage_desk.ml.backbones import Backbone, BackboneSpec, backbone_spec, load_backbone
-from heritage_desk.ml.presets import VIEWS, ImageLoadError, embed_transform, load_image
+from heritage_desk.ml.presets import ImageLoadError, embed_transform, load_image, parse_view
 from heritage_desk.ml.runtime import pick_device, set_num_threads
 
 ErrorCallback = Callable[[str, Exception], None]
@@ -35,8 +35,9 @@ class EmbeddingCache:
         self.root = Path(root)
 
     def path(self, checksum: str, backbone: str, view: str = "full") -> Path:
-        if not checksum or any(c in checksum for c in "/\\.") or view not in VIEWS:
+        if not checksum or any(c in checksum for c in "/\\."):
             raise ValueError(f"bad cache key {checksum!r}/{view!r}")
+        parse_view(view)
         return self.root / backbone / view / checksum[:2] / f"{checksum}.npy"
 
     def get(self, checksum: str, backbone: str, view: str = "full") -> np.ndarray | None:

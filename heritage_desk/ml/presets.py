@@ -14,7 +14,16 @@ from heritage_desk.ml.backbones import BackboneSpec
 
 #: Views the embedding cache knows: the whole image squashed to a square, and its mirror.
 #: Squashing (not cropping) matches WikiArt, whose images the source already squashed.
+#: "full@288" / "flip@288" use another input size (multi-scale).
 VIEWS = ("full", "flip")
+
+
+def parse_view(view: str) -> tuple[str, int | None]:
+    """('full', None) for 'full'; ('flip', 288) for 'flip@288'; ValueError otherwise."""
+    base, at, size = view.partition("@")
+    if base not in VIEWS or (at and not (size.isdigit() and 32 <= int(size) <= 1024)):
+        raise ValueError(f"unknown view {view!r}; known: {VIEWS}, optionally @SIZE")
+    return base, int(size) if size else None
 
 
 class ImageLoadError(ValueError):
@@ -50,11 +59,10 @@ def _normalize(spec: BackboneSpec) -> list[Callable[..., torch.Tensor]]:
 
 def embed_transform(spec: BackboneSpec, view: str = "full") -> T.Compose:
     """Deterministic transform for one cached embedding view."""
-    if view not in VIEWS:
-        raise ValueError(f"unknown view {view!r}; known: {VIEWS}")
-    size = spec.input_size
+    base, override = parse_view(view)
+    size = override or spec.input_size
     ops: list[Callable[..., torch.Tensor]] = [T.Resize((size, size), antialias=True)]
-    if view == "flip":
+    if base == "flip":
         ops.append(T.RandomHorizontalFlip(p=1.0))
     return T.Compose(ops + _normalize(spec))
 

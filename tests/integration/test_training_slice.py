@@ -68,3 +68,46 @@ def test_train_and_evaluate_cli_on_real_slice(slice_dir: Path, tmp_path: Path) -
     assert m["artist_top1"] >= 0.9  # training images: the head must at least fit them
     p = Predictor.load(ckpt)
     assert sorted(p.vocab.artists) == ["Claude Monet", "Edgar Degas", "Rembrandt"]
+
+
+@pytest.mark.slow
+def test_finetune_real_backbone_then_evaluate(slice_dir: Path, tmp_path: Path) -> None:
+    """One epoch of the paper's protocol on Lite0; evaluate re-embeds with the tuned weights."""
+    from training import evaluate, train
+
+    ckpt = tmp_path / "ft.safetensors"
+    train.main(
+        [
+            "--data",
+            str(slice_dir),
+            "--mode",
+            "finetune",
+            "--backbone",
+            "lite0",
+            "--epochs",
+            "1",
+            "--set",
+            "workers=0",
+            "--set",
+            "batch_size=8",
+            "--threads",
+            "1",
+            "--out",
+            str(ckpt),
+        ]
+    )
+    p = Predictor.load(ckpt)
+    assert p.backbone.startswith("lite0@ft-")
+    m = evaluate.main(
+        [
+            "--checkpoint",
+            str(ckpt),
+            "--data",
+            str(slice_dir),
+            "--json",
+            str(tmp_path / "e.json"),
+            "--cache",
+            str(tmp_path / "c"),
+        ]
+    )
+    assert m["n"] == 24 and 0.0 <= m["artist_top1"] <= 1.0

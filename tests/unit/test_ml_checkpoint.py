@@ -170,3 +170,19 @@ def test_half_precision_checkpoint(saved: tuple[Path, np.ndarray]) -> None:
 
 def test_save_is_atomic_and_leaves_no_temp(saved: tuple[Path, np.ndarray]) -> None:
     assert not [p for p in saved[0].parent.iterdir() if p.suffix == ".tmp"]
+
+
+def test_header_length_starting_with_pickle_byte_still_loads(
+    saved: tuple[Path, np.ndarray], tmp_path: Path
+) -> None:
+    """A safetensors length field can begin with 0x80, the pickle protocol byte."""
+    tm = load_checkpoint(saved[0])
+    p = tmp_path / "x80.safetensors"
+    for k in range(300):
+        tm.train_config["pad"] = "x" * k
+        save_checkpoint(tm, p, sidecar=False)
+        if p.read_bytes()[:1] == b"\x80":
+            break
+    else:
+        pytest.skip("no padding gave a 0x80 first byte")
+    assert load_checkpoint(p).train_config["pad"] == tm.train_config["pad"]

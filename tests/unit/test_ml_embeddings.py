@@ -106,3 +106,17 @@ def test_user_named_weights_file_is_used(tmp_path: Path) -> None:
     f = tmp_path / "my-resnet50.pth"
     f.write_bytes(b"")
     assert weights_path("resnet50", f) == f
+
+
+def test_multiscale_view_names() -> None:
+    from heritage_desk.ml.backbones import backbone_spec
+    from heritage_desk.ml.presets import embed_transform, parse_view
+
+    assert parse_view("full") == ("full", None) and parse_view("flip@288") == ("flip", 288)
+    for bad in ("crop", "full@", "full@x", "full@5000"):
+        with pytest.raises(ValueError):
+            parse_view(bad)
+    img = Image.new("RGB", (90, 40))
+    assert embed_transform(backbone_spec("lite0"), "full@288")(img).shape == (3, 288, 288)
+    with pytest.raises(ValueError):
+        EmbeddingCache("/tmp").path("abc", "lite0", "sideways")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from heritage_desk.storage import catalogue as catalogue_module
 from heritage_desk.storage import db, info
 from heritage_desk.storage.catalogue import Catalogue, CatalogueReadOnlyError
 from heritage_desk.storage.importer import import_collection
@@ -135,3 +136,25 @@ def test_read_only_catalogue_reports_roots_and_refuses_new_ones(
         with pytest.raises(CatalogueReadOnlyError):
             import_collection(cat, _folder(tmp_path / "b", "y.png", colour=9))
         assert cat.images_roots() == [a.resolve()]
+
+
+def test_cache_sees_its_own_writes_at_once_and_others_after_a_while(
+    catalogue_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Catalogue.open(catalogue_url) as one, Catalogue.open(catalogue_url) as two:
+        assert one.images_roots() == []
+        one.record_images_root(tmp_path / "a")
+        assert one.images_roots() == [(tmp_path / "a").resolve()]
+        two.record_images_root(tmp_path / "b")  # another program importing meanwhile
+        monkeypatch.setattr(catalogue_module, "ROOTS_CACHE_S", 0.0)
+        assert one.images_roots() == [(tmp_path / "b").resolve(), (tmp_path / "a").resolve()]
+        one.images_roots().clear()  # a caller's copy: the cache is not changed through it
+        assert len(one.images_roots()) == 2
+
+
+def test_a_rolled_back_import_leaves_no_root(cat: Catalogue, tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), cat.transaction():
+        cat.record_images_root(tmp_path)
+        assert cat.images_root() == tmp_path.resolve()  # seen inside the transaction
+        raise RuntimeError("crash mid-import")
+    assert cat.images_roots() == []

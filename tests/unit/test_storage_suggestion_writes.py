@@ -62,13 +62,14 @@ def _one_at_a_time(
             else {i.field.value for i in items}
         )
         cond = (SuggestionRow.asset_id == asset_id, SuggestionRow.field.in_(wanted))
-        rejected = set(
-            s.execute(
+        rejected = {
+            (f, v)
+            for f, v in s.execute(
                 sa.select(SuggestionRow.field, SuggestionRow.value).where(
                     *cond, SuggestionRow.rejected.is_(True)
                 )
-            ).tuples()
-        )
+            )
+        }
         s.execute(sa.delete(SuggestionRow).where(*cond))
         s.add_all(
             SuggestionRow(
@@ -90,9 +91,8 @@ def _rounds(ids: list[int]) -> list[tuple[dict[int, list[Suggestion]], Any]]:
         by_asset: dict[int, list[Suggestion]] = {}
         for a in ids:
             items: list[Suggestion] = []
-            if fields is None or Field.ARTIST in fields:
-                if rng.random() < 0.8:
-                    items += _sugs(Field.ARTIST, rng.sample(names, rng.randint(1, 5)), f"m{n}")
+            if (fields is None or Field.ARTIST in fields) and rng.random() < 0.8:
+                items += _sugs(Field.ARTIST, rng.sample(names, rng.randint(1, 5)), f"m{n}")
             if (fields is None and rng.random() < 0.5) or (fields and Field.DATE in fields):
                 items += _sugs(Field.DATE, rng.sample(decades, rng.randint(0, 2)), f"m{n}")
             if rng.random() < 0.9:  # some assets are left out of a round altogether
@@ -165,9 +165,7 @@ def test_rejected_stays_rejected_fields_restrict_and_versions(cat: Catalogue) ->
     assert [s.value for s in cat.suggestions(ids[1], Field.ARTIST)] == ["Sisley", "Monet"]
     assert cat.suggestions(ids[0], Field.DATE) == []  # still rejected: not replaced
     # fields=None: each asset replaces only the fields of its own list.
-    cat.replace_suggestions_many(
-        {ids[0]: _sugs(Field.DATE, ["1870s", "1880s"], "m3"), ids[1]: []}
-    )
+    cat.replace_suggestions_many({ids[0]: _sugs(Field.DATE, ["1870s", "1880s"], "m3"), ids[1]: []})
     assert [s.value for s in cat.suggestions(ids[0], Field.DATE)] == ["1880s"]
     assert [s.value for s in cat.suggestions(ids[0], Field.ARTIST)] == ["Sisley", "Monet"]
     assert len(cat.suggestions(ids[1])) == 3  # an empty list names no field: nothing replaced
