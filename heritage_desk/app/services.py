@@ -12,6 +12,7 @@ from heritage_desk import config
 from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Field, Suggestion
 from heritage_desk.core.progress import CancelToken, ProgressCallback
 from heritage_desk.core.query import AssetQuery
+from heritage_desk.services.image_paths import image_roots, resolve_image
 from heritage_desk.services.review import ReviewService
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.workers.detail import AssetDetail, Evidence, ModelReport
@@ -23,13 +24,7 @@ class ImageResolver:
     """Finds an asset's file: absolute paths as they are, relative ones under known roots."""
 
     def __init__(self, catalogue: Catalogue, roots: Sequence[Path] = ()) -> None:
-        self.roots = [Path(r) for r in roots]
-        getter = getattr(catalogue, "images_root", None)
-        if callable(getter) and getter():  # storage may record the folder it imported from
-            self.roots.append(Path(getter()))
-        db = catalogue.url.database if catalogue.is_sqlite else None
-        if db and db != ":memory:":
-            self.roots.append(Path(db).parent)
+        self.roots = image_roots(catalogue, roots)
         self._lock = threading.Lock()
 
     def add_root(self, root: str | Path) -> None:
@@ -39,13 +34,7 @@ class ImageResolver:
                 self.roots.insert(0, Path(root))
 
     def __call__(self, image_path: str) -> str:
-        p = Path(image_path)
-        if p.is_absolute():
-            return str(p)
-        for root in list(self.roots):
-            if (root / p).is_file():
-                return str(root / p)
-        return str((self.roots[0] if self.roots else Path.cwd()) / p)
+        return str(resolve_image(image_path, list(self.roots)))
 
 
 class Services:

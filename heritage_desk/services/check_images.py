@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
 from heritage_desk.services.check_report import CheckOptions, CheckReport
+from heritage_desk.services.image_paths import image_roots
 from heritage_desk.storage.catalogue import Catalogue
 
 _IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif", ".bmp"})
@@ -22,11 +23,7 @@ _IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", 
 
 def _roots(cat: Catalogue, opts: CheckOptions) -> list[Path]:
     """Folders relative image paths live under: given ones, then the one storage records."""
-    roots = [Path(r) for r in opts.images_roots]
-    getter = getattr(cat, "images_root", None)
-    if callable(getter) and getter():
-        roots.append(Path(getter()))
-    return roots
+    return image_roots(cat, opts.images_roots)
 
 
 def _sha256(path: Path) -> str:

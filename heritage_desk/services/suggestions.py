@@ -24,6 +24,7 @@ from heritage_desk.core.progress import (
     no_progress,
 )
 from heritage_desk.core.query import AssetQuery
+from heritage_desk.services.image_paths import image_roots, resolve_image
 from heritage_desk.services.suggestion_evidence import EvidenceIndex, SimilarWork
 from heritage_desk.services.suggestion_model import (
     DEFAULT_BACKBONE,
@@ -173,26 +174,9 @@ class SuggestionService:
     # -- embeddings ---------------------------------------------------------------------------
 
     def image_file(self, asset: Asset) -> Path:
-        """The image file of an asset (relative paths resolve against the images folder)."""
-        p = Path(asset.image_path)
-        if p.is_absolute():
-            return p
-        for root in self._roots():
-            if (root / p).is_file():
-                return root / p
-        return (self._roots() or [Path.cwd()])[0] / p
-
-    def _roots(self) -> list[Path]:
-        roots = [self.images_root] if self.images_root else []
-        getter = getattr(self.catalogue, "images_root", None)
-        if callable(getter):  # storage may record the folder it imported from
-            found = getter()
-            if found:
-                roots.append(Path(found))
-        db = self.catalogue.url.database if self.catalogue.is_sqlite else None
-        if db and db != ":memory:":
-            roots.append(Path(db).parent)
-        return roots
+        """The image file of an asset (relative paths resolve against the images folders)."""
+        extra = [self.images_root] if self.images_root else []
+        return resolve_image(asset.image_path, image_roots(self.catalogue, extra))
 
     def has_embedding(
         self, checksum: str, backbone: str | None = None, views: Sequence[str] | None = None

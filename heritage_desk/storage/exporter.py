@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from heritage_desk.core.atomic import atomic_write
 from heritage_desk.core.csvsafe import neutralise_row
 from heritage_desk.core.model import Asset, Field, FieldValue
 from heritage_desk.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
@@ -84,44 +82,19 @@ def export_csv(
         raise FileNotFoundError(f"{folder}: no such folder")
     columns = export_columns()
     ids = catalogue.asset_ids(AssetQuery())
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
-            writer = csv.writer(fh, dialect="excel", lineterminator="\r\n")  # RFC 4180
-            writer.writerow(columns)
-            done = 0
-            for start in range(0, len(ids), PAGE):
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-                for asset in catalogue.get_assets(ids[start : start + PAGE]):
-                    writer.writerow(neutralise_row(asset_row(asset)))
-                    done += 1
-                if progress is not None:
-                    progress(Progress(done, len(ids), "exporting"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-        _fsync_dir(folder)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    done = 0
+    with atomic_write(out, encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+        writer = csv.writer(fh, dialect="excel", lineterminator="\r\n")  # RFC 4180
+        writer.writerow(columns)
+        for start in range(0, len(ids), PAGE):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            for asset in catalogue.get_assets(ids[start : start + PAGE]):
+                writer.writerow(neutralise_row(asset_row(asset)))
+                done += 1
+            if progress is not None:
+                progress(Progress(done, len(ids), "exporting"))
     return ExportReport(out, done, len(columns))
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX); a no-op where folders cannot be opened (Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 __all__ = ["Cancelled", "ExportReport", "asset_row", "export_columns", "export_csv"]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from heritage_desk import __version__
+from heritage_desk.core.atomic import atomic_path
 from heritage_desk.storage import db
 from heritage_desk.storage.errors import (
     CatalogueReadOnlyError,
@@ -96,10 +94,7 @@ def backup_sqlite(path: Path, revision: str | None) -> Path:
     """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.stem}.backup-{stamp}-rev{revision}{path.suffix}")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(target) as tmp:
         # The backup API copies the WAL's committed pages too, which a plain file copy may miss.
         src = sqlite3.connect(str(path))
         try:
@@ -112,29 +107,7 @@ def backup_sqlite(path: Path, revision: str | None) -> Path:
                 dst.close()
         finally:
             src.close()
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
     return target
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable (a no-op where folders cannot be opened, e.g. Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def migrate(

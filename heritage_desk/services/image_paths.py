@@ -1,0 +1,29 @@
+"""Where an asset's image file is: absolute paths as stored, relative ones under known folders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from heritage_desk.storage.catalogue import Catalogue
+
+
+def image_roots(catalogue: Catalogue, extra: Iterable[str | Path] = ()) -> list[Path]:
+    """Folders to look in: `extra` first, then every folder imported from, then the file's own."""
+    roots = [Path(r) for r in extra]
+    roots += [r for r in catalogue.images_roots() if r not in roots]
+    db = catalogue.url.database if catalogue.is_sqlite else None
+    if db and db != ":memory:" and Path(db).parent not in roots:
+        roots.append(Path(db).parent)
+    return roots
+
+
+def resolve_image(image_path: str, roots: Sequence[Path]) -> Path:
+    """The first existing file under `roots`; else where the first root would hold it."""
+    p = Path(image_path)
+    if p.is_absolute():
+        return p
+    for root in roots:
+        if (root / p).is_file():
+            return root / p
+    return (roots[0] if roots else Path.cwd()) / p
