@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: install run test lint unit bench installer clean
+.PHONY: install run test test-slow lint unit bench installer clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: install
 # pytest exits 5 when it collects nothing: make treats that as a failure, as it should.
 test: lint
 	$(PY) -m pytest -q -m "not slow"
+
+# Tests marked slow (DDP, screenshots, kill-at-many-points, load): minutes; CI runs them too.
+test-slow: install
+	$(PY) -m pytest -q -m slow
 
 unit: install
 	$(PY) -m pytest -q tests/unit

@@ -23,7 +23,7 @@ _IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", 
 
 def _roots(cat: Catalogue, opts: CheckOptions) -> list[Path]:
     """Folders relative image paths live under: given ones, then the one storage records."""
-    return image_roots(cat, opts.images_roots)
+    return image_roots(cat, opts.images_roots, guess=False)  # only folders known to hold images
 
 
 def _sha256(path: Path) -> str:

@@ -8,11 +8,13 @@ from pathlib import Path
 from heritage_desk.storage.catalogue import Catalogue
 
 
-def image_roots(catalogue: Catalogue, extra: Iterable[str | Path] = ()) -> list[Path]:
-    """Folders to look in: `extra` first, then every folder imported from, then the file's own."""
+def image_roots(
+    catalogue: Catalogue, extra: Iterable[str | Path] = (), *, guess: bool = True
+) -> list[Path]:
+    """Folders to look in: `extra`, every folder imported from, then (`guess`) the file's own."""
     roots = [Path(r) for r in extra]
     roots += [r for r in catalogue.images_roots() if r not in roots]
-    db = catalogue.url.database if catalogue.is_sqlite else None
+    db = catalogue.url.database if catalogue.is_sqlite and guess else None
     if db and db != ":memory:" and Path(db).parent not in roots:
         roots.append(Path(db).parent)
     return roots
