@@ -78,6 +78,7 @@ def configure_qsettings(app: QApplication, paths: config.Paths, isolated: bool) 
     """Names for QSettings; with --data-dir the settings live there too (tests, portable)."""
     app.setOrganizationName("heritage_desk")
     app.setApplicationName("heritage_desk")
+    app.setDesktopFileName("heritage-desk")  # matches installer/linux/heritage-desk.desktop
     app.setApplicationVersion(__version__)
     if isolated:
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)

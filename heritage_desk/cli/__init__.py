@@ -7,8 +7,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
-
-from heritage_desk import __version__
+from typing import Any
 
 #: Modules that add verbs; a verb sets `func(args) -> int` on its parser.
 VERB_MODULES = (
@@ -27,12 +26,27 @@ class CliError(Exception):
         self.status = status
 
 
+class _VersionAction(argparse.Action):
+    """`--version`: the app, the model and its licence, and the main components."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kw: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from heritage_desk.about import version_text
+
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="heritage-desk",
         description="Suggest missing artists and dates for a painting collection.",
     )
-    parser.add_argument("--version", action="version", version=f"heritage-desk {__version__}")
+    parser.add_argument(
+        "--version", action=_VersionAction, help="show the version, the model and its licence"
+    )
     parser.add_argument("--data-dir", help="keep data, cache and logs under this folder")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")

