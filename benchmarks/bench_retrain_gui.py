@@ -53,7 +53,8 @@ def run() -> list[Result]:
                     raise TimeoutError("benchmark condition not met")
                 time.sleep(0.001)
 
-        wait(lambda: w.review.detail is not None and bool(w.review.detail.suggestions), 600)
+        w.collection.filters.missing_artist.setChecked(True)  # an item with work to do
+        wait(lambda: w.review.detail is not None and bool(w.review.detail.suggestions), 300)
         ended: list[object] = []
         desk.retrain.finished.connect(ended.append)
         desk.retrain.failed.connect(ended.append)
