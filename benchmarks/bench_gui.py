@@ -21,6 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import sqlalchemy as sa
 
 from benchmarks.common import DATASETS, Result, percentile
+from benchmarks.qt_stalls import StallMeter
 from heritage_desk.core.model import Field, Provenance
 from heritage_desk.storage import db
 from heritage_desk.storage.catalogue import Catalogue
@@ -167,17 +168,8 @@ def bench_stalls(
     _wait(app, lambda: w.model.rowCount() == BIG)
     grid = w.collection.grid
     bar = grid.verticalScrollBar()
-    lateness: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        lateness.append(max(0.0, (now - last[0]) * 1000 - 5))
-        last[0] = now
-
-    timer = QTimer(interval=5)
-    timer.timeout.connect(tick)
-    timer.start()
+    meter = StallMeter()
+    meter.start()
     scroller = QTimer(interval=120)
     scroller.timeout.connect(lambda: bar.setValue(bar.value() + grid.viewport().height()))
     scroller.start()
@@ -186,7 +178,8 @@ def bench_stalls(
         app.processEvents()
         time.sleep(0.001)
     scroller.stop()
-    timer.stop()
+    meter.stop()
+    lateness = meter.lateness
     loaded = len(desk.thumbnails._cache)
     desk.close()
     return percentile(lateness, 99), max(lateness), loaded

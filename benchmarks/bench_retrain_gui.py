@@ -15,12 +15,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from benchmarks.common import Result, percentile
+from benchmarks.qt_stalls import StallMeter
 
 COMMAND = "python -m benchmarks.run bench_retrain_gui"
 
 
 def run() -> list[Result]:
-    from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+    from PySide6.QtCore import QCoreApplication, QSettings
     from PySide6.QtWidgets import QApplication
 
     from heritage_desk import config
@@ -58,22 +59,14 @@ def run() -> list[Result]:
         ended: list[object] = []
         desk.retrain.finished.connect(ended.append)
         desk.retrain.failed.connect(ended.append)
-        lateness: list[float] = []
-        last = [time.perf_counter()]
-
-        def tick() -> None:
-            now = time.perf_counter()
-            lateness.append(max(0.0, (now - last[0]) * 1000 - 5))
-            last[0] = now
-
-        timer = QTimer(interval=5)
-        timer.timeout.connect(tick)
+        meter = StallMeter()
         t0 = time.perf_counter()
         if not desk.retrain.start():
             raise RuntimeError("the retrain did not start")
-        timer.start()
+        meter.start()
         wait(lambda: bool(ended), 900)
-        timer.stop()
+        meter.stop()
+        lateness = meter.lateness
         took = time.perf_counter() - t0
         outcome = ended[0]
         desk.close()
