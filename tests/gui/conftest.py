@@ -174,3 +174,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+
+
+def open_model_desk(
+    collection: Collection, location: Path, tmp_path: Path, **options: object
+) -> object:
+    """A DeskApp with the test starter model on `location`, as a reviewer named 'tester'."""
+    from heritage_desk.app import DeskApp
+    from heritage_desk.gui.settings import AppSettings
+
+    settings = AppSettings()
+    settings.reviewer = "tester"
+    settings.torch_threads = 1
+    return DeskApp(
+        location,
+        config.paths(tmp_path / "data"),
+        images_root=collection.images,
+        settings=settings,
+        suggestion_options={"starter": collection.starter, "cache_dir": TEST_CACHE},
+        **options,  # type: ignore[arg-type]
+    )

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from heritage_desk import config
 from heritage_desk.core.model import Field
-from tests.gui.conftest import TEST_CACHE, Collection
+from tests.gui.conftest import Collection, open_model_desk
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 WAIT = 120_000
@@ -24,19 +23,7 @@ def desk(
     qtbot: Any,
     isolated_settings: None,
 ) -> Iterator[Any]:
-    from heritage_desk.app import DeskApp
-    from heritage_desk.gui.settings import AppSettings
-
-    settings = AppSettings()
-    settings.reviewer = "tester"
-    settings.torch_threads = 1
-    app = DeskApp(
-        catalogue_copy,
-        config.paths(tmp_path / "data"),
-        images_root=collection.images,
-        settings=settings,
-        suggestion_options={"starter": collection.starter, "cache_dir": TEST_CACHE},
-    )
+    app: Any = open_model_desk(collection, catalogue_copy, tmp_path)
     app.window.show()
     app.start()
     # The background pass suggests for what is missing and embeds every image.
@@ -128,19 +115,8 @@ def test_enough_confirmations_retrain_by_themselves_when_the_curator_pauses(
     qtbot: Any,
     isolated_settings: None,
 ) -> None:
-    from heritage_desk.app import DeskApp
-    from heritage_desk.gui.settings import AppSettings
-
-    settings = AppSettings()
-    settings.reviewer = "tester"
-    settings.torch_threads = 1
-    app = DeskApp(
-        catalogue_copy,
-        config.paths(tmp_path / "data"),
-        images_root=collection.images,
-        settings=settings,
-        suggestion_options={"starter": collection.starter, "cache_dir": TEST_CACHE},
-        retrain_options={"confirmations_trigger": 2},
+    app: Any = open_model_desk(
+        collection, catalogue_copy, tmp_path, retrain_options={"confirmations_trigger": 2}
     )
     try:
         w = app.window

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from heritage_desk import config
 from heritage_desk.core.model import Field
-from tests.gui.conftest import TEST_CACHE, Collection
+from tests.gui.conftest import Collection, open_model_desk
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 WAIT = 60_000  # ms; the first batch loads torch and the backbone
@@ -31,19 +30,7 @@ def desk(
     qtbot: Any,
     isolated_settings: None,
 ) -> Iterator[Any]:
-    from heritage_desk.app import DeskApp
-    from heritage_desk.gui.settings import AppSettings
-
-    settings = AppSettings()
-    settings.reviewer = "tester"
-    settings.torch_threads = 1
-    app = DeskApp(
-        catalogue_copy,
-        config.paths(tmp_path / "data"),
-        images_root=collection.images,
-        settings=settings,
-        suggestion_options={"starter": collection.starter, "cache_dir": TEST_CACHE},
-    )
+    app: Any = open_model_desk(collection, catalogue_copy, tmp_path)
     app.window.resize(1280, 820)
     app.window.show()
     qtbot.waitExposed(app.window)
