@@ -206,12 +206,17 @@ def split_lines(text: str) -> list[str]:
 
 def _records(
     lines: list[str], delimiter: str, width: int, base: int
-) -> Iterator[tuple[int, list[str] | None]]:
-    """(row, fields) per record, or (row, None) for bad quoting, then resumes on the next line."""
+) -> Iterator[tuple[int, list[str] | None, int]]:
+    """(row, fields, last row) per record; fields None for bad quoting, then reading resumes.
+
+    A record over several lines with the wrong width (a stray quote, or a quoted multi-line
+    cell in a ragged row) is skipped whole and reported with its rows: resuming inside it
+    would read the tail of a quoted cell as a record of its own.
+    """
     start = 0
     while start < len(lines):
         reader = csv.reader(iter(lines[start:]), delimiter=delimiter, strict=True)
-        consumed, restart = 0, -1
+        consumed, restart, resume = 0, -1, -1
         try:
             for fields in reader:
                 first, span, consumed = (
@@ -219,16 +224,17 @@ def _records(
                     reader.line_num - consumed,
                     reader.line_num,
                 )
-                if span > 1 and len(fields) != width:  # a stray quote swallowed later lines
-                    restart = first
+                if span > 1 and len(fields) != width:
+                    restart, resume = first, start + consumed
                     break
-                yield base + first + 1, fields
+                yield base + first + 1, fields, base + first + span
         except csv.Error:
             restart = start + consumed
+            resume = restart + 1
         if restart < 0:
             return
-        yield base + restart + 1, None
-        start = restart + 1
+        yield base + restart + 1, None, base + resume
+        start = resume
 
 
 def _quote_fault(line: str, delimiter: str) -> tuple[int, str]:
@@ -277,11 +283,12 @@ def read_metadata(path: str | Path, mapping: Mapping[str, str] | None = None) ->
     columns = _unique_columns(header, problems, h + 1)
     table = MetadataTable(p, codec, delimiter, columns, guess_mapping(columns, mapping))
     table.problems = problems
-    for row, fields in _records(lines[h + 1 :], delimiter, len(columns), h + 1):
+    for row, fields, last in _records(lines[h + 1 :], delimiter, len(columns), h + 1):
         if fields is None:
             i, fault = _quote_fault(lines[row - 1], delimiter)
             col = columns[i] if i < len(columns) else None
-            problems.append(CsvProblem(row, col, f"{fault}; row skipped"))
+            skipped = "row skipped" if last <= row else f"rows {row}-{last} skipped"
+            problems.append(CsvProblem(row, col, f"{fault}; {skipped}"))
         elif any(f.strip() for f in fields):
             _add_row(table, row, fields)
     return table
