@@ -8,7 +8,6 @@ measures the window and the catalogue, not torch.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import statistics
 import tempfile
@@ -18,19 +17,14 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import sqlalchemy as sa
 
+from benchmarks.big_catalogue import build_big_catalogue
 from benchmarks.common import DATASETS, Result, percentile
 from benchmarks.qt_stalls import StallMeter
-from heritage_desk.core.model import Field, Provenance
-from heritage_desk.storage import db
-from heritage_desk.storage.catalogue import Catalogue
-from heritage_desk.storage.orm import AssetRow, FieldValueRow, SuggestionRow
 
 COMMAND = "python -m benchmarks.run bench_gui"
 BIG = int(os.environ.get("HERITAGE_BENCH_ASSETS", "100000"))
 WIKIART = DATASETS / "wikiart"
-ARTISTS = ["Claude Monet", "Edgar Degas", "Rembrandt", "Camille Pissarro", "Paul Cezanne"]
 
 
 def _images() -> list[str]:
@@ -40,52 +34,6 @@ def _images() -> list[str]:
         return []
     lines = labels.read_text(encoding="utf-8").splitlines()[1:]
     return [str(WIKIART / ln.split(",", 1)[0]) for ln in lines]
-
-
-def build(path: Path, n: int) -> None:
-    """n assets (real image files cycled), titles, some artists and dates, and suggestions."""
-    Catalogue.open(path).close()
-    images = _images() or [f"images/{i:06d}.jpg" for i in range(1000)]
-    engine = db.create_engine(path)
-    with engine.begin() as conn:
-        for start in range(0, n, 10_000):
-            ids = range(start + 1, min(n, start + 10_000) + 1)
-            conn.execute(sa.insert(AssetRow), [
-                {"id": i, "image_path": images[i % len(images)],
-                 "checksum": hashlib.sha256(str(i).encode()).hexdigest(),
-                 "inventory_number": f"INV-{i}", "width": 224, "height": 224}
-                for i in ids
-            ])  # fmt: skip
-            fields, sugg = [], []
-            for i in ids:
-                fields.append(_field(i, Field.TITLE, f"Painting number {i}"))
-                if i % 5:
-                    fields.append(_field(i, Field.ARTIST, f"Artist {i % 700}"))
-                else:
-                    p = 0.3 + (i % 60) / 100
-                    for rank in range(1, 6):
-                        sugg.append(_sugg(i, Field.ARTIST, ARTISTS[rank - 1], p / rank, rank))
-                    sugg.append(_sugg(i, Field.DATE, "1870s", 0.6, 1, 1865, 1884))
-                if i % 3:
-                    fields.append(_field(i, Field.DATE, str(1500 + i % 450), 1500 + i % 450))
-            conn.execute(sa.insert(FieldValueRow), fields)
-            conn.execute(sa.insert(SuggestionRow), sugg)
-    engine.dispose()
-
-
-def _field(asset_id: int, f: Field, value: str, year: int | None = None) -> dict[str, object]:
-    return {
-        "asset_id": asset_id, "field": f.value, "value": value, "year_from": year,
-        "year_to": year, "provenance": Provenance.IMPORTED.value, "confirmed": False,
-    }  # fmt: skip
-
-
-def _sugg(a: int, f: Field, v: str, p: float, rank: int, y0: int | None = None,
-          y1: int | None = None) -> dict[str, object]:  # fmt: skip
-    return {
-        "asset_id": a, "field": f.value, "rank": rank, "value": v, "probability": p,
-        "year_from": y0, "year_to": y1, "model_version": "bench", "rejected": False,
-    }  # fmt: skip
 
 
 def _wait(app: Any, cond: Any, timeout: float = 60.0) -> float:
@@ -198,7 +146,7 @@ def run() -> list[Result]:
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
         path, data = Path(tmp) / "big.sqlite", Path(tmp) / "data"
         t0 = time.perf_counter()
-        build(path, BIG)
+        build_big_catalogue(path, BIG, _images(), size=(224, 224), suggestions=True)
         note = f"{BIG:,} assets built in {time.perf_counter() - t0:.0f} s; offscreen; 2-core VM"
         s, all_s = bench_open(app, path, data)
         results.append(Result(f"open {BIG:,}-asset catalogue to a usable window", s, "s",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import statistics
@@ -10,15 +9,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
+from benchmarks.big_catalogue import build_big_catalogue
 from benchmarks.common import DATASETS, Result
-from heritage_desk.core.model import Field, Provenance
 from heritage_desk.core.query import AssetQuery, Sort
-from heritage_desk.storage import db
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.importer import import_collection
-from heritage_desk.storage.orm import AssetRow, FieldValueRow
 
 WIKIART = DATASETS / "wikiart"
 COMMAND = "python -m benchmarks.run bench_import"
@@ -62,37 +57,6 @@ def _first_images(dst: Path, n: int) -> Path:
         shutil.copyfile(WIKIART / rel, dst / rel)
     (dst / "labels.csv").write_text("".join(lines[: n + 1]), encoding="utf-8")
     return dst
-
-
-def build_big_catalogue(path: Path, n: int) -> None:
-    """A catalogue of n assets with artist, date and title rows, inserted in bulk."""
-    Catalogue.open(path).close()  # creates the schema
-    engine = db.create_engine(path)  # bulk rows straight in: 100k set_field calls take minutes
-    with engine.begin() as conn:
-        for start in range(0, n, 10_000):
-            ids = range(start + 1, min(n, start + 10_000) + 1)
-            conn.execute(sa.insert(AssetRow), [
-                {"id": i, "image_path": f"images/{i:06d}.jpg",
-                 "checksum": hashlib.sha256(str(i).encode()).hexdigest(),
-                 "inventory_number": f"INV-{i}", "width": 512, "height": 384}
-                for i in ids
-            ])  # fmt: skip
-            fields = []
-            for i in ids:
-                fields.append(_field(i, Field.TITLE, f"Painting number {i}"))
-                if i % 5:
-                    fields.append(_field(i, Field.ARTIST, f"Artist {i % 700}"))
-                if i % 3:
-                    fields.append(_field(i, Field.DATE, str(1500 + i % 450), 1500 + i % 450))
-            conn.execute(sa.insert(FieldValueRow), fields)
-    engine.dispose()
-
-
-def _field(asset_id: int, f: Field, value: str, year: int | None = None) -> dict[str, object]:
-    return {
-        "asset_id": asset_id, "field": f.value, "value": value, "year_from": year,
-        "year_to": year, "provenance": Provenance.IMPORTED.value, "confirmed": False,
-    }  # fmt: skip
 
 
 def bench_big_catalogue(tmp: Path) -> list[Result]:
