@@ -199,11 +199,12 @@ def test_import_dialog_maps_columns_and_reports(
 def test_a_large_catalogue_is_fetched_page_by_page(
     tmp_path: Path, qtbot: Any, isolated_settings: None
 ) -> None:
-    from benchmarks.bench_gui import build
+    from benchmarks.bench_gui import _images
+    from benchmarks.big_catalogue import build_big_catalogue
     from heritage_desk.gui.collection_model import PAGE
 
     path = tmp_path / "big.sqlite"
-    build(path, 5000)
+    build_big_catalogue(path, 5000, _images(), size=(224, 224), suggestions=True)
     desk = open_desk(path, tmp_path)
     try:
         w = desk.window
