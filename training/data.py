@@ -73,6 +73,7 @@ def embed_examples(
     cache_dir: str | Path = DEFAULT_CACHE,
     verbose: bool = True,
     weights: str | Path | None = None,
+    threads: int = 1,
 ) -> np.ndarray:
     """Embeddings of the examples, through the on-disk cache; a packed copy speeds reloads."""
     sums = checksums(examples)
@@ -81,7 +82,7 @@ def embed_examples(
     if pack.exists():
         return np.load(pack, allow_pickle=False).astype(np.float32)
     emb = Embedder(
-        backbone, views=views, cache=EmbeddingCache(cache_dir), weights=weights, num_threads=1
+        backbone, views=views, cache=EmbeddingCache(cache_dir), weights=weights, num_threads=threads
     )
 
     def report(p: object) -> None:

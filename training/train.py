@@ -24,8 +24,14 @@ from training.data import DEFAULT_CACHE, embed_examples, read_examples
 
 
 def stacked_views(ex: list, backbone: str, views: tuple[str, ...], cache: str) -> np.ndarray:  # type: ignore[type-arg]
-    """[N,D] for one view, [N,V,D] for several (training picks a random view per step)."""
-    arrs = [embed_examples(ex, backbone, (v,), cache) for v in views]
+    """[N,D] for one view, [N,V,D] for several (training picks a random view per step).
+
+    "lite0-ms+lite2-ms" concatenates the features of both backbones (an ablation).
+    """
+    arrs = [
+        np.concatenate([embed_examples(ex, b, (v,), cache) for b in backbone.split("+")], axis=-1)
+        for v in views
+    ]
     return arrs[0] if len(arrs) == 1 else np.stack(arrs, axis=1)
 
 

@@ -77,7 +77,7 @@ class InferenceEngine:
             self._predictor = Predictor.load(batch.model.path, batch.model.version)
             self._key = key
             # Share the loaded model with the service (evidence needs its backbone name).
-            svc._predictor, svc._predictor_key = self._predictor, key
+            svc.share_predictor(self._predictor, key)
         p = self._predictor
         views = tuple(p.trained.views)
         if self._embedder is None or self._embedder.backbone != p.backbone:
@@ -103,15 +103,7 @@ class InferenceEngine:
             return {}
         names = {parse_artist(n).key: n for n in p.vocab.artists}
         names.update(batch.names)
-        contexts = [
-            {f.value: a.value(f) for f in (Field.GENRE, Field.STYLE, Field.MEDIUM)} for a in have
-        ]
-        full = any(a.value(Field.DATE) is None and a.value(Field.ARTIST) for a in have)
-        k = len(p.vocab.artists) if full else svc.top_k
-        preds = p.predict_many(
-            feats[np.asarray(use, dtype=bool)], contexts, top_k=k, coverage=svc.coverage
-        )
-        return {a.id: svc._suggestions(a, pr, names) for a, pr in zip(have, preds, strict=True)}
+        return dict(svc.suggest_with(p, have, feats[np.asarray(use, dtype=bool)], names))
 
     def store(self, services: Any, outputs: dict[int, list[Any]]) -> Changes:
         if not outputs:

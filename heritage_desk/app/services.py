@@ -97,7 +97,7 @@ class Services:
         svc = self._suggestions
         artists = [s.value for s in sugg if s.field is Field.ARTIST]
         # Evidence needs the model's embeddings: skip it until the inference thread has loaded it.
-        if artists and svc is not None and svc._predictor is not None:
+        if artists and svc is not None and svc.model_loaded:
             try:
                 found = svc.evidence(asset_id, artists)
             except Exception as exc:  # evidence is a help, never a reason to fail the panel

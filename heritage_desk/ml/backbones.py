@@ -33,7 +33,11 @@ _HALF = (0.5, 0.5, 0.5)
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
 # Channels of the lite stages whose mean+std pooled outputs form the "-ms" features.
-_LITE_STATS_DIMS = {"lite0": 40 + 80 + 112 + 192 + 320}
+_LITE_STATS_DIMS = {
+    "lite0": 40 + 80 + 112 + 192 + 320,
+    "lite1": 40 + 80 + 112 + 192 + 320,  # Lite1 is deeper, not wider
+    "lite2": 48 + 88 + 120 + 208 + 352,  # width x1.1, rounded to multiples of 8
+}
 _LITE_SIZE = {"lite0": 224, "lite1": 240, "lite2": 260}
 
 SPECS: dict[str, BackboneSpec] = {
@@ -43,6 +47,12 @@ SPECS: dict[str, BackboneSpec] = {
     "lite0-ms": BackboneSpec(
         "lite0-ms", "lite", 224, 1280 + 2 * _LITE_STATS_DIMS["lite0"], _HALF, _HALF, stats=True
     ),
+    **{
+        f"{b}-ms": BackboneSpec(
+            f"{b}-ms", "lite", _LITE_SIZE[b], 1280 + 2 * _LITE_STATS_DIMS[b], _HALF, _HALF, True
+        )
+        for b in ("lite1", "lite2")
+    },
     "lite0-xs": BackboneSpec(
         "lite0-xs",
         "lite",

@@ -7,14 +7,12 @@ everything else is reported for a person to decide, and makes `CheckReport.ok` f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
-
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from heritage_desk.core.progress import CancelToken, ProgressCallback, no_progress
 from heritage_desk.services.check_images import check_images
@@ -22,21 +20,17 @@ from heritage_desk.services.check_report import CheckOptions, CheckReport, Findi
 from heritage_desk.services.retrain_versions import models_dir_for
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.errors import CatalogueError
+from heritage_desk.storage.maintenance import ORPHAN_LINKS, REPAIRABLE_ORPHANS
 
 #: mkstemp names our atomic writers use: ".<target>.<8 random chars>.tmp" (core.atomic,
 #: exporter, checkpoint).
 _OUR_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
+#: Artist values linked to an artist row that is gone: the link is cleared, the name kept.
+_ARTIST_LINK = ("field_values", "artist_id", "artists")
 #: Rows that are derived data: without their parent they mean nothing and can go.
-_DERIVED_ORPHANS = (
-    ("suggestions", "asset_id", "assets"),
-    ("field_values", "asset_id", "assets"),
-    ("artist_aliases", "artist_id", "artists"),
-)
+_DERIVED_ORPHANS = tuple(link for link in REPAIRABLE_ORPHANS if link != _ARTIST_LINK)
 #: Rows that are the audit trail: never deleted, only reported.
-_KEPT_ORPHANS = (
-    ("decisions", "asset_id", "assets"),
-    ("decisions", "undoes", "decisions"),
-)
+_KEPT_ORPHANS = tuple(link for link in ORPHAN_LINKS if link not in REPAIRABLE_ORPHANS)
 
 
 def check_location(
@@ -139,35 +133,25 @@ def _sound_backup(path: Path) -> bool:
         conn.close()
 
 
-def _orphan_ids(s: Session, table: str, col: str, parent: str) -> list[int]:
-    t, p = sa.table(table, sa.column("id"), sa.column(col)), sa.table(parent, sa.column("id"))
-    stmt = (
-        sa.select(t.c.id)
-        .where(t.c[col].is_not(None), ~sa.exists().where(p.c.id == t.c[col]))
-        .order_by(t.c.id)
-    )
-    return [int(i) for i in s.scalars(stmt)]
-
-
 def _orphans(cat: Catalogue, report: CheckReport, *, repair: bool) -> None:
     """Rows whose parent is gone (possible when a file was edited with foreign keys off)."""
-    with cat._session(write=repair) as s:  # raw SQL over tables: no repository method fits
+    # Repairs run as one transaction: all of them or none.
+    with cat.transaction() if repair else contextlib.nullcontext():
         for table, col, parent in _DERIVED_ORPHANS:
-            ids = _orphan_ids(s, table, col, parent)
+            ids = (
+                cat.repair_orphans(table, col, parent)
+                if repair
+                else cat.orphan_ids(table, col, parent)
+            )
             if not ids:
                 continue
             what = f"{len(ids)} {table} rows point to missing {parent} (ids {_ids(ids)})"
             if repair:
-                t = sa.table(table, sa.column("id"))
-                for start in range(0, len(ids), 500):
-                    s.execute(sa.delete(t).where(t.c.id.in_(ids[start : start + 500])))
                 report.add("repaired", "orphan", table, f"deleted {what}: derived data")
             else:
                 report.add("problem", "orphan", table, what)
-        ids = _orphan_ids(s, "field_values", "artist_id", "artists")
+        ids = cat.repair_orphans(*_ARTIST_LINK) if repair else cat.orphan_ids(*_ARTIST_LINK)
         if ids and repair:
-            fv = sa.table("field_values", sa.column("id"), sa.column("artist_id"))
-            s.execute(sa.update(fv).where(fv.c.id.in_(ids)).values(artist_id=None))
             report.add(
                 "repaired",
                 "orphan",
@@ -183,7 +167,7 @@ def _orphans(cat: Catalogue, report: CheckReport, *, repair: bool) -> None:
                 f"{len(ids)} artist values link to missing artists (ids {_ids(ids)})",
             )
         for table, col, parent in _KEPT_ORPHANS:
-            ids = _orphan_ids(s, table, col, parent)
+            ids = cat.orphan_ids(table, col, parent)
             if ids:
                 report.add(
                     "problem",

@@ -11,8 +11,6 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
 from heritage_desk.services.check_report import CheckOptions, CheckReport
 from heritage_desk.services.image_paths import image_roots
@@ -49,7 +47,7 @@ def check_images(
         if not r.is_dir():
             report.add("problem", "images", str(r), "images folder not found")
     roots = [r for r in roots if r.is_dir()]
-    rows = _asset_paths(cat)
+    rows = cat.asset_paths()
     report.assets = len(rows)
     if not roots:
         relative = [r for r in rows if not Path(r[1]).is_absolute()]
@@ -96,14 +94,6 @@ def check_images(
         _relink(cat, missing, roots, report, repair=repair)
 
 
-def _asset_paths(cat: Catalogue) -> list[tuple[int, str, str]]:
-    from heritage_desk.storage.orm import AssetRow
-
-    stmt = sa.select(AssetRow.id, AssetRow.image_path, AssetRow.checksum).order_by(AssetRow.id)
-    with cat._session() as s:  # a read of three columns; no core objects needed
-        return [(int(i), str(p), str(c)) for i, p, c in s.execute(stmt)]
-
-
 def _find(image_path: str, roots: Iterable[Path]) -> Path | None:
     p = Path(image_path)
     if p.is_absolute():
@@ -124,7 +114,7 @@ def _relink(
     repair: bool,
 ) -> None:
     """Find missing files by content under the roots; relink those found, report the rest."""
-    known = set(_all_paths(cat))
+    known = {p for _, p, _ in cat.asset_paths()}
     wanted = {checksum: (asset_id, path) for asset_id, path, checksum in missing}
     for root in roots:
         if not wanted:
@@ -163,10 +153,6 @@ def _relink(
             path,
             f"asset #{asset_id}: file not found under {', '.join(map(str, roots))}",
         )
-
-
-def _all_paths(cat: Catalogue) -> list[str]:
-    return [p for _, p, _ in _asset_paths(cat)]
 
 
 def _image_files(root: Path) -> Iterator[Path]:

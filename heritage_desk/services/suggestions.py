@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from heritage_desk.ml.embeddings import Embedder, EmbeddingCache
-    from heritage_desk.ml.predictor import Prediction, Predictor
+    from heritage_desk.ml.predictor import Predictor
 
 __all__ = [
     "DEFAULT_BACKBONE",
@@ -143,6 +143,15 @@ class SuggestionService:
                 self.model_error = error
             self._predictor_key = key
         return self._predictor
+
+    @property
+    def model_loaded(self) -> bool:
+        """Whether a model is in memory (loading one can take seconds: callers may skip)."""
+        return self._predictor is not None
+
+    def share_predictor(self, predictor: Predictor, key: tuple[str, str]) -> None:
+        """Adopt a model another thread loaded for `key` (version, path), instead of loading it."""
+        self._predictor, self._predictor_key = predictor, key
 
     def reload_model(self) -> None:
         """Forget the loaded model (after a retrain, an activation or a rollback)."""
@@ -261,7 +270,16 @@ class SuggestionService:
         p = self.predictor()
         if p is None or not assets:
             return {}
-        names = names if names is not None else self.artist_names()
+        return self.suggest_with(p, assets, feats, self.artist_names() if names is None else names)
+
+    def suggest_with(
+        self,
+        p: Predictor,
+        assets: Sequence[Asset],
+        feats: np.ndarray,
+        names: dict[str, str],
+    ) -> dict[int, list[Suggestion]]:
+        """Suggestions from a given model; touches no catalogue (safe on the inference thread)."""
         contexts = [
             {
                 "genre": a.value(Field.GENRE),
@@ -274,11 +292,9 @@ class SuggestionService:
         k = len(p.vocab.artists) if any(full) else self.top_k
         preds = p.predict_many(feats, contexts, top_k=k, coverage=self.coverage)
         return {
-            a.id: self._suggestions(a, pred, names) for a, pred in zip(assets, preds, strict=True)
+            a.id: suggestions_from(a, pred, names, self.top_k)
+            for a, pred in zip(assets, preds, strict=True)
         }
-
-    def _suggestions(self, a: Asset, pred: Prediction, names: dict[str, str]) -> list[Suggestion]:
-        return suggestions_from(a, pred, names, self.top_k)
 
     def refresh(
         self,

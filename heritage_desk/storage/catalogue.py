@@ -36,6 +36,7 @@ from heritage_desk.storage.errors import (
     NotACatalogueError,
 )
 from heritage_desk.storage.fieldops import UNSET, Act, Unset
+from heritage_desk.storage.maintenance import MaintenanceMixin
 from heritage_desk.storage.orm import ArtistAliasRow, ArtistRow, AssetRow, FieldValueRow, utcnow
 
 #: How long images_roots trusts what it read (another program may import meanwhile).
@@ -57,7 +58,7 @@ class FieldUpdate:
     at: datetime | None = None
 
 
-class Catalogue(CatalogueExtras):
+class Catalogue(CatalogueExtras, MaintenanceMixin):
     """One open catalogue. Not thread-safe: one executor thread owns it (ARCHITECTURE.md)."""
 
     #: (monotonic time read, folders) of images_roots, or None.

@@ -12,7 +12,7 @@ from heritage_desk.core.model import Action, Field, Provenance
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.storage import undo
 from heritage_desk.storage.catalogue import Catalogue, ConflictError, FieldUpdate
-from heritage_desk.storage.catalogue_extra import ORPHAN_LINKS
+from heritage_desk.storage.maintenance import ORPHAN_LINKS
 
 
 def _fields(cat: Catalogue, asset_id: int) -> dict[Field, tuple[object, ...]]:
