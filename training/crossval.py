@@ -29,6 +29,7 @@ KEYS = [
     "year_decade_accuracy",
     "year_mae",
     "ece",
+    "year_range_coverage",
 ]
 
 

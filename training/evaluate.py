@@ -18,14 +18,15 @@ from heritage_desk.ml.model import META_FIELDS
 from training.data import DEFAULT_CACHE, embed_examples, read_examples
 
 
-def year_point(pred: Predictor, pa: np.ndarray, pd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Headline decade start and year for each row, as the app would show them."""
-    dec, yr = [], []
-    for i in range(len(pa)):
-        y = pred._one(pa[i], pd[i], 1, 0.8).year
-        dec.append(y.decade if y else 0)
-        yr.append(y.year if y else 0)
-    return np.array(dec), np.array(yr)
+def headline_years(
+    pred: Predictor, pa: np.ndarray, pd: np.ndarray, coverage: float = 0.8
+) -> dict[str, np.ndarray]:
+    """Headline decade, year and range (with its stated probability) per row, as the app shows."""
+    rows = [pred.from_probabilities(pa[i], pd[i], 1, coverage).year for i in range(len(pa))]
+    cols = {"decade": "decade", "year": "year", "lo": "year_from", "hi": "year_to"}
+    out = {k: np.array([getattr(y, a) if y else 0 for y in rows]) for k, a in cols.items()}
+    out["stated"] = np.array([y.range_probability if y else 0.0 for y in rows])
+    return out
 
 
 def score(
@@ -44,13 +45,18 @@ def score(
     out: dict[str, float] = {"n": float(len(examples)), "n_unknown_artist": float(n_unknown)}
     out.update(artist_metrics(pa[known], targets))
     has_year = np.array([e.year is not None for e in examples])
-    dec, yr = year_point(predictor, pa[has_year], pd[has_year])
+    h = headline_years(predictor, pa[has_year], pd[has_year])
     true_years = np.array([e.year for e in examples if e.year is not None], dtype=np.int64)
-    out.update(year_metrics(dec, yr, (true_years // 10) * 10, true_years))
+    out.update(year_metrics(h["decade"], h["year"], (true_years // 10) * 10, true_years))
     out["n_with_year"] = float(has_year.sum())
+    if has_year.any():  # does "1870-1899, 80%" hold the truth 80% of the time?
+        inside = (h["lo"] <= true_years) & (true_years <= h["hi"])
+        out["year_range_coverage"] = float(inside.mean())
+        out["year_range_stated"] = float(h["stated"].mean())
+        out["year_range_width"] = float((h["hi"] - h["lo"] + 1).mean())
     both = has_year & known  # the year of paintings by artists the model knows
     if both.any():
-        _, y2 = year_point(predictor, pa[both], pd[both])
+        y2 = headline_years(predictor, pa[both], pd[both])["year"]
         ty = np.array([e.year for e, b in zip(examples, both, strict=True) if b], dtype=np.int64)
         out["year_mae_known_artist"] = float(np.abs(y2 - ty).mean())
     cm = confusion_matrix(pa[known].argmax(1), targets, pa.shape[1])

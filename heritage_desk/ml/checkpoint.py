@@ -34,6 +34,7 @@ def _metadata(tm: TrainedModel) -> dict[str, Any]:
         "calibration": {
             "artist_temperature": tm.artist_temperature,
             "decade_temperature": tm.decade_temperature,
+            "year_range_levels": [list(pair) for pair in tm.range_levels],
         },
         "metrics": tm.metrics,
         "data_hash": tm.data_hash,
@@ -138,6 +139,7 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
             float(cal.get("artist_temperature", 1.0)),
             float(cal.get("decade_temperature", 1.0)),
         )
+        levels = tuple((float(q), float(c)) for q, c in cal.get("year_range_levels", []))
     except (KeyError, ValueError, TypeError) as exc:
         raise CheckpointError(f"{path} has invalid metadata: {exc}") from exc
     if len(vocab.artists) != config.n_artists or len(vocab.decades) != config.n_decades:
@@ -146,6 +148,8 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
         raise CheckpointError(f"{path}: metadata vocabularies do not match the model")
     if not (0.05 <= ta <= 20 and 0.05 <= td <= 20):
         raise CheckpointError(f"{path}: implausible calibration temperatures {ta}, {td}")
+    if any(not (0 <= q <= 1 and 0 <= c <= 1) for q, c in levels):
+        raise CheckpointError(f"{path}: year range levels must be probabilities: {levels}")
     state = {
         k[len("model.") :]: v.float() if v.is_floating_point() else v
         for k, v in tensors.items()
@@ -185,4 +189,5 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
         created_at=str(meta.get("created_at", "")),
         train_config=dict(meta.get("train_config", {})),
         extra_tensors=extra,
+        range_levels=tuple(sorted(levels)),
     )

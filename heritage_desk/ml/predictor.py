@@ -132,7 +132,7 @@ class Predictor:
             )
         ctx = list(contexts) if contexts is not None else [None] * len(emb)
         pa, pd = self.probabilities(emb, ctx)
-        return [self._one(pa[i], pd[i], top_k, coverage) for i in range(len(emb))]
+        return [self.from_probabilities(pa[i], pd[i], top_k, coverage) for i in range(len(emb))]
 
     def year_given_artists(self, pd: np.ndarray) -> np.ndarray:
         """[A,Dc]: the decade distribution restricted to each artist's active years."""
@@ -141,7 +141,10 @@ class Predictor:
         fallback = self._active_mask / np.maximum(self._active_mask.sum(1, keepdims=True), 1)
         return np.where(s > 1e-12, q / np.maximum(s, 1e-300), fallback)
 
-    def _one(self, pa: np.ndarray, pd: np.ndarray, top_k: int, coverage: float) -> Prediction:
+    def from_probabilities(
+        self, pa: np.ndarray, pd: np.ndarray, top_k: int = 5, coverage: float = 0.8
+    ) -> Prediction:
+        """The prediction for one row of `probabilities()` (artist [A], decade [Dc])."""
         cond = self.year_given_artists(pd)
         order = np.argsort(-pa)[: max(1, min(top_k, len(pa)))]
         cands = [
@@ -155,33 +158,92 @@ class Predictor:
         ]
         # The headline year mixes the per-artist distributions by artist probability; when one
         # artist dominates it is that artist's year, so it agrees with the top suggestion.
-        top = order[0]
-        year = cands[0].year if pa[top] >= 0.5 else self._range(pa @ cond, coverage, None)
+        year = cands[0].year if pa[order[0]] >= 0.5 else self._range(pa @ cond, coverage, None)
         return Prediction(cands, year, self.version)
+
+    def headline_distribution(
+        self, pa: np.ndarray, pd: np.ndarray
+    ) -> tuple[np.ndarray, tuple[int, int] | None]:
+        """The decade distribution behind the headline year, and the active years it is held to."""
+        cond = self.year_given_artists(pd)
+        top = int(np.argmax(pa))
+        if pa[top] >= 0.5:
+            return cond[top], self.vocab.active_years.get(self.vocab.artists[top])
+        return pa @ cond, None
 
     def _range(
         self, p: np.ndarray, coverage: float, span: tuple[int, int] | None
     ) -> YearRange | None:
-        """Most likely decade, median year, and the shortest grown interval reaching `coverage`."""
+        """Most likely decade, median year, and the shortest grown interval reaching `coverage`.
+
+        With range levels measured on held-out data, the interval is grown to the mass that
+        held the truth `coverage` of the time there, and that observed share is what it states.
+        """
         if p.sum() <= 0:
             return None
+        target, stated = coverage, None
+        for mass, observed in self.trained.range_levels:
+            if observed >= coverage:
+                target, stated = mass, observed
+                break
+        else:
+            if self.trained.range_levels:  # even the widest level fell short: say so
+                target, stated = self.trained.range_levels[-1]
         dec = self.vocab.decades
         best = int(np.argmax(p))
-        lo = hi = best
-        mass = float(p[best])
-        while mass < coverage and (lo > 0 or hi < len(p) - 1):
-            left = p[lo - 1] if lo > 0 else -1.0
-            right = p[hi + 1] if hi < len(p) - 1 else -1.0
-            if left >= right:
-                lo -= 1
-                mass += float(left)
-            else:
-                hi += 1
-                mass += float(right)
+        lo, hi, mass = grow_interval(p, target)
         med = int(np.searchsorted(np.cumsum(p), 0.5 * p.sum()))
         med = min(med, len(p) - 1)
         year, y0, y1 = dec[med] + BIN_WIDTH // 2, dec[lo], dec[hi] + BIN_WIDTH - 1
         if span:
             year = min(max(year, span[0]), span[1])
             y0, y1 = max(y0, span[0]), min(y1, span[1])
-        return YearRange(dec[best], float(p[best]), year, y0, y1, min(mass, 1.0))
+        prob = stated if stated is not None else min(mass, 1.0)
+        return YearRange(dec[best], float(p[best]), year, y0, y1, prob)
+
+
+def grow_interval(p: np.ndarray, target: float) -> tuple[int, int, float]:
+    """Bins [lo, hi] grown from the mode toward the heavier side until they hold `target`."""
+    best = int(np.argmax(p))
+    lo = hi = best
+    mass = float(p[best])
+    while mass < target and (lo > 0 or hi < len(p) - 1):
+        left = p[lo - 1] if lo > 0 else -1.0
+        right = p[hi + 1] if hi < len(p) - 1 else -1.0
+        if left >= right:
+            lo -= 1
+            mass += float(left)
+        else:
+            hi += 1
+            mass += float(right)
+    return lo, hi, mass
+
+
+#: Masses at which held-out coverage of the year range is measured.
+RANGE_LEVELS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.96, 0.98, 0.99, 0.995, 1.0)
+
+
+def fit_range_levels(
+    predictor: Predictor, pa: np.ndarray, pd: np.ndarray, years: np.ndarray, min_rows: int = 30
+) -> tuple[tuple[float, float], ...]:
+    """How often the headline range grown to each mass held the true year, on held-out rows.
+
+    `pa`, `pd`: calibrated probabilities of rows with a known year; `years`: those years.
+    Observed shares are made non-decreasing in the mass. () when there are too few rows.
+    """
+    if len(years) < min_rows:
+        return ()
+    dec = np.asarray(predictor.vocab.decades)
+    hits = np.zeros(len(RANGE_LEVELS))
+    for i in range(len(years)):
+        p, span = predictor.headline_distribution(pa[i], pd[i])
+        for k, level in enumerate(RANGE_LEVELS):
+            lo, hi, _ = grow_interval(p, level)
+            y0, y1 = int(dec[lo]), int(dec[hi]) + BIN_WIDTH - 1
+            if span:
+                y0, y1 = max(y0, span[0]), min(y1, span[1])
+            hits[k] += y0 <= years[i] <= y1
+    observed = np.maximum.accumulate(hits / len(years))
+    return tuple(
+        (float(q), round(float(c), 4)) for q, c in zip(RANGE_LEVELS, observed, strict=True)
+    )

@@ -245,7 +245,7 @@ def train_head(
 
             hit = (za[known].argmax(1) == held.artist[known]).numpy()
             metrics["holdout_ece"] = expected_calibration_error(conf, hit)
-    return TrainedModel(
+    tm = TrainedModel(
         model=model,
         vocab=vocab,
         backbone=backbone,
@@ -257,3 +257,31 @@ def train_head(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         train_config=replace(config).to_dict(),
     )
+    if len(ho):
+        tm.range_levels = measure_range_levels(tm, [examples[i] for i in ho], feats[t_ho])
+    return tm
+
+
+def measure_range_levels(
+    tm: TrainedModel, held: Sequence[Example], feats: np.ndarray | torch.Tensor
+) -> tuple[tuple[float, float], ...]:
+    """Measure on held-out artworks how often year ranges of each mass hold the truth.
+
+    Rows whose image_path starts with "exemplar:" (a starter's stand-ins) count only when
+    there are too few of the collection's own: ranges are calibrated on the catalogue itself.
+    """
+    from heritage_desk.ml.predictor import Predictor, fit_range_levels
+
+    rows = [i for i, e in enumerate(held) if e.year is not None]
+    own = [i for i in rows if not held[i].image_path.startswith("exemplar:")]
+    rows = own if len(own) >= 30 else rows
+    if not rows:
+        return ()
+    idx = torch.tensor(rows)
+    x = torch.as_tensor(np.asarray(feats, dtype=np.float32))[idx]
+    _, _, meta = tm.vocab.encode([held[i] for i in rows])
+    za, zd = predict_logits(tm.model, x, meta)
+    pa = F.softmax(za / tm.artist_temperature, 1).double().numpy()
+    pd = F.softmax(zd / tm.decade_temperature, 1).double().numpy()
+    years = np.array([held[i].year for i in rows], dtype=np.int64)
+    return fit_range_levels(Predictor(tm), pa, pd, years)

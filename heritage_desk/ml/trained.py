@@ -26,3 +26,5 @@ class TrainedModel:
     created_at: str = ""
     train_config: dict[str, Any] = field(default_factory=dict)
     extra_tensors: dict[str, torch.Tensor] = field(default_factory=dict)  # e.g. exemplars
+    #: (mass grown to, share of held-out years inside) pairs, ascending; () = uncalibrated.
+    range_levels: tuple[tuple[float, float], ...] = ()

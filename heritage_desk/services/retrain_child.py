@@ -102,7 +102,7 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     from heritage_desk.core.progress import Progress
     from heritage_desk.ml.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
     from heritage_desk.ml.runtime import set_num_threads
-    from heritage_desk.ml.train import TrainConfig, train_head
+    from heritage_desk.ml.train import TrainConfig, measure_range_levels, train_head
 
     t0 = time.perf_counter()
     set_num_threads(m.num_threads)
@@ -170,8 +170,13 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     if base is not None and same_input:
         baseline = evaluate_on(base, feats[~train_mask], hold)
         emit("metrics", phase="holdout", model="baseline", **baseline)
+    # Year ranges say how often they held on this catalogue's own held-out confirmed works
+    # (when there are enough of them), not on the data the starter came from.
+    own_levels = measure_range_levels(tm, examples_of(hold), feats[~train_mask])
     if m.refit_all and len(hold):
         tm = fit(np.ones(len(items), dtype=bool))
+    if own_levels:  # () with fewer than 30 dated works held out: keep the fit's own measure
+        tm.range_levels = own_levels
     tm.metrics.update({f"holdout_{k}": v for k, v in metrics.items()})
     tm.train_config["model_version"] = m.version
     if starter is not None:

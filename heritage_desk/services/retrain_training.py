@@ -164,7 +164,13 @@ def warm_start_head(base: Any, examples: Sequence[Any], x: Any, config: Any, pro
     from heritage_desk.ml.calibration import fit_temperature
     from heritage_desk.ml.data import artwork_key
     from heritage_desk.ml.model import META_FIELDS, ModelConfig, MultimodalNet
-    from heritage_desk.ml.train import Batchable, data_hash, predict_logits, train_one_epoch
+    from heritage_desk.ml.train import (
+        Batchable,
+        data_hash,
+        measure_range_levels,
+        predict_logits,
+        train_one_epoch,
+    )
     from heritage_desk.ml.trained import TrainedModel
     from heritage_desk.ml.vocab import Vocab
 
@@ -230,7 +236,7 @@ def warm_start_head(base: Any, examples: Sequence[Any], x: Any, config: Any, pro
     if len(ho):
         za, zd = predict_logits(model, feats[ho], m[ho])
         ta, td = fit_temperature(za, a[ho]), fit_temperature(zd, d[ho])
-    return TrainedModel(
+    tm = TrainedModel(
         model=model,
         vocab=vocab,
         backbone=base.backbone,
@@ -242,3 +248,7 @@ def warm_start_head(base: Any, examples: Sequence[Any], x: Any, config: Any, pro
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         train_config={**config.to_dict(), "warm_start": True},
     )
+    if len(ho):
+        held = [examples[i] for i in ho.tolist()]
+        tm.range_levels = measure_range_levels(tm, held, feats[ho])
+    return tm

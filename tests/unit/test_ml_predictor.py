@@ -90,3 +90,81 @@ def test_metrics_on_known_values() -> None:
     assert abs(p - (0.5 + 1 + 1) / 3) < 1e-9 and abs(r - (1 + 1 + 0.5) / 3) < 1e-9
     m = artist_metrics(probs, y)
     assert m["artist_top1"] == 0.75 and 0 <= m["ece"] <= 1
+
+
+def _spread_years(n: int, seed: int) -> tuple[list, np.ndarray]:
+    """Artists told apart by their features; each painted over 60 years the image cannot date."""
+    from heritage_desk.ml import Example
+
+    rng = np.random.default_rng(seed)
+    centers = np.random.default_rng(0).normal(size=(4, 8)) * 3
+    y = rng.integers(0, 4, n)
+    x = (centers[y] + rng.normal(size=(n, 8))).astype(np.float32)
+    ex = [
+        Example(f"i{seed}_{i}.jpg", f"Artist {y[i]}", 1600 + 80 * int(y[i]) + int(rng.integers(60)))
+        for i in range(n)
+    ]
+    return ex, x
+
+
+def _coverage(p: Predictor, ex: list, x: np.ndarray) -> tuple[float, float]:
+    """Share of true years inside the headline range, and the mean probability it states."""
+    preds = p.predict_many(x, None, top_k=1, coverage=0.8)
+    inside = [
+        q.year.year_from <= e.year <= q.year.year_to
+        for q, e in zip(preds, ex, strict=True)
+        if q.year
+    ]
+    return float(np.mean(inside)), float(np.mean([q.year.range_probability for q in preds]))
+
+
+def test_year_range_states_how_often_it_held_on_held_out_data() -> None:
+    from heritage_desk.ml.predictor import fit_range_levels
+
+    tm = train_head(*_spread_years(800, 1), FAST)
+    tm.decade_temperature = 0.2  # over-confident decades, like a model on unfamiliar images
+    tm.range_levels = ()
+    p = Predictor(tm)
+    test_ex, test_x = _spread_years(1500, 3)
+    held, stated = _coverage(p, test_ex, test_x)
+    assert stated >= 0.8 and held < stated - 0.12  # the range claims more than it holds
+
+    cal_ex, cal_x = _spread_years(600, 2)
+    pa, pd = p.probabilities(cal_x, [None] * len(cal_x))
+    years = np.array([e.year for e in cal_ex])
+    tm.range_levels = fit_range_levels(p, pa, pd, years)
+    masses = [m for m, _ in tm.range_levels]
+    observed = [c for _, c in tm.range_levels]
+    assert masses == sorted(masses) and observed == sorted(observed)
+    held, stated = _coverage(Predictor(tm), test_ex, test_x)
+    assert stated >= 0.8 and abs(held - stated) < 0.06  # now "80%" is right about 80% of the time
+
+
+def test_train_head_measures_range_levels_and_checkpoints_keep_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from heritage_desk.ml import load_checkpoint, save_checkpoint
+
+    ex, x = _spread_years(1200, 4)
+    tm = train_head(ex, x, FAST)
+    assert tm.range_levels and all(0 <= c <= 1 for _, c in tm.range_levels)
+    back = load_checkpoint(save_checkpoint(tm, tmp_path / "m.safetensors"))
+    assert back.range_levels == tm.range_levels
+    a = Predictor(tm).predict(x[0])
+    b = Predictor(back).predict(x[0])
+    assert a.year == b.year
+
+
+def test_range_levels_are_measured_on_the_collections_own_works() -> None:
+    from dataclasses import replace
+
+    from heritage_desk.ml.train import measure_range_levels
+
+    ex, x = _spread_years(1200, 5)
+    tm = train_head(ex, x, FAST)
+    own, own_x = _spread_years(60, 6)
+    stand_ins = [replace(e, image_path=f"exemplar:{i}", year=1500) for i, e in enumerate(ex[:90])]
+    held_x = np.concatenate([own_x, x[:90]])
+    assert measure_range_levels(tm, own + stand_ins, held_x) == measure_range_levels(tm, own, own_x)
+    few = own[:20] + stand_ins  # too few of its own: the stand-ins count too
+    assert measure_range_levels(tm, few, np.concatenate([own_x[:20], x[:90]])) != (
+        measure_range_levels(tm, own[:20], own_x[:20])
+    )
