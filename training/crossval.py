@@ -30,6 +30,8 @@ KEYS = [
     "year_mae",
     "ece",
     "year_range_coverage",
+    "artist_top1_dated",
+    "artist_top1_date_known",
 ]
 
 
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, list[float]]]:
     print(f"\n{a.subset or 'all'} {a.backbone} views={a.views} slice={a.slice} set={a.set}")
     print("| variant | " + " | ".join(KEYS) + " |")
     for name, r in results.items():
-        cells = [f"{np.mean(r[k]):.3f} ± {np.std(r[k]):.3f}" for k in KEYS]
+        cells = [f"{np.mean(r[k]):.3f} ± {np.std(r[k]):.3f}" if k in r else "-" for k in KEYS]
         print(f"| {name} | " + " | ".join(cells) + " |")
     if a.json:
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from heritage_desk.ml import Example, Predictor
+from heritage_desk.ml.calibration import expected_calibration_error
 from heritage_desk.ml.metrics import artist_metrics, confusion_matrix, year_metrics
 from heritage_desk.ml.model import META_FIELDS
 from training.data import DEFAULT_CACHE, embed_examples, read_examples
@@ -59,6 +60,15 @@ def score(
         y2 = headline_years(predictor, pa[both], pd[both])["year"]
         ty = np.array([e.year for e, b in zip(examples, both, strict=True) if b], dtype=np.int64)
         out["year_mae_known_artist"] = float(np.abs(y2 - ty).mean())
+    dated = known & has_year
+    if use_context and dated.any():  # the same works again, their creation year known too
+        rows = np.flatnonzero(dated)
+        spans = [(examples[i].year, examples[i].year) for i in rows]
+        py, _ = predictor.probabilities(embeddings[rows], [ctx[i] for i in rows], spans)
+        t = np.array([idx[i] for i in rows], dtype=np.int64)
+        out["artist_top1_dated"] = float((pa[rows].argmax(1) == t).mean())
+        out["artist_top1_date_known"] = float((py.argmax(1) == t).mean())
+        out["ece_date_known"] = expected_calibration_error(py.max(1), py.argmax(1) == t)
     cm = confusion_matrix(pa[known].argmax(1), targets, pa.shape[1])
     return out, cm
 

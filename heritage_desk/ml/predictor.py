@@ -15,6 +15,8 @@ from heritage_desk.ml.checkpoint import load_checkpoint
 from heritage_desk.ml.trained import TrainedModel
 
 Context = Mapping[str, str | None]
+#: First and last year a work may have been made in (equal for an exact year).
+YearSpan = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,17 @@ class Predictor:
             if span:
                 mask[i] = (dec + BIN_WIDTH - 1 >= span[0]) & (dec <= span[1])
         self._active_mask = mask
+        # p(decade | artist) from the dated works seen in training, add-half smoothed; artists
+        # with none are neutral (uniform), so a known date never rules out the undocumented.
+        lik = np.full((len(self.vocab.artists), len(dec)), 1.0 / len(dec))
+        for i, a in enumerate(self.vocab.artists):
+            counts = self.vocab.decade_counts.get(a)
+            if counts:
+                row = np.full(len(dec), 0.5)
+                for d, n in counts.items():
+                    row[self.vocab.decade_index(d)] += n
+                lik[i] = row / row.sum()
+        self._decade_given_artist = lik
 
     @classmethod
     def load(cls, path: str | Path, version: str | None = None) -> Predictor:
@@ -96,14 +109,28 @@ class Predictor:
 
     @torch.inference_mode()
     def probabilities(
-        self, embeddings: np.ndarray, contexts: Sequence[Context | None]
+        self,
+        embeddings: np.ndarray,
+        contexts: Sequence[Context | None],
+        known_years: Sequence[YearSpan | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Calibrated artist [N,A] and decade [N,Dc] probabilities."""
+        """Calibrated artist [N,A] and decade [N,Dc] probabilities.
+
+        Where a row's creation years are known (`known_years`, e.g. (1870, 1880)), the artist
+        probabilities also weigh how often each artist painted then: p(artist | image, fields,
+        date) ~ p(artist | image, fields) * p(decade | artist).
+        """
         x = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32))
         meta = self.vocab.encode_meta([dict(c or {}) for c in contexts])
         za, zd = self.model(x, meta)
         pa = torch.softmax(za / self.trained.artist_temperature, 1).double().numpy()
         pd = torch.softmax(zd / self.trained.decade_temperature, 1).double().numpy()
+        first, last = self.vocab.decades[0], self.vocab.decades[-1] + BIN_WIDTH - 1
+        for i, span in enumerate(known_years or ()):
+            if span is not None and span[1] >= first and span[0] <= last:  # else: no evidence
+                lo, hi = self.vocab.decade_index(span[0]), self.vocab.decade_index(span[1])
+                w = pa[i] * self._decade_given_artist[:, min(lo, hi) : max(lo, hi) + 1].mean(1)
+                pa[i] = w / w.sum() if w.sum() > 0 else pa[i]
         return pa, pd
 
     def predict(
@@ -122,8 +149,10 @@ class Predictor:
         contexts: Sequence[Context | None] | None = None,
         top_k: int = 5,
         coverage: float = 0.8,
+        known_years: Sequence[YearSpan | None] | None = None,
     ) -> list[Prediction]:
-        """Suggestions for a batch: embeddings [N,D], one context dict (or None) per row."""
+        """Suggestions for a batch: embeddings [N,D], one context dict (or None) per row, and
+        the creation years where known (they sharpen the artist; see `probabilities`)."""
         emb = np.asarray(embeddings, dtype=np.float32)
         if emb.ndim != 2 or emb.shape[1] != self.model.config.feature_dim:
             raise ValueError(
@@ -131,7 +160,7 @@ class Predictor:
                 f"{self.backbone!r}; got {emb.shape}"
             )
         ctx = list(contexts) if contexts is not None else [None] * len(emb)
-        pa, pd = self.probabilities(emb, ctx)
+        pa, pd = self.probabilities(emb, ctx, known_years)
         return [self.from_probabilities(pa[i], pd[i], top_k, coverage) for i in range(len(emb))]
 
     def year_given_artists(self, pd: np.ndarray) -> np.ndarray:

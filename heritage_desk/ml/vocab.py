@@ -30,6 +30,8 @@ class Vocab:
     meta: dict[str, list[str]]  # per field, values for slots 1..n (slot 0 = unknown)
     decades: list[int]  # first year of each decade bin, contiguous
     active_years: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: Dated works seen per artist and decade: p(decade | artist) when a curator knows the date.
+    decade_counts: dict[str, dict[int, int]] = field(default_factory=dict)
     _artist_index: dict[str, int] = field(default_factory=dict, repr=False)
     _meta_index: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
 
@@ -76,7 +78,12 @@ class Vocab:
                 if old:
                     lo_y, hi_y = min(lo_y, old[0]), max(hi_y, old[1])
                 active[a] = (lo_y, hi_y)
-        return cls(artists, meta, decades, active)
+        counts = {a: dict(c) for a, c in base.decade_counts.items()} if base else {}
+        for a in artists:
+            for y in years.get(normalize_name(a), []):
+                row = counts.setdefault(a, {})
+                row[decade(y)] = row.get(decade(y), 0) + 1
+        return cls(artists, meta, decades, active, counts)
 
     def artist_index(self, name: str | None) -> int | None:
         """Index of an artist, matched spelling-insensitively; None when unknown."""
@@ -117,6 +124,9 @@ class Vocab:
             "meta": self.meta,
             "decades": self.decades,
             "active_years": {a: list(v) for a, v in self.active_years.items()},
+            "decade_counts": {
+                a: {str(d): n for d, n in sorted(c.items())} for a, c in self.decade_counts.items()
+            },
         }
 
     @classmethod
@@ -125,4 +135,10 @@ class Vocab:
         meta = {str(f): [str(v) for v in vals] for f, vals in d["meta"].items()}
         decades = [int(x) for x in d["decades"]]
         active = {str(a): (int(v[0]), int(v[1])) for a, v in d.get("active_years", {}).items()}
-        return cls(artists, meta, decades, active)
+        counts = {
+            str(a): {int(k): int(n) for k, n in c.items()}
+            for a, c in d.get("decade_counts", {}).items()
+        }
+        if any(n < 0 for c in counts.values() for n in c.values()):
+            raise ValueError("negative decade counts")
+        return cls(artists, meta, decades, active, counts)

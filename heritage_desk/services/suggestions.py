@@ -290,7 +290,9 @@ class SuggestionService:
         ]
         full = [a.value(Field.DATE) is None and a.value(Field.ARTIST) is not None for a in assets]
         k = len(p.vocab.artists) if any(full) else self.top_k
-        preds = p.predict_many(feats, contexts, top_k=k, coverage=self.coverage)
+        preds = p.predict_many(
+            feats, contexts, top_k=k, coverage=self.coverage, known_years=known_years(assets)
+        )
         return {
             a.id: suggestions_from(a, pred, names, self.top_k)
             for a, pred in zip(assets, preds, strict=True)
@@ -386,3 +388,14 @@ class SuggestionService:
             "path": str(m.path) if m else None,
             "starter": m.is_starter if m else None,
         }
+
+
+def known_years(assets: Sequence[Asset]) -> list[tuple[int, int] | None]:
+    """The creation years recorded or accepted for each asset, where a date is known."""
+    out: list[tuple[int, int] | None] = []
+    for a in assets:
+        fv = a.fields.get(Field.DATE)
+        lo = fv.year_from if fv is not None else None
+        hi = fv.year_to if fv is not None and fv.year_to is not None else lo
+        out.append((lo, hi) if lo is not None and hi is not None else None)
+    return out

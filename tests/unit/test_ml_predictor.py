@@ -168,3 +168,35 @@ def test_range_levels_are_measured_on_the_collections_own_works() -> None:
     assert measure_range_levels(tm, few, np.concatenate([own_x[:20], x[:90]])) != (
         measure_range_levels(tm, own[:20], own_x[:20])
     )
+
+
+def test_a_known_date_tells_apart_artists_the_image_cannot() -> None:
+    from heritage_desk.ml import Example
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(600, 8)).astype(np.float32)  # the two artists' images look alike
+    ex = [
+        Example(f"t{i}.jpg", f"Artist {i % 2}", 1650 + 200 * (i % 2) + int(rng.integers(30)))
+        for i in range(600)
+    ]
+    p = Predictor(train_head(ex, x, FAST))
+    assert p.vocab.decade_counts["Artist 0"] and p.vocab.decade_counts["Artist 1"]
+    truth = np.array([i % 2 for i in range(600)])
+    blind, _ = p.probabilities(x, [None] * 600)
+    dated, _ = p.probabilities(x, [None] * 600, [(e.year, e.year) for e in ex])
+    assert (blind.argmax(1) == truth).mean() < 0.7
+    assert (dated.argmax(1) == truth).mean() > 0.95
+    np.testing.assert_allclose(dated.sum(1), 1.0)
+    outside, _ = p.probabilities(x[:5], [None] * 5, [(1200, 1210)] * 5)  # no artist's decades
+    np.testing.assert_allclose(outside, blind[:5])
+    many = p.predict_many(x[:2], None, top_k=1, known_years=[(ex[0].year, ex[0].year), None])
+    assert many[0].artists[0].artist == "Artist 0"
+
+
+def test_decade_counts_survive_a_checkpoint(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from heritage_desk.ml import load_checkpoint, save_checkpoint
+
+    ex, x = toy(n=200)
+    tm = train_head(ex, x, FAST)
+    back = load_checkpoint(save_checkpoint(tm, tmp_path / "m.safetensors"))
+    assert back.vocab.decade_counts == tm.vocab.decade_counts != {}
