@@ -192,15 +192,16 @@ def _write_csv(out: Path, rows: list[list[str]]) -> None:
 
 def cmd_retrain(args: argparse.Namespace) -> int:
     """`retrain CATALOGUE`: train, validate, activate or keep; print what happened."""
-    from heritage_desk.services.retrain import RetrainService, RetrainSettings
+    from heritage_desk.services.retrain import RetrainBusyError, RetrainService, RetrainSettings
 
     settings = RetrainSettings(num_threads=args.threads, epochs=args.epochs)
     with _services(args) as svc:
         service = RetrainService(svc.catalogue, svc, settings=settings)
-        svc.embed_missing(_progress(args))
         try:
+            service.ensure_not_running()  # before embedding, which can take minutes
+            svc.embed_missing(_progress(args))
             result = service.retrain(_progress(args), refresh=not args.no_refresh)
-        except ValueError as exc:
+        except (ValueError, RetrainBusyError) as exc:
             raise CliError(str(exc)) from None
         _clear_progress(args)
         if result.version is not None:

@@ -8,7 +8,9 @@ child on another thread: `job = service.prepare()`, `outcome = job.run(progress,
 Where the parts live: retrain_labels (which confirmed labels go into the manifest),
 retrain_manifest (the manifest format), retrain_job (the child process seen from here),
 retrain_child + retrain_training (the child itself), retrain_versions (model files, the
-activation and rollback policy).
+activation and rollback policy), retrain_lock (one retrain per catalogue across processes:
+held from prepare to register, so the GUI's auto-retrain and `heritage-desk retrain` never run
+at once; the second gets RetrainBusyError at once).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from heritage_desk.core.model import Action, Changes, Field, ModelVersion
 from heritage_desk.core.progress import CancelToken, ProgressCallback, no_progress
 from heritage_desk.services.retrain_job import ChildOutcome, RetrainJob
 from heritage_desk.services.retrain_labels import confirmed_items
+from heritage_desk.services.retrain_lock import RetrainBusyError, RetrainLock
 from heritage_desk.services.retrain_manifest import Manifest, ManifestItem
 from heritage_desk.services.retrain_versions import (
     clean_temp_files,
+    clean_unregistered_checkpoints,
     compare,
     ensure_starter_registered,
     models_dir_for,
@@ -40,6 +44,7 @@ from heritage_desk.storage.catalogue import Catalogue
 
 __all__ = [
     "ChildOutcome",
+    "RetrainBusyError",
     "RetrainJob",
     "RetrainResult",
     "RetrainService",
@@ -108,8 +113,29 @@ class RetrainService:
         self._spare: RetrainJob | None = None
         self._backoff = 0
         self.models_dir.mkdir(parents=True, exist_ok=True)
-        for p in clean_temp_files(self.models_dir):
-            log.info("removed %s left by an interrupted retrain", p)
+        self._guard = RetrainLock(self.models_dir, catalogue.location)
+        self._clean_leftovers()
+
+    def _clean_leftovers(self) -> None:
+        """Remove what interrupted retrains left (temp files, unregistered checkpoints).
+
+        Only under the retrain lock: while another process retrains this catalogue its temp
+        file and its just-saved checkpoint are in use, so nothing is touched then.
+        """
+        try:
+            self._guard.acquire()
+        except (RetrainBusyError, OSError) as exc:
+            log.info("leftovers of earlier retrains not cleaned now: %s", exc)
+            return
+        try:
+            for p in clean_temp_files(self.models_dir):
+                log.info("removed %s left by an interrupted retrain", p)
+            for p in clean_unregistered_checkpoints(self.models_dir, self.catalogue):
+                log.info("removed %s: a retrain's output that was never registered", p)
+        except Exception as exc:  # a clean-up is never a reason not to start
+            log.warning("could not clean the models folder %s: %s", self.models_dir, exc)
+        finally:
+            self._guard.release()
 
     # -- triggers -----------------------------------------------------------------------------
 
@@ -135,7 +161,7 @@ class RetrainService:
         Near the trigger (settings.prewarm_at of it) a spare child is started, so that the
         retrain, when it comes, does not wait seconds for torch to load.
         """
-        if self._running is not None:
+        if self._running is not None or self._guard.busy():  # busy: another process retrains
             return False
         n = self.confirmations_since_last_model()
         # After a cancelled or failed run, wait for another N before trying on our own again.
@@ -147,6 +173,16 @@ class RetrainService:
     @property
     def running(self) -> bool:
         return self._running is not None
+
+    def ensure_not_running(self) -> None:
+        """Raise RetrainBusyError now if this catalogue is being retrained (say, by the GUI).
+
+        A courtesy before slow preparations (the CLI embeds first); prepare() is the guard.
+        """
+        if self._running is not None:
+            raise RetrainBusyError(self.catalogue.location, "in this process")
+        if self._guard.busy():
+            raise RetrainBusyError(self.catalogue.location, self._guard.holder())
 
     # -- the three steps ----------------------------------------------------------------------
 
@@ -198,18 +234,27 @@ class RetrainService:
         )
 
     def prepare(self) -> RetrainJob:
-        """Start (or reuse a spare) child, build the manifest meanwhile and send it to it."""
+        """Take the retrain lock, start (or reuse a spare) child, send it the manifest.
+
+        Raises RetrainBusyError at once when this catalogue is being retrained already, here
+        or in another process; register() gives the lock back.
+        """
         if self._running is not None:
-            raise RuntimeError("a retrain is running already")
-        job, self._spare = self._spare, None
-        if job is None or not job.alive:
-            job = RetrainJob(python=self.python, timeout_s=self.settings.timeout_s)
-            job.start()
+            raise RetrainBusyError(self.catalogue.location, "in this process")
+        self._guard.acquire()
         try:
-            version = self.new_version_name()
-            job.send(self.manifest(version), self.models_dir / f"{version}.safetensors")
+            job, self._spare = self._spare, None
+            if job is None or not job.alive:
+                job = RetrainJob(python=self.python, timeout_s=self.settings.timeout_s)
+                job.start()
+            try:
+                version = self.new_version_name()
+                job.send(self.manifest(version), self.models_dir / f"{version}.safetensors")
+            except BaseException:
+                job.cancel(grace_s=1.0)
+                raise
         except BaseException:
-            job.cancel(grace_s=1.0)
+            self._guard.release()
             raise
         self._running = job
         return job
@@ -220,6 +265,7 @@ class RetrainService:
             return self._register(job, outcome)
         finally:
             self._running = None
+            self._guard.release()
 
     def _register(self, job: RetrainJob, outcome: ChildOutcome) -> RetrainResult:
         if outcome.status != "done" or outcome.checkpoint is None:
@@ -316,7 +362,11 @@ class SupervisorSteps:
     def run(
         self, job: RetrainJob, on_event: Callable[[dict[str, Any]], None], cancel: CancelToken
     ) -> tuple[RetrainJob, ChildOutcome]:
-        return job, job.run(cancel=cancel, on_event=on_event)
+        try:
+            return job, job.run(cancel=cancel, on_event=on_event)
+        except Exception as exc:  # still a failed outcome, so finish() releases the lock
+            job.cancel()
+            return job, ChildOutcome("failed", message=f"{type(exc).__name__}: {exc}")
 
     def finish(self, services: Any, outcome: tuple[RetrainJob, ChildOutcome]) -> RetrainResult:
         job, child = outcome

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +21,11 @@ from heritage_desk.storage.catalogue import Catalogue
 
 #: The held-out metrics a new model must not be worse at than the active one.
 COMPARED = ("artist_top1", "decade_acc")
+#: A retrain's checkpoint and its sidecars ("m004-20260101T120000.safetensors", ".json",
+#: ".curves.json"); group 1 is the version name (next_version_name).
+_CHECKPOINT = re.compile(r"^(m\d{3,}-\d{8}T\d{6})\.(safetensors|json|curves\.json)$")
+#: An unregistered checkpoint younger than this is left alone (it may be about to register).
+CHECKPOINT_MIN_AGE_S = 300.0
 
 
 def models_dir_for(catalogue: Catalogue, paths: config.Paths | None = None) -> Path:
@@ -40,6 +47,42 @@ def clean_temp_files(folder: Path) -> list[Path]:
                 with contextlib.suppress(OSError):
                     p.unlink()
                     removed.append(p)
+    return removed
+
+
+def clean_unregistered_checkpoints(
+    folder: Path, catalogue: Catalogue, min_age_s: float = CHECKPOINT_MIN_AGE_S
+) -> list[Path]:
+    """Remove checkpoints (and sidecars) no model version refers to, older than `min_age_s`.
+
+    They are what a retrain left when the app died between the child's `done` and the
+    registration. Only files named like a retrain's output are candidates, so the starter and
+    anything else in the folder stay; a file is kept when a version row has its name or its
+    path (a moved catalogue's rows may hold old absolute paths). Call it only while holding
+    the retrain lock, so that no retrain in another process is between save and register.
+    """
+    if not folder.is_dir():
+        return []
+    versions = catalogue.model_versions()
+    names = {v.version for v in versions}
+    names |= {Path(v.path).name.split(".", 1)[0] for v in versions}  # stem w/o ".curves.json"
+    paths = set()
+    for v in versions:
+        with contextlib.suppress(OSError):
+            paths.add(Path(v.path).resolve())
+    removed = []
+    now = time.time()
+    for p in sorted(folder.iterdir()):
+        m = _CHECKPOINT.match(p.name)
+        if m is None or m.group(1) in names or p.is_symlink() or not p.is_file():
+            continue
+        try:
+            if p.resolve() in paths or now - p.stat().st_mtime < min_age_s:
+                continue
+            p.unlink()
+        except OSError:
+            continue
+        removed.append(p)
     return removed
 
 

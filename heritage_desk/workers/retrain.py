@@ -76,9 +76,11 @@ class RetrainSupervisor(QObject):
 
     def _launch(self, job: Any) -> None:
         token = self._token
-        if token is None or token.cancelled:
+        if token is None:
             self._fail(Exception("cancelled"))
             return
+        # Cancelled meanwhile: run anyway (it stops the child at once) so that finish() still
+        # ends the job; a prepared job left unfinished would hold the retrain lock.
 
         def watch() -> None:
             try:

@@ -145,6 +145,16 @@ def cmd_hold(cat_path: str, seconds: str) -> None:
     say("RELEASED")
 
 
+def cmd_retrain_lock(models: str, catalogue: str) -> None:
+    """Hold a catalogue's retrain lock (as another app's retrain would) until stdin closes."""
+    from heritage_desk.services.retrain_lock import RetrainLock
+
+    with RetrainLock(Path(models), catalogue):
+        say("LOCKED", os.getpid())
+        sys.stdin.read()  # EOF: the parent closed it, or died
+    say("UNLOCKED")
+
+
 def cmd_race(cat_path: str, reviewer: str, rank: str, start_at: str) -> None:
     """Accept candidate `rank` of every asset's artist, as if the field were still empty."""
     from heritage_desk.core.model import Field
@@ -200,6 +210,7 @@ def main() -> None:
         "hold": cmd_hold,
         "race": cmd_race,
         "retrain": cmd_retrain,
+        "retrain-lock": cmd_retrain_lock,
     }[verb](*args)
     say("STATEMENTS", _count[0])
 
