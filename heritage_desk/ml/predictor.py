@@ -185,16 +185,21 @@ class Predictor:
             )
             for r, j in enumerate(order)
         ]
-        # The headline year mixes the per-artist distributions by artist probability; when one
-        # artist dominates it is that artist's year, so it agrees with the top suggestion.
-        year = cands[0].year if pa[order[0]] >= 0.5 else self._range(pa @ cond, coverage, None)
+        p, span = self._headline(pa, cond)
+        year = self._range(p, coverage, span)
         return Prediction(cands, year, self.version)
 
     def headline_distribution(
         self, pa: np.ndarray, pd: np.ndarray
     ) -> tuple[np.ndarray, tuple[int, int] | None]:
         """The decade distribution behind the headline year, and the active years it is held to."""
-        cond = self.year_given_artists(pd)
+        return self._headline(pa, self.year_given_artists(pd))
+
+    def _headline(
+        self, pa: np.ndarray, cond: np.ndarray
+    ) -> tuple[np.ndarray, tuple[int, int] | None]:
+        # The headline year mixes the per-artist distributions by artist probability; when one
+        # artist dominates it is that artist's year, so it agrees with the top suggestion.
         top = int(np.argmax(pa))
         if pa[top] >= 0.5:
             return cond[top], self.vocab.active_years.get(self.vocab.artists[top])

@@ -17,6 +17,7 @@ from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback,
 from heritage_desk.ml.calibration import fit_temperature
 from heritage_desk.ml.data import Example, artwork_key
 from heritage_desk.ml.model import IGNORE, ModelConfig, MultimodalNet, mask_meta, multitask_loss
+from heritage_desk.ml.predictor import Predictor, fit_range_levels
 from heritage_desk.ml.runtime import set_num_threads
 from heritage_desk.ml.trained import TrainedModel
 from heritage_desk.ml.vocab import Vocab
@@ -270,8 +271,6 @@ def measure_range_levels(
     Rows whose image_path starts with "exemplar:" (a starter's stand-ins) count only when
     there are too few of the collection's own: ranges are calibrated on the catalogue itself.
     """
-    from heritage_desk.ml.predictor import Predictor, fit_range_levels
-
     rows = [i for i, e in enumerate(held) if e.year is not None]
     own = [i for i in rows if not held[i].image_path.startswith("exemplar:")]
     rows = own if len(own) >= 30 else rows
