@@ -17,6 +17,7 @@ from pathlib import Path
 from heritage_desk.core.progress import CancelToken, ProgressCallback, no_progress
 from heritage_desk.services.check_images import check_images
 from heritage_desk.services.check_report import CheckOptions, CheckReport, Finding
+from heritage_desk.services.retrain_lock import RetrainBusyError, RetrainLock
 from heritage_desk.services.retrain_versions import models_dir_for
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.errors import CatalogueError
@@ -77,8 +78,18 @@ def check_catalogue(
         check_images(cat, opts, report, progress, cancel, repair=writable)
     except CatalogueError as exc:
         report.add("problem", "integrity", cat.location, str(exc))
+    models = _models_dir(cat, opts)
     for folder in _temp_folders(cat, opts):
-        _temp_files(folder, report, opts, all_tmp=folder == _models_dir(cat, opts))
+        if folder != models:
+            _temp_files(folder, report, opts, all_tmp=False)
+            continue
+        # A retrain (here or in another process) writes its checkpoint there: leave it alone.
+        lock = RetrainLock(folder, cat.location)
+        try:
+            with lock:
+                _temp_files(folder, report, opts, all_tmp=True)
+        except RetrainBusyError as exc:
+            report.add("note", "temp file", str(folder), f"not swept: {exc}")
     _models(cat, report)
     return report
 

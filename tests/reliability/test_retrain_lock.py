@@ -162,3 +162,26 @@ def test_unregistered_old_checkpoints_are_removed_at_service_start(
     _service(catalogue, collection)
     assert [p.name for p in keep if not p.exists()] == []
     assert [p.name for p in gone if p.exists()] == []
+
+
+def test_check_repair_leaves_the_models_folder_alone_while_a_retrain_runs(
+    catalogue: Catalogue,
+) -> None:
+    from heritage_desk.services.check import check_catalogue
+    from heritage_desk.services.check_report import CheckOptions
+
+    models = models_dir_for(catalogue)
+    models.mkdir(parents=True, exist_ok=True)
+    partial = models / ".m002-20261128T120000.safetensors.abcd1234.tmp"  # the child writing
+    partial.write_bytes(b"half a checkpoint")
+    os.utime(partial, (OLD, OLD))
+    holder = _hold_lock(models, catalogue.location)
+    try:
+        report = check_catalogue(catalogue, CheckOptions(images_roots=[]))
+        assert partial.exists()
+        assert any("already running" in f.message for f in report.findings)
+    finally:
+        _end(holder, "exit")
+    report = check_catalogue(catalogue, CheckOptions(images_roots=[]))
+    assert not partial.exists()
+    assert any(Path(f.where) == partial for f in report.repairs)
