@@ -130,14 +130,7 @@ class RetrainSteps:
                 curves["loss"].append(float(m.group(2)))
             on_event(ev)
 
-        try:
-            outcome = job.run(cancel=cancel, on_event=relay)
-        except Exception as exc:  # still an outcome, so finish() registers and frees the lock
-            from heritage_desk.services.retrain_job import ChildOutcome
-
-            job.cancel()
-            outcome = ChildOutcome("failed", message=f"{type(exc).__name__}: {exc}")
-        return job, outcome, curves
+        return job, job.run_to_outcome(cancel=cancel, on_event=relay), curves
 
     def finish(self, services: Any, result: Any) -> Any:
         job, outcome, curves = result

@@ -362,11 +362,7 @@ class SupervisorSteps:
     def run(
         self, job: RetrainJob, on_event: Callable[[dict[str, Any]], None], cancel: CancelToken
     ) -> tuple[RetrainJob, ChildOutcome]:
-        try:
-            return job, job.run(cancel=cancel, on_event=on_event)
-        except Exception as exc:  # still a failed outcome, so finish() releases the lock
-            job.cancel()
-            return job, ChildOutcome("failed", message=f"{type(exc).__name__}: {exc}")
+        return job, job.run_to_outcome(cancel=cancel, on_event=on_event)
 
     def finish(self, services: Any, outcome: tuple[RetrainJob, ChildOutcome]) -> RetrainResult:
         job, child = outcome

@@ -152,6 +152,19 @@ class RetrainJob:
         for t in self._readers:
             t.join(2.0)
 
+    def run_to_outcome(
+        self,
+        cancel: CancelToken | None = None,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+    ) -> ChildOutcome:
+        """run(), but an unexpected error (say, in `on_event`) stops the child and becomes a
+        "failed" outcome, so the caller still registers it (and frees the retrain lock)."""
+        try:
+            return self.run(cancel=cancel, on_event=on_event)
+        except Exception as exc:
+            self.cancel()
+            return ChildOutcome("failed", message=f"{type(exc).__name__}: {exc}")
+
     def run(
         self,
         progress: ProgressCallback = no_progress,
