@@ -84,6 +84,20 @@ def resolve_inside(root: Path, relative: str) -> Path:
     return target
 
 
+def is_utf8(name: str) -> bool:
+    """False for a name holding bytes that are not UTF-8 (decoded by Python as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(name: str) -> str:
+    """A file name fit for a report: undecodable bytes written as \\xNN (`caf\\xe9.jpg`)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def iter_image_files(root: Path) -> Iterator[tuple[str, Path | None, str]]:
     """(relative path, real path, "") per image under `root`, or (rel, None, reason) if unsafe."""
     real_root = root.resolve()
@@ -102,7 +116,9 @@ def iter_image_files(root: Path) -> Iterator[tuple[str, Path | None, str]]:
             p = here / name
             rel = p.relative_to(real_root).as_posix()
             real = p.resolve()
-            if not real.is_relative_to(real_root):
+            if not is_utf8(rel):  # a catalogue stores text: this name cannot be kept or found
+                yield printable(rel), None, "file name is not valid UTF-8; rename it to import it"
+            elif not real.is_relative_to(real_root):
                 yield rel, None, "symlink leads outside the images folder; skipped"
             elif not real.is_file():
                 yield rel, None, "not a regular file (broken link?); skipped"

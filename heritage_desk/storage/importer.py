@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -25,6 +24,7 @@ from heritage_desk.storage.images import (
     resolve_inside,
     safe_relative,
 )
+from heritage_desk.storage.import_cells import T, limited, parse_time, parse_year, read_cell
 
 #: Files per transaction: large enough to be fast, small enough that cancel keeps most work.
 BATCH = 200
@@ -227,7 +227,11 @@ def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: _J
         catalogue.update_asset(asset.id, image_path=rel)  # the file moved since the last import
         report.notes.append((rel, f"moved from {asset.image_path}"))
         moved = True
-    inventory = join.table.value(row, "inventory_number") if join and row else ""
+    inventory = (
+        _cell(join.table, row, "inventory_number", report, limited("inventory_number")) or ""
+        if join and row
+        else ""
+    )
     if asset is None:
         fields = _row_updates(None, join.table, row, report) if row and join else {}
         _add(catalogue, rel, facts, inventory or None, fields)  # the asset and its row at once
@@ -274,6 +278,8 @@ def _row_updates(asset: Asset | None, table: MetadataTable, row: CsvRow,
         if current is not None and current.provenance in PROTECTED:
             report.kept_curator_values += current.value != value
             continue
+        if f is Field.ARTIST and not _cell(table, row, f.value, report, limited("artist")):
+            continue  # too long to store: reported, the rest of the row goes on
         src = _provenance(table, row, f, where, report)
         year_from, year_to = _years(table, row, f, value, where, report)
         if (
@@ -306,10 +312,11 @@ def _years(table: MetadataTable, row: CsvRow, f: Field, value: str, where: str,
     """Parsed years of a date (our own export's year columns win); (None, None) otherwise."""
     if f is not Field.DATE:
         return None, None
-    given = table.value(row, "year_from"), table.value(row, "year_to")
-    if given[0].lstrip("-").isdigit():
-        lo = int(given[0])
-        return lo, int(given[1]) if given[1].lstrip("-").isdigit() else lo
+    lo, hi = _cell(table, row, "year_from", report, parse_year), None
+    if lo is not None:
+        hi = _cell(table, row, "year_to", report, parse_year)
+        if hi is not None or not table.value(row, "year_to"):
+            return lo, lo if hi is None else hi
     parsed = parse_date(value)
     if parsed is None:
         report.notes.append((where, f"date {value!r} names no year; kept as text"))
@@ -337,20 +344,25 @@ def _provenance(table: MetadataTable, row: CsvRow, f: Field, where: str,
     except ValueError:
         report.notes.append((where, f"{f.value}_source {source!r} unknown; read as imported"))
         provenance = Provenance.IMPORTED
-    at = probability = None
-    with contextlib.suppress(ValueError):
-        at = datetime.fromisoformat(table.value(row, f"{f.value}_decided_at"))
+    at: datetime | None = _cell(table, row, f"{f.value}_decided_at", report, parse_time)
     if provenance is Provenance.IMPORTED:
         return _Source(at=at)
-    with contextlib.suppress(ValueError):
-        probability = float(table.value(row, f"{f.value}_probability"))
     return _Source(
         provenance,
-        reviewer=table.value(row, f"{f.value}_reviewer") or None,
-        model_version=table.value(row, f"{f.value}_model_version") or None,
-        probability=probability,
+        reviewer=_cell(table, row, f"{f.value}_reviewer", report, limited("reviewer")) or None,
+        model_version=_cell(
+            table, row, f"{f.value}_model_version", report, limited("model_version")
+        )
+        or None,
+        probability=_cell(table, row, f"{f.value}_probability", report, float),
         at=at,
     )
+
+
+def _cell(table: MetadataTable, row: CsvRow, target: str, report: ImportReport,
+          parse: Callable[[str], T]) -> T | None:  # fmt: skip
+    """The parsed cell of `target` (None when empty or bad: reported by row and column)."""
+    return read_cell(table, row, target, parse, report.problem)
 
 
 def _report_unmatched(root: Path, join: _Join, report: ImportReport) -> None:
