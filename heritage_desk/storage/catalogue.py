@@ -24,6 +24,7 @@ from heritage_desk.core.model import (
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.storage import asset_query, convert, db, fieldops, info, migrations
+from heritage_desk.storage.artist_facts import ArtistFactsRepository
 from heritage_desk.storage.base import as_catalogue_error
 from heritage_desk.storage.catalogue_extra import CatalogueExtras
 from heritage_desk.storage.errors import (
@@ -58,7 +59,7 @@ class FieldUpdate:
     at: datetime | None = None
 
 
-class Catalogue(CatalogueExtras, MaintenanceMixin):
+class Catalogue(CatalogueExtras, MaintenanceMixin, ArtistFactsRepository):
     """One open catalogue. Not thread-safe: one executor thread owns it (ARCHITECTURE.md)."""
 
     #: (monotonic time read, folders) of images_roots, or None.

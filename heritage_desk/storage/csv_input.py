@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from heritage_desk.core.csvsafe import restore
+from heritage_desk.storage.formats.artist_columns import ARTIST_GUESSES, ARTIST_TARGETS
 
 #: Mapping targets: the known fields, the join keys and the columns export_csv writes.
 FIELD_TARGETS = ("artist", "date", "title", "genre", "style", "medium")
 KEY_TARGETS = ("image_file", "id", "inventory_number")
 PROVENANCE_SUFFIXES = ("source", "model_version", "probability", "reviewer", "decided_at")
 _PROVENANCE_TARGETS = tuple(f"{f}_{s}" for f in FIELD_TARGETS for s in PROVENANCE_SUFFIXES)
-EXTRA_TARGETS = ("year_from", "year_to", *_PROVENANCE_TARGETS)
+EXTRA_TARGETS = ("year_from", "year_to", *ARTIST_TARGETS, *_PROVENANCE_TARGETS)
 TARGETS = KEY_TARGETS + FIELD_TARGETS + EXTRA_TARGETS
 
 #: Header spellings tried in order, after normalising (lower case, "_" for spaces and dashes).
@@ -27,8 +28,18 @@ GUESSES: dict[str, tuple[str, ...]] = {
         "inventory_number", "inventory_no", "inventory", "inv_no", "accession_number",
         "accession_no", "accession", "object_number", "objectnumber", "catalogue_number",
     ),
-    "artist": ("artist", "creator", "maker", "artist_display", "artist_name", "painter", "author"),
-    "date": ("date_display", "date", "dated", "date_text", "object_date", "creation_date", "year"),
+    "artist": (
+        "artist", "creator", "maker", "artist_display", "artist_display_name", "artist_name",
+        "painter", "author",
+    ),
+    "date": (
+        "date_display", "date", "dated", "date_text", "object_date", "creation_date", "date_made",
+        "year",
+    ),
+    # Met Open Access: Object Begin/End Date are the earliest/latest years of Object Date.
+    "year_from": ("year_from", "object_begin_date", "earliest_date", "date_earliest"),
+    "year_to": ("year_to", "object_end_date", "latest_date", "date_latest"),
+    **ARTIST_GUESSES,
     "title": ("title", "object_title", "name"),
     "genre": ("genre", "subject", "category"),
     "style": ("style", "movement", "period"),

@@ -14,6 +14,8 @@ from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
 from heritage_desk.storage.catalogue import Catalogue, FieldUpdate
 from heritage_desk.storage.csv_input import CsvError, CsvRow, MetadataTable, read_metadata
+from heritage_desk.storage.formats.artist_columns import ARTIST_TARGETS, row_artist_facts
+from heritage_desk.storage.formats.column_report import mapping_lines, unused_columns
 from heritage_desk.storage.images import (
     IMAGE_SUFFIXES,
     ImageFacts,
@@ -24,7 +26,14 @@ from heritage_desk.storage.images import (
     resolve_inside,
     safe_relative,
 )
-from heritage_desk.storage.import_cells import T, limited, parse_time, parse_year, read_cell
+from heritage_desk.storage.import_cells import (
+    MAX_LENGTH,
+    T,
+    limited,
+    parse_time,
+    parse_year,
+    read_cell,
+)
 
 #: Files per transaction: large enough to be fast, small enough that cancel keeps most work.
 BATCH = 200
@@ -49,6 +58,11 @@ class ImportReport:
     problems: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
+    #: The metadata file's target -> column mapping used, and the columns nothing read.
+    mapping: dict[str, str] = field(default_factory=dict)
+    unused_columns: list[str] = field(default_factory=list)
+    #: Artists whose life dates or authority ids a row stated (kept on the artist).
+    artist_facts: int = 0
 
     def problem(self, where: str, reason: str) -> None:
         self.problems.append((where, " ".join(reason.split())))
@@ -66,6 +80,9 @@ class ImportReport:
         ]
         if self.cancelled:
             out.append("cancelled: the files not yet reached were not imported")
+        out += mapping_lines(self.mapping, self.unused_columns)
+        if self.artist_facts:
+            out.append(f"artists with life dates or ids from the records: {self.artist_facts}")
         out += [f"problem: {w}: {r}" for w, r in self.problems]
         out += [f"note: {w}: {r}" for w, r in self.notes]
         return out
@@ -81,6 +98,7 @@ class _Join:
     by_suffix: dict[str, CsvRow | None] = field(default_factory=dict)
     by_id: dict[str, CsvRow] = field(default_factory=dict)
     used: set[int] = field(default_factory=set)
+    artists_seen: set[str] = field(default_factory=set)
 
     def add_path(self, key: str, row: CsvRow) -> None:
         self.by_path[key] = row
@@ -159,6 +177,8 @@ def import_collection(
             where = label + (f" row {p.row}" if p.row is not None else "")
             report.problem(where + (f", column {p.column!r}" if p.column else ""), p.reason)
         join = _index(table, report, label)
+        report.mapping = dict(table.mapping)
+        report.unused_columns = unused_columns(table.columns, table.mapping)
     files = []
     for rel, real, reason in iter_image_files(root):
         if real is None:
@@ -212,6 +232,7 @@ def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: _J
     row = join.row_for(rel) if join is not None else None
     if row is not None and join is not None:
         join.used.add(row.row)
+        _record_artist(catalogue, join, row, report)
     if facts.checksum in seen:
         report.skipped_duplicates += 1
         report.notes.append((rel, f"same content as {seen[facts.checksum]}; skipped"))
@@ -321,7 +342,26 @@ def _years(table: MetadataTable, row: CsvRow, f: Field, value: str, where: str,
     if parsed is None:
         report.notes.append((where, f"date {value!r} names no year; kept as text"))
         return None, None
+    if parsed.problem is not None:
+        col = table.mapping.get("date", "date")
+        report.problem(f"{where}, column {col!r}", f"{parsed.problem}; kept as text, no years")
+        return None, None
     return parsed.years
+
+
+def _record_artist(catalogue: Catalogue, join: _Join, row: CsvRow, report: ImportReport) -> None:
+    """Keep what the row states about its artist (life dates, ids) on the artist."""
+    table, artist = join.table, join.table.value(row, "artist")
+    if len(artist) > MAX_LENGTH["artist"]:
+        return  # the artist itself is refused as a problem of its row
+    cells = {t: table.value(row, t) for t in ARTIST_TARGETS if t in table.mapping}
+    facts = row_artist_facts(cells, artist, f"{table.path.name} row {row.row}")
+    if facts is None or facts.key in join.artists_seen:
+        return  # one source per artist and import: the first row that states facts
+    join.artists_seen.add(facts.key)
+    for note in catalogue.record_artist_facts([facts]):
+        report.notes.append((facts.source, note))
+    report.artist_facts += 1
 
 
 @dataclass(frozen=True)

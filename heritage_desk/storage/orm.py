@@ -68,6 +68,17 @@ class ArtistRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(400), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(400))
+    # Life / active years and authority ids as a record stated them (0004; see core.artist_facts).
+    born: Mapped[int | None]
+    died: Mapped[int | None]
+    active_from: Mapped[int | None]
+    active_to: Mapped[int | None]
+    life_approximate: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    life_text: Mapped[str | None] = mapped_column(sa.Text)
+    ulan_id: Mapped[str | None] = mapped_column(sa.Text)
+    wikidata_id: Mapped[str | None] = mapped_column(sa.Text)
+    rkd_id: Mapped[str | None] = mapped_column(sa.Text)
+    facts_source: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class ArtistAliasRow(Base):

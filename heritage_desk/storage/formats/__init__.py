@@ -1,0 +1,1 @@
+"""Museum exchange formats: Met-style columns, spreadsheets, LIDO, Dublin Core, IIIF."""
