@@ -40,7 +40,7 @@ def get_args_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--subset-file")
     p.add_argument("--subset")
-    p.add_argument("--backbone", default="lite0")
+    p.add_argument("--backbone", default="lite0-ms")
     p.add_argument("--views", default="full")
     p.add_argument("--slice", type=int, help="use only the first N feature dims (ablation)")
     p.add_argument("--folds", type=int, default=5)

@@ -68,7 +68,7 @@ def checksums(examples: list[Example]) -> list[str]:
 
 def embed_examples(
     examples: list[Example],
-    backbone: str = "lite0",
+    backbone: str = "lite0-ms",
     views: tuple[str, ...] = ("full",),
     cache_dir: str | Path = DEFAULT_CACHE,
     verbose: bool = True,

@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data", required=True)
     p.add_argument("--subset-file")
     p.add_argument("--subset")
-    p.add_argument("--backbone", default="lite0")
+    p.add_argument("--backbone", default="lite0-ms")
     p.add_argument("--views", default="full", help="comma-separated: full,flip")
     p.add_argument("--cache", default=str(DEFAULT_CACHE))
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 leaves a core free)")

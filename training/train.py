@@ -22,6 +22,14 @@ from heritage_desk.ml.finetune import FinetuneConfig, finetune
 from heritage_desk.ml.runtime import set_num_threads
 from training.data import DEFAULT_CACHE, embed_examples, read_examples
 
+#: The backbone of the app's suggestions and of the starter model.
+DEFAULT_BACKBONE = "lite0-ms"
+
+
+def backbone_for(mode: str, given: str | None) -> str:
+    """The backbone a run uses: the one given, else the app's (head) or plain Lite0 (finetune)."""
+    return given or (DEFAULT_BACKBONE if mode == "head" else "lite0")
+
 
 def stacked_views(ex: list, backbone: str, views: tuple[str, ...], cache: str) -> np.ndarray:  # type: ignore[type-arg]
     """[N,D] for one view, [N,V,D] for several (training picks a random view per step).
@@ -41,7 +49,10 @@ def get_args_parser() -> argparse.ArgumentParser:
     p.add_argument("--subset-file")
     p.add_argument("--subset")
     p.add_argument("--mode", choices=["head", "finetune"], default="head")
-    p.add_argument("--backbone", default="lite0")
+    p.add_argument(
+        "--backbone",
+        help="default: lite0-ms in head mode (what the app and the starter use), lite0 to finetune",
+    )
     p.add_argument("--views", default="full", help="head mode: comma-separated views")
     p.add_argument("--image-only", action="store_true")
     p.add_argument("--epochs", type=int)
@@ -84,6 +95,7 @@ def report(p: Progress) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     a = get_args_parser().parse_args(argv)
+    a.backbone = backbone_for(a.mode, a.backbone)
     set_num_threads(a.threads)
     ex = read_examples(a.data, a.subset_file, a.subset)
     t0 = time.perf_counter()

@@ -7,7 +7,7 @@ import logging.handlers
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,6 @@ class GuiOptions:
     timeout: float = 120.0
     verbose: bool = False
     with_model: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class InstanceLockedError(CatalogueError):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from heritage_desk.core.model import PREDICTED_FIELDS, Action, Asset, Changes, Field
+from heritage_desk.core.model import PREDICTED_FIELDS, Action, Asset, Changes, Field, needs_value
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken
 from heritage_desk.workers.detail import ModelReport
@@ -52,7 +52,7 @@ class InferenceEngine:
     def gather(self, services: Any, asset_ids: Sequence[int]) -> Batch:
         svc = self._svc = services.suggestions
         assets = services.catalogue.get_assets(list(asset_ids))
-        needs = [any(a.value(f) is None for f in PREDICTED_FIELDS) for a in assets]
+        needs = [any(needs_value(a, f) for f in PREDICTED_FIELDS) for a in assets]
         names = {}
         for n in services.catalogue.artists():
             key = parse_artist(n).key

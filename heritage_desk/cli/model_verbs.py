@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,13 +143,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def _rows(svc: Any) -> list[list[str]]:
-    """One CSV row per asset lacking an artist or a year, with its suggestions."""
-    from heritage_desk.core.model import Field
+    """One CSV row per asset that needs an artist or a date, with its suggestions."""
+    from heritage_desk.core.model import PREDICTED_FIELDS, Field, needs_value
 
     rows = []
     for asset in svc.all_assets():
-        date = asset.fields.get(Field.DATE)
-        if asset.value(Field.ARTIST) is not None and date is not None and date.year_from:
+        if not any(needs_value(asset, f) for f in PREDICTED_FIELDS):
             continue
         sugg = svc.catalogue.suggestions(asset.id)
         artists = [s for s in sugg if s.field == Field.ARTIST][:TOP_K]
@@ -174,20 +171,15 @@ def _rows(svc: Any) -> list[list[str]]:
 
 def _write_csv(out: Path, rows: list[list[str]]) -> None:
     """Write atomically, with formula-looking cells neutralised (OWASP CSV injection)."""
+    from heritage_desk.core.atomic import atomic_write
     from heritage_desk.core.csvsafe import neutralise_row
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(CSV_COLUMNS)
-            for r in rows:
-                w.writerow(neutralise_row(r))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(out, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for r in rows:
+            w.writerow(neutralise_row(r))
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:

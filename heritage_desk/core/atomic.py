@@ -29,11 +29,13 @@ def fsync_dir(folder: str | Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
+def atomic_path(target: str | Path, *, durable: bool = True) -> Iterator[Path]:
     """Yield a temp path beside `target` to fill; on success it replaces `target` durably.
 
     The body writes the temp file by any means (a file handle, sqlite3's backup API, a library
     that takes a file name). On an exception the temp file is removed and `target` is untouched.
+    durable=False skips the fsyncs: for caches (thumbnails, embeddings) that are rebuilt when a
+    power cut leaves a file short, where an fsync per file would cost more than the file.
     """
     target = Path(target)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -41,8 +43,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
+        if durable:
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give what a plain open() would
@@ -51,7 +54,8 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_dir(target.parent)
+    if durable:
+        fsync_dir(target.parent)
 
 
 @contextlib.contextmanager
@@ -61,10 +65,14 @@ def atomic_write(
     *,
     encoding: str | None = "utf-8",
     newline: str | None = None,
+    durable: bool = True,
 ) -> Iterator[IO[Any]]:
     """Open a temp file beside `target` for writing; on success it replaces `target` durably."""
     if "b" in mode:
         encoding = None
-    with atomic_path(target) as tmp, open(tmp, mode, encoding=encoding, newline=newline) as fh:
+    with (
+        atomic_path(target, durable=durable) as tmp,
+        open(tmp, mode, encoding=encoding, newline=newline) as fh,
+    ):
         yield fh
         fh.flush()

@@ -54,6 +54,15 @@ class FieldValue:
     probability: float | None = None
     reviewer: str | None = None
     decided_at: datetime | None = None
+    #: A curator stands behind it. None on a value about to be written: True unless imported.
+    confirmed: bool | None = None
+
+    @property
+    def is_confirmed(self) -> bool:
+        """The confirmed flag, with the default for a value not written yet."""
+        if self.confirmed is None:
+            return self.provenance is not Provenance.IMPORTED
+        return self.confirmed
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,15 @@ class Asset:
     @property
     def title(self) -> str | None:
         return self.value(Field.TITLE)
+
+
+def needs_value(asset: Asset, field: Field) -> bool:
+    """Whether `field` of `asset` lacks a value: the one meaning of "missing" everywhere.
+
+    A date kept as text without a year has a value (the curator wrote it). Its SQL twin, for
+    filters and counts, is storage.asset_query.needs_value.
+    """
+    return field not in asset.fields
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QColor
 
-from heritage_desk.core.model import Asset, Changes, Field, Suggestion
+from heritage_desk.core.model import Asset, Changes, Field, Suggestion, needs_value
 from heritage_desk.core.query import AssetQuery, Sort
 from heritage_desk.workers.ops import Op
 from heritage_desk.workers.thumbnails import ThumbnailLoader
@@ -270,7 +270,7 @@ class CollectionModel(QAbstractTableModel):
             return a.value(Field(what)) or ""
         if what == "inventory":
             return a.inventory_number or ""
-        pending = r.artist is not None and a.value(Field.ARTIST) is None
+        pending = r.artist is not None and needs_value(a, Field.ARTIST)
         if what == "suggested":
             return r.artist.value if pending and r.artist else ""
         if what == "confidence":

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from heritage_desk.core.model import Changes, Field
+from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Field, needs_value
 from heritage_desk.gui.collection_model import THUMB, CollectionModel
 from heritage_desk.gui.collection_view import VOCAB_FIELDS, CollectionView
 from heritage_desk.gui.image_view import ImageView
@@ -259,9 +259,7 @@ class MainWindow(WindowCommands):
     def show_detail(self, detail: AssetDetail | None) -> None:
         """Put an asset (or nothing) in the detail and suggestions panels."""
         self.form.set_asset(detail.asset if detail else None)
-        missing = detail is not None and any(
-            detail.asset.value(f) is None for f in (Field.ARTIST, Field.DATE)
-        )
+        missing = detail is not None and any(needs_value(detail.asset, f) for f in PREDICTED_FIELDS)
         computing = (
             missing and detail is not None and not detail.suggestions
         ) and self.parts.inference is not None

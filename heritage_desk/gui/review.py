@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from heritage_desk.core.model import Changes, Field
+from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Field, needs_value
 from heritage_desk.gui.collection_model import CollectionModel
 from heritage_desk.gui.collection_view import CollectionView
 from heritage_desk.gui.settings import AppSettings
@@ -124,7 +124,7 @@ class ReviewController(QObject):
 
     @staticmethod
     def _missing(asset: Any) -> bool:
-        return asset.value(Field.ARTIST) is None or asset.value(Field.DATE) is None
+        return any(needs_value(asset, f) for f in PREDICTED_FIELDS)
 
     def _needs_suggestions(self, detail: AssetDetail) -> bool:
         return self._missing(detail.asset)
@@ -191,7 +191,7 @@ class ReviewController(QObject):
         if d is None:
             return
         artists = d.candidates(Field.ARTIST)
-        if d.asset.value(Field.ARTIST) is not None or not 1 <= rank <= len(artists):
+        if not needs_value(d.asset, Field.ARTIST) or not 1 <= rank <= len(artists):
             self.message.emit(f"No candidate {rank}")
             return
         picks = [(Field.ARTIST, artists[rank - 1])]

@@ -15,7 +15,6 @@ the token between batches/epochs, raising core.progress.Cancelled):
     pred.artists      # top-k ArtistCandidate(artist, probability (calibrated), rank, year)
     pred.year         # YearRange(decade, decade_probability, year, year_from, year_to,
                       #           range_probability): the range holds the truth with that prob.
-    pred.suggestions()  # core.model.Suggestion rows (ARTIST ranks 1..k, one DATE)
 
     examples = [Example(image_path, artist, year, genre, style, medium, title), ...]
     trained = train_head(examples, X, TrainConfig(), progress=cb, cancel=token,

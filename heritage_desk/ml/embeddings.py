@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from heritage_desk.core.atomic import atomic_write
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from heritage_desk.ml.backbones import Backbone, BackboneSpec, backbone_spec, load_backbone
 from heritage_desk.ml.presets import ImageLoadError, embed_transform, load_image, parse_view
@@ -53,14 +52,9 @@ class EmbeddingCache:
     def put(self, checksum: str, backbone: str, view: str, vector: np.ndarray) -> None:
         p = self.path(checksum, backbone, view)
         p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.save(f, np.asarray(vector, dtype=np.float16))
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # A cache: no fsync per vector (get() rejects a short file, and it is recomputed).
+        with atomic_write(p, "wb", durable=False) as f:
+            np.save(f, np.asarray(vector, dtype=np.float16))
 
     def get_many(
         self, checksums: Sequence[str], backbone: str, views: Sequence[str] = ("full",)

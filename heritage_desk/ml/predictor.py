@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from heritage_desk.core.model import Field, Suggestion
-from heritage_desk.core.yearbins import BIN_WIDTH, decade_label
+from heritage_desk.core.yearbins import BIN_WIDTH
 from heritage_desk.ml.checkpoint import load_checkpoint
 from heritage_desk.ml.trained import TrainedModel
 
@@ -48,27 +47,6 @@ class Prediction:
     artists: list[ArtistCandidate]
     year: YearRange | None
     model_version: str
-
-    def suggestions(self) -> list[Suggestion]:
-        """Core suggestions: ranked artists, then one DATE (decade label, range, probability)."""
-        out = [
-            Suggestion(Field.ARTIST, c.artist, c.probability, c.rank, self.model_version)
-            for c in self.artists
-        ]
-        if self.year is not None:
-            y = self.year
-            out.append(
-                Suggestion(
-                    Field.DATE,
-                    decade_label(y.decade),
-                    y.range_probability,
-                    1,
-                    self.model_version,
-                    year_from=y.year_from,
-                    year_to=y.year_to,
-                )
-            )
-        return out
 
 
 class Predictor:

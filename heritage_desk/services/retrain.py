@@ -21,7 +21,6 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from heritage_desk.core.model import Action, Changes, Field, ModelVersion
 from heritage_desk.core.progress import CancelToken, ProgressCallback, no_progress
@@ -49,7 +48,6 @@ __all__ = [
     "RetrainResult",
     "RetrainService",
     "RetrainSettings",
-    "SupervisorSteps",
     "clean_temp_files",
     "compare",
     "models_dir_for",
@@ -343,27 +341,3 @@ class RetrainService:
         """Activate the version that was in use before the active one (one action)."""
         target = rollback_target(self.catalogue.model_versions())
         return Changes() if target is None else self.activate(target.version)
-
-
-@dataclass
-class SupervisorSteps:
-    """The three steps in the shape workers.retrain.RetrainSupervisor expects.
-
-    prepare and finish run on the catalogue executor, run on the supervisor thread. After an
-    activation, recompute suggestions in the background (SuggestionService.refresh with the
-    page on screen `first`); `result.changes.model` tells the views.
-    """
-
-    service: RetrainService
-
-    def prepare(self, services: Any) -> RetrainJob:
-        return self.service.prepare()
-
-    def run(
-        self, job: RetrainJob, on_event: Callable[[dict[str, Any]], None], cancel: CancelToken
-    ) -> tuple[RetrainJob, ChildOutcome]:
-        return job, job.run_to_outcome(cancel=cancel, on_event=on_event)
-
-    def finish(self, services: Any, outcome: tuple[RetrainJob, ChildOutcome]) -> RetrainResult:
-        job, child = outcome
-        return self.service.register(job, child)

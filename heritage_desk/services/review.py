@@ -142,14 +142,6 @@ class ReviewService:
         """Reverse this reviewer's latest undo."""
         return self.catalogue.redo(reviewer)
 
-    def next_undo(self, reviewer: str) -> Decision | None:
-        """What undo would reverse (for "Undo accept 'Monet'"); None when nothing."""
-        return self.catalogue.next_undo(reviewer)
-
-    def next_redo(self, reviewer: str) -> Decision | None:
-        """What redo would bring back; None when nothing."""
-        return self.catalogue.next_redo(reviewer)
-
     def preview_batch(
         self, query: AssetQuery, min_probability: float, fields: Iterable[Field] = PREDICTED_FIELDS
     ) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from heritage_desk import config
-from heritage_desk.core.model import Asset, Field, Suggestion
+from heritage_desk.core.model import Asset, Field, Suggestion, needs_value
 from heritage_desk.core.names import ArtistRef, parse_artist
 from heritage_desk.core.yearbins import decade_label
 from heritage_desk.storage.catalogue import Catalogue
@@ -106,7 +106,7 @@ def suggestions_from(
 ) -> list[Suggestion]:
     """The suggestions for `a`'s unknown artist (top_k, one per person) and date."""
     out: list[Suggestion] = []
-    if a.value(Field.ARTIST) is None:
+    if needs_value(a, Field.ARTIST):
         merged: dict[str, float] = {}
         for c in pred.artists:  # two model names of one person add up
             key = artist_ref(c.artist).key
@@ -117,7 +117,7 @@ def suggestions_from(
             out.append(
                 Suggestion(Field.ARTIST, names.get(key, key), prob, rank, pred.model_version)
             )
-    if a.value(Field.DATE) is None:
+    if needs_value(a, Field.DATE):
         year = pred.year
         known = a.value(Field.ARTIST)
         if known is not None:  # a date consistent with the artist the curator knows

@@ -12,10 +12,17 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from heritage_desk import config
-from heritage_desk.core.model import PREDICTED_FIELDS, Asset, Changes, Field, Suggestion
+from heritage_desk.core.model import (
+    PREDICTED_FIELDS,
+    Asset,
+    Changes,
+    Field,
+    Suggestion,
+    needs_value,
+)
 from heritage_desk.core.progress import (
     Cancelled,
     CancelToken,
@@ -65,7 +72,7 @@ _PAGE = 2000
 def _stale(asset: Asset, suggestions: Sequence[Suggestion], version: str) -> bool:
     """True unless every unknown predicted field has suggestions from model `version`."""
     fresh = {s.field for s in suggestions if s.model_version == version}
-    return any(asset.value(f) is None and f not in fresh for f in PREDICTED_FIELDS)
+    return any(needs_value(asset, f) and f not in fresh for f in PREDICTED_FIELDS)
 
 
 @dataclass
@@ -261,7 +268,7 @@ class SuggestionService:
     # -- suggestions --------------------------------------------------------------------------
 
     def _needs_suggestions(self, a: Asset) -> bool:
-        return any(a.value(f) is None for f in PREDICTED_FIELDS)
+        return any(needs_value(a, f) for f in PREDICTED_FIELDS)
 
     def suggest_for(
         self, assets: Sequence[Asset], feats: np.ndarray, names: dict[str, str] | None = None
@@ -288,7 +295,7 @@ class SuggestionService:
             }
             for a in assets
         ]
-        full = [a.value(Field.DATE) is None and a.value(Field.ARTIST) is not None for a in assets]
+        full = [needs_value(a, Field.DATE) and not needs_value(a, Field.ARTIST) for a in assets]
         k = len(p.vocab.artists) if any(full) else self.top_k
         preds = p.predict_many(
             feats, contexts, top_k=k, coverage=self.coverage, known_years=known_years(assets)
@@ -359,14 +366,6 @@ class SuggestionService:
         self._evidence.clear()
         return Changes(suggestions=True, asset_ids=frozenset(changed)) if changed else Changes()
 
-    def recompute_asset(self, asset_id: int) -> Changes:
-        """Recompute one asset's suggestions (its known fields changed); clears known ones."""
-        self._evidence.clear()
-        asset = self.catalogue.get_asset(asset_id)
-        if not self._needs_suggestions(asset):
-            return self.catalogue.replace_suggestions(asset_id, [], fields=PREDICTED_FIELDS)
-        return self.refresh(asset_ids=[asset_id])
-
     def note_changes(self, changes: Changes) -> None:
         """Tell the service what an operation changed (evidence caches are dropped)."""
         if changes.fields or changes.assets:
@@ -379,15 +378,6 @@ class SuggestionService:
     ) -> dict[str, list[SimilarWork]]:
         """The `k` confirmed works most similar to the asset, per suggested artist (cosine)."""
         return self._evidence.evidence(asset_id, artists, k)
-
-    def snapshot(self) -> dict[str, Any]:
-        """Which model is in use, for status lines and the CLI."""
-        m = self.current_model()
-        return {
-            "version": m.version if m else None,
-            "path": str(m.path) if m else None,
-            "starter": m.is_starter if m else None,
-        }
 
 
 def known_years(assets: Sequence[Asset]) -> list[tuple[int, int] | None]:

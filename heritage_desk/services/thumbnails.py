@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageOps
+
+from heritage_desk.core.atomic import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -101,15 +101,9 @@ class ThumbnailCache:
         render(image_path, size).save(buf, "JPEG", quality=88)
         data = buf.getvalue()
         target.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a reader never sees half a file and a crash leaves no debris.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # A reader never sees half a file; a cache, so no fsync (a short file is re-rendered).
+        with atomic_write(target, "wb", durable=False) as fh:
+            fh.write(data)
         return data
 
     def clear_temp(self) -> int:

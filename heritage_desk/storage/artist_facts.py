@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from heritage_desk.core.artist_facts import ArtistFacts, AuthorityIds, LifeDates
 from heritage_desk.core.names import parse_artist
-from heritage_desk.storage.base import CatalogueBase
+from heritage_desk.storage.base import Repository
 from heritage_desk.storage.orm import ArtistRow
 
 _LIFE = ("born", "died", "active_from", "active_to")
@@ -80,13 +80,13 @@ def record(session: Session, facts: ArtistFacts) -> list[str]:
     return notes
 
 
-class ArtistFactsRepository(CatalogueBase):
+class ArtistFactsRepository(Repository):
     """The catalogue's part for artist life dates and authority ids (typed, core values only)."""
 
     def record_artist_facts(self, facts: Iterable[ArtistFacts]) -> list[str]:
         """Keep what records state about artists; lines naming each disagreement (kept as was)."""
         notes: list[str] = []
-        with self._session(write=True) as s:
+        with self._scope.session(write=True) as s:
             for f in facts:
                 notes += record(s, f)
         return notes
@@ -96,7 +96,7 @@ class ArtistFactsRepository(CatalogueBase):
         keys = {name_or_key, parse_artist(name_or_key).key} - {""}
         if not keys:
             return None
-        with self._session() as s:
+        with self._scope.session() as s:
             row = s.scalar(sa.select(ArtistRow).where(ArtistRow.key.in_(keys)).limit(1))
             return to_facts(row) if row is not None else None
 
@@ -108,5 +108,5 @@ class ArtistFactsRepository(CatalogueBase):
     def all_artist_facts(self) -> dict[str, ArtistFacts]:
         """Every artist with known life years or ids, by canonical key (one query)."""
         known = sa.or_(*(getattr(ArtistRow, n).is_not(None) for n in (*_LIFE, *_IDS.values())))
-        with self._session() as s:
+        with self._scope.session() as s:
             return {r.key: to_facts(r) for r in s.scalars(sa.select(ArtistRow).where(known))}

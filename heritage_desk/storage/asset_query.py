@@ -21,6 +21,16 @@ def _has_field(field: Field, *conds: Any) -> sa.Exists:
     return sa.exists().where(fv.asset_id == AssetRow.id, fv.field == field.value, *conds)
 
 
+def needs_value(field: Field) -> Any:
+    """SQL twin of core.model.needs_value: the asset has no value for `field`."""
+    return ~has_value(field)
+
+
+def has_value(field: Field) -> sa.Exists:
+    """The asset has a value for `field` (the negation of needs_value)."""
+    return _has_field(field)
+
+
 def _assets_with(*conds: Any) -> Any:
     """AssetRow.id IN (the assets having a field row matching `conds`).
 
@@ -109,7 +119,7 @@ def where_clauses(q: AssetQuery) -> list[Any]:
     out: list[Any] = []
     for flag, field in ((q.missing_artist, Field.ARTIST), (q.missing_date, Field.DATE)):
         if flag is not None:
-            out.append(~_has_field(field) if flag else _has_field(field))
+            out.append(needs_value(field) if flag else has_value(field))
     if q.has_suggestions is not None:
         out.append(pending_suggestion() if q.has_suggestions else ~pending_suggestion())
     if q.reviewed is not None:

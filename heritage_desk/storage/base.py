@@ -1,4 +1,4 @@
-"""What every part of the Catalogue shares: its engine, sessions and transaction scope."""
+"""The one session scope every catalogue repository shares: engine, sessions, transaction."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from heritage_desk.storage.errors import (
 )
 
 
-class CatalogueBase:
+class Scope:
     """An engine, a writer engine (SQLite BEGIN IMMEDIATE) and the current transaction."""
 
     def __init__(self, engine: sa.Engine, migration: migrations.MigrationResult) -> None:
@@ -53,13 +53,18 @@ class CatalogueBase:
 
     # -- sessions -----------------------------------------------------------------------------
 
+    @property
+    def in_transaction(self) -> bool:
+        """True inside transaction(): what is read there may still roll back."""
+        return self._tx is not None
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Group many calls into one transaction (fast bulk import; all or nothing)."""
         if self._tx is not None:
             yield
             return
-        with self._session(write=True) as session:
+        with self.session(write=True) as session:
             self._tx = session
             try:
                 yield
@@ -71,7 +76,8 @@ class CatalogueBase:
             raise CatalogueReadOnlyError(read_only_message(self.location, self.read_only))
 
     @contextlib.contextmanager
-    def _session(self, *, write: bool = False) -> Iterator[Session]:
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in the current transaction, else a new one committed on exit."""
         if write:
             self._refuse_writes()
         if self._tx is not None:
@@ -83,6 +89,13 @@ class CatalogueBase:
                 yield s
         except sa.exc.DBAPIError as exc:
             raise as_catalogue_error(self.location, exc, self.busy_timeout_ms) from exc
+
+
+class Repository:
+    """One concept's rows, read and written through the catalogue's shared scope."""
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
 
 
 def read_only_message(name: str, reason: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -30,87 +32,80 @@ STATE_COLUMNS = (
 )  # fmt: skip
 
 
+@functools.cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _from_row(cls: Any, row: object, **given: Any) -> Any:
+    """A core dataclass from the row's attributes of the same names (`given`: converted ones)."""
+    return cls(**{n: getattr(row, n) for n in _names(cls) if n not in given}, **given)
+
+
 def field_value(row: FieldValueRow) -> FieldValue:
     """A core FieldValue from its row."""
-    return FieldValue(
-        field=Field(row.field),
-        value=row.value,
-        provenance=Provenance(row.provenance),
-        year_from=row.year_from,
-        year_to=row.year_to,
-        model_version=row.model_version,
-        probability=row.probability,
-        reviewer=row.reviewer,
-        decided_at=row.decided_at,
+    value: FieldValue = _from_row(
+        FieldValue, row, field=Field(row.field), provenance=Provenance(row.provenance)
     )
+    return value
 
 
 def asset(row: AssetRow, fields: list[FieldValueRow]) -> Asset:
     """A core Asset from its row and its field rows."""
-    return Asset(
-        id=row.id,
-        image_path=row.image_path,
-        checksum=row.checksum,
-        inventory_number=row.inventory_number,
-        width=row.width,
-        height=row.height,
-        fields={Field(f.field): field_value(f) for f in fields},
-    )
+    value: Asset = _from_row(Asset, row, fields={Field(f.field): field_value(f) for f in fields})
+    return value
 
 
 def suggestion(row: SuggestionRow) -> Suggestion:
     """A core Suggestion from its row."""
-    return Suggestion(
-        field=Field(row.field),
-        value=row.value,
-        probability=row.probability,
-        rank=row.rank,
-        model_version=row.model_version,
-        year_from=row.year_from,
-        year_to=row.year_to,
-    )
+    value: Suggestion = _from_row(Suggestion, row, field=Field(row.field))
+    return value
 
 
 def decision(row: DecisionRow) -> Decision:
     """A core Decision from its row."""
-    return Decision(
-        id=row.id,
-        asset_id=row.asset_id,
-        field=Field(row.field),
-        action=Action(row.action),
-        old_value=row.old_value,
-        new_value=row.new_value,
-        reviewer=row.reviewer,
-        at=row.at,
-        model_version=row.model_version,
-        probability=row.probability,
-        undoes=row.undoes,
-        batch_id=row.batch_id,
-    )
+    value: Decision = _from_row(Decision, row, field=Field(row.field), action=Action(row.action))
+    return value
 
 
 def model_version(row: ModelVersionRow) -> ModelVersion:
     """A core ModelVersion from its row."""
-    return ModelVersion(
-        version=row.version,
-        created_at=row.created_at,
-        path=row.path,
-        active=row.active,
-        metrics={k: float(v) for k, v in (row.metrics or {}).items()},
-        note=row.note,
-    )
+    metrics = {k: float(v) for k, v in (row.metrics or {}).items()}
+    value: ModelVersion = _from_row(ModelVersion, row, metrics=metrics)
+    return value
 
 
 def state(row: FieldValueRow | None) -> dict[str, Any] | None:
     """The JSON state of a field row (None when the field is unknown)."""
-    if row is None:
-        return None
-    out: dict[str, Any] = {c: getattr(row, c) for c in STATE_COLUMNS}
-    out["decided_at"] = row.decided_at.isoformat() if row.decided_at else None
+    return state_json(field_value(row)) if row is not None else None
+
+
+def row_values(fv: FieldValue, now: datetime | None) -> dict[str, Any]:
+    """The field_values columns of a value about to be written (defaults resolved)."""
+    return {
+        "value": fv.value, "year_from": fv.year_from, "year_to": fv.year_to,
+        "provenance": fv.provenance.value, "model_version": fv.model_version,
+        "probability": fv.probability, "reviewer": fv.reviewer, "confirmed": fv.is_confirmed,
+        "decided_at": fv.decided_at or now,
+    }  # fmt: skip
+
+
+def state_json(fv: FieldValue) -> dict[str, Any]:
+    """The JSON state a decision keeps of a field value (undo writes it back)."""
+    out = row_values(fv, None)
+    out["decided_at"] = fv.decided_at.isoformat() if fv.decided_at else None
     return out
 
 
-def state_decided_at(st: dict[str, Any]) -> datetime | None:
-    """The decision time recorded in a state."""
+def state_value(field: Field, st: dict[str, Any] | None) -> FieldValue | None:
+    """The field value a decision's JSON state records (None: the field was unknown)."""
+    if st is None:
+        return None
     raw = st.get("decided_at")
-    return datetime.fromisoformat(raw) if raw else None
+    return FieldValue(
+        field=field, value=st["value"], provenance=Provenance(st["provenance"]),
+        year_from=st.get("year_from"), year_to=st.get("year_to"),
+        model_version=st.get("model_version"), probability=st.get("probability"),
+        reviewer=st.get("reviewer"), decided_at=datetime.fromisoformat(raw) if raw else None,
+        confirmed=st.get("confirmed"),
+    )  # fmt: skip

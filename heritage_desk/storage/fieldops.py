@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from heritage_desk.core.model import Action, Field, Provenance
+from heritage_desk.core.model import Action, Field, FieldValue
 from heritage_desk.core.names import parse_artist
 from heritage_desk.storage import convert
 from heritage_desk.storage.errors import AssetNotFoundError, ConflictError
@@ -128,34 +128,18 @@ def link_artist(session: Session, text: str) -> tuple[int | None, str | None]:
     return artist_id, ref.qualifier
 
 
-def make_state(value: str, provenance: Provenance, *, year_from: int | None = None,
-               year_to: int | None = None, model_version: str | None = None,
-               probability: float | None = None, reviewer: str | None = None,
-               confirmed: bool | None = None, decided_at: datetime | None = None,
-               ) -> dict[str, Any]:  # fmt: skip
-    """A field state; `confirmed` defaults to True for curator and accepted values."""
-    if confirmed is None:
-        confirmed = provenance is not Provenance.IMPORTED
-    return {
-        "value": value, "year_from": year_from, "year_to": year_to,
-        "provenance": provenance.value, "model_version": model_version,
-        "probability": probability, "reviewer": reviewer, "confirmed": confirmed,
-        "decided_at": (decided_at or utcnow()).isoformat(),
-    }  # fmt: skip
-
-
 @dataclass(frozen=True)
 class Change:
     """One field of one asset set to `new` (None: cleared), by `act`."""
 
     asset_id: int
     field: Field
-    new: dict[str, Any] | None
+    new: FieldValue | None
     act: Act
 
 
 def apply(session: Session, where: str, asset_id: int, field: Field,
-          new: dict[str, Any] | None, act: Act) -> None:  # fmt: skip
+          new: FieldValue | None, act: Act) -> None:  # fmt: skip
     """Set (or, with `new` None, clear) a field; append a decision when `act.action` is set."""
     apply_many(session, where, [Change(asset_id, field, new, act)])
 
@@ -215,17 +199,17 @@ def apply_many(session: Session, where: str, changes: Sequence[Change], *,
             raise ConflictError(
                 conflict_message(where, c.asset_id, c.field, row, c.act.expected_old)
             )
+        values: dict[str, Any] | None = None
         if c.new is None:
             gone = rows.pop(key, None)
             if isinstance(gone, FieldValueRow):
                 deleted[key] = gone
         else:
-            values = {col: c.new.get(col) for col in convert.STATE_COLUMNS}
-            values["decided_at"] = convert.state_decided_at(c.new)
+            values = convert.row_values(c.new, now)
             if c.field is Field.ARTIST:
-                if c.new["value"] not in artists:
-                    artists[c.new["value"]] = link_artist(session, c.new["value"])
-                values["artist_id"], values["qualifier"] = artists[c.new["value"]]
+                if c.new.value not in artists:
+                    artists[c.new.value] = link_artist(session, c.new.value)
+                values["artist_id"], values["qualifier"] = artists[c.new.value]
             if obj is None and key in deleted:
                 # Re-use a row deleted earlier in this batch: a delete and an insert of one key
                 # in one flush would meet the unique constraint.
@@ -239,7 +223,7 @@ def apply_many(session: Session, where: str, changes: Sequence[Change], *,
                 for col, v in values.items():
                     setattr(obj, col, v)
         if c.act.action is not None:
-            decisions.append(_decision(c, old_value, old, now))
+            decisions.append(_decision(c, old_value, old, values, now))
     inserts = [r for r in rows.values() if isinstance(r, dict)]
     for r in inserts:
         r.setdefault("artist_id", None)
@@ -260,9 +244,10 @@ def apply_many(session: Session, where: str, changes: Sequence[Change], *,
 
 
 def _decision(c: Change, old_value: str | None, old: dict[str, Any] | None,
-              now: datetime) -> dict[str, Any]:  # fmt: skip
-    """The row of the decision recording change `c`."""
-    new_value = c.new["value"] if c.new is not None else None
+              written: dict[str, Any] | None, now: datetime) -> dict[str, Any]:  # fmt: skip
+    """The row of the decision recording change `c` (`written`: the new row's values)."""
+    new_value = c.new.value if c.new is not None else None
+    new_state = _state(written) if written is not None else None
     act = c.act
     return {
         "asset_id": c.asset_id, "field": c.field.value, "action": str(act.action),
@@ -270,7 +255,7 @@ def _decision(c: Change, old_value: str | None, old: dict[str, Any] | None,
         "new_value": new_value if isinstance(act.new_value, Unset) else act.new_value,
         "reviewer": act.reviewer or "unknown", "at": act.at or now,
         "model_version": act.model_version, "probability": act.probability,
-        "old_state": old, "new_state": c.new, "undoes": act.undoes,
+        "old_state": old, "new_state": new_state, "undoes": act.undoes,
         "batch_id": act.batch_id or new_batch_id(),
     }  # fmt: skip
 

@@ -9,10 +9,10 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from heritage_desk.core.dates import is_unknown, parse_date
-from heritage_desk.core.model import Asset, Field, Provenance
+from heritage_desk.core.model import Asset, Field, FieldValue, Provenance
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
-from heritage_desk.storage.catalogue import Catalogue, FieldUpdate
+from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.csv_input import CsvError, CsvRow, MetadataTable, read_metadata
 from heritage_desk.storage.formats.artist_columns import ARTIST_TARGETS, row_artist_facts
 from heritage_desk.storage.formats.column_report import mapping_lines, unused_columns
@@ -265,7 +265,7 @@ def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: _J
     if row is not None and join is not None:
         updates = _row_updates(asset, join.table, row, report)
         # One call for the whole row: the asset is locked and its fields read once.
-        catalogue.set_fields(asset.id, updates)
+        catalogue.set_fields(asset.id, updates.values())
         changed = bool(updates) or changed
     if changed:
         report.updated += 1
@@ -274,7 +274,7 @@ def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: _J
 
 
 def _add(catalogue: Catalogue, rel: str, facts: ImageFacts, inventory: str | None,
-         fields: Mapping[Field, FieldUpdate]) -> int:  # fmt: skip
+         fields: Mapping[Field, FieldValue]) -> int:  # fmt: skip
     """Add the asset of a new image with the fields of its CSV row."""
     return catalogue.add_asset(
         rel,
@@ -282,14 +282,14 @@ def _add(catalogue: Catalogue, rel: str, facts: ImageFacts, inventory: str | Non
         width=facts.width,
         height=facts.height,
         inventory_number=inventory,
-        fields=fields,
+        fields=fields.values(),
     )
 
 
 def _row_updates(asset: Asset | None, table: MetadataTable, row: CsvRow,
-                 report: ImportReport) -> dict[Field, FieldUpdate]:  # fmt: skip
+                 report: ImportReport) -> dict[Field, FieldValue]:  # fmt: skip
     """The fields a CSV row sets: never over a curator's value, nor the same value again."""
-    updates: dict[Field, FieldUpdate] = {}
+    updates: dict[Field, FieldValue] = {}
     where = f"{table.path.name} row {row.row}"
     for f in Field:
         value = table.value(row, f.value)
@@ -310,10 +310,10 @@ def _row_updates(asset: Asset | None, table: MetadataTable, row: CsvRow,
             and current.provenance == src.provenance
         ):
             continue
-        updates[f] = FieldUpdate(
-            value, src.provenance, year_from=year_from, year_to=year_to,
+        updates[f] = FieldValue(
+            f, value, src.provenance, year_from=year_from, year_to=year_to,
             reviewer=src.reviewer, model_version=src.model_version,
-            probability=src.probability, at=src.at,
+            probability=src.probability, decided_at=src.at,
         )  # fmt: skip
     return updates
 

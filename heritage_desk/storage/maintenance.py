@@ -1,12 +1,11 @@
-"""Catalogue checks and repairs for `heritage-desk check`: files, integrity, orphan rows."""
+"""The maintenance repository, for `heritage-desk check`: database integrity, orphan rows."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from heritage_desk.storage.base import CatalogueBase
-from heritage_desk.storage.orm import AssetRow
+from heritage_desk.storage.base import Repository
 
 #: Every link between rows that a foreign key guards: (table, column, parent table).
 ORPHAN_LINKS = (
@@ -21,20 +20,14 @@ ORPHAN_LINKS = (
 REPAIRABLE_ORPHANS = ORPHAN_LINKS[:4]
 
 
-class MaintenanceMixin(CatalogueBase):
-    """What a check reads and repairs: asset files, database integrity, orphan rows."""
-
-    def asset_paths(self) -> list[tuple[int, str, str]]:
-        """(id, image path, checksum) of every asset by id: what a file check needs, cheaply."""
-        stmt = sa.select(AssetRow.id, AssetRow.image_path, AssetRow.checksum).order_by(AssetRow.id)
-        with self._session() as s:
-            return [(int(i), str(p), str(c)) for i, p, c in s.execute(stmt)]
+class MaintenanceRepository(Repository):
+    """What a check reads and repairs: database integrity, orphan rows."""
 
     def integrity_check(self) -> list[str]:
         """Problems found in the database, one line each; [] when it is sound."""
         problems: list[str] = []
-        with self._session() as s:
-            if self.is_sqlite:
+        with self._scope.session() as s:
+            if self._scope.is_sqlite:
                 # Rows may hold several lines; cap them, a wrecked file reports thousands.
                 rows = s.execute(sa.text("PRAGMA integrity_check(200)"))
                 lines = [ln for r in rows for ln in str(r[0]).splitlines()]
@@ -51,7 +44,7 @@ class MaintenanceMixin(CatalogueBase):
         Possible only when the file was edited with foreign keys off. (table, column, parent)
         must be one of ORPHAN_LINKS.
         """
-        with self._session() as s:
+        with self._scope.session() as s:
             return _orphan_ids(s, table, column, parent)
 
     def repair_orphans(self, table: str, column: str, parent: str) -> list[int]:
@@ -61,7 +54,7 @@ class MaintenanceMixin(CatalogueBase):
         """
         if (table, column, parent) not in REPAIRABLE_ORPHANS:
             raise ValueError(f"{table}.{column} -> {parent} orphans are not repaired")
-        with self._session(write=True) as s:
+        with self._scope.session(write=True) as s:
             ids = _orphan_ids(s, table, column, parent)
             t = sa.table(table, sa.column("id"), sa.column(column))
             for start in range(0, len(ids), 500):

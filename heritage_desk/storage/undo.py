@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from heritage_desk.core.model import Action, Field
-from heritage_desk.storage import fieldops
+from heritage_desk.storage import convert, fieldops
 from heritage_desk.storage.fieldops import Act, Change
 from heritage_desk.storage.orm import DecisionRow
 
@@ -89,14 +89,6 @@ def _left_value(d: DecisionRow) -> str | None:
     return d.new_state.get("value") if d.new_state else None
 
 
-def first_decision(session: Session, step: str) -> DecisionRow:
-    """The oldest decision of a step (what a menu names it by)."""
-    cond = DecisionRow.id == int(step[1:]) if step.startswith("#") else DecisionRow.batch_id == step
-    return session.scalars(
-        sa.select(DecisionRow).where(cond).order_by(DecisionRow.id).limit(1)
-    ).one()
-
-
 def _reversal(session: Session, where: str, d: DecisionRow, originals: dict[int, DecisionRow],
               reviewer: str, batch: str) -> Change | None:  # fmt: skip
     """The field change reversing decision `d`, or None when `d` changed no value (a reject)."""
@@ -114,7 +106,7 @@ def _reversal(session: Session, where: str, d: DecisionRow, originals: dict[int,
             fieldops.set_rejected(session, d.asset_id, field, original.new_value, True)
             fieldops.record(session, where, d.asset_id, field, act)
             return None
-        return Change(d.asset_id, field, d.old_state, act)
+        return Change(d.asset_id, field, convert.state_value(field, d.old_state), act)
     act = Act(
         action=Action.UNDO, reviewer=reviewer, batch_id=batch, undoes=d.id,
         model_version=d.model_version, probability=d.probability, expected_old=_left_value(d),
@@ -123,7 +115,7 @@ def _reversal(session: Session, where: str, d: DecisionRow, originals: dict[int,
         fieldops.set_rejected(session, d.asset_id, field, d.new_value, False)
         fieldops.record(session, where, d.asset_id, field, replace(act, new_value=d.new_value))
         return None
-    return Change(d.asset_id, field, d.old_state, act)
+    return Change(d.asset_id, field, convert.state_value(field, d.old_state), act)
 
 
 def reverse_step(session: Session, where: str, step: str, reviewer: str) -> list[int]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from heritage_desk.core.model import Asset, Field, ModelVersion, Suggestion
+from heritage_desk.core.model import (
+    PREDICTED_FIELDS,
+    Asset,
+    Field,
+    ModelVersion,
+    Suggestion,
+    needs_value,
+)
 
 
 @dataclass(frozen=True)
@@ -33,11 +40,7 @@ class AssetDetail:
 
     def pending_fields(self) -> list[Field]:
         """Predicted fields that are still unknown and have suggestions."""
-        return [
-            f
-            for f in (Field.ARTIST, Field.DATE)
-            if self.asset.value(f) is None and self.candidates(f)
-        ]
+        return [f for f in PREDICTED_FIELDS if needs_value(self.asset, f) and self.candidates(f)]
 
 
 @dataclass(frozen=True)

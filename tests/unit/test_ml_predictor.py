@@ -29,9 +29,12 @@ def test_year_with_each_artist_lies_in_their_active_years() -> None:
 
 
 def test_suggestions_are_core_objects() -> None:
+    from heritage_desk.core.model import Asset
+    from heritage_desk.services.suggestion_model import suggestions_from
+
     ex, x = toy(n=200)
     pred = Predictor(train_head(ex, x, FAST), "v1").predict(x[0], top_k=3)
-    s = pred.suggestions()
+    s = suggestions_from(Asset(1, "a.jpg", "0" * 64), pred, {}, top_k=3)
     assert [r.rank for r in s if r.field is Field.ARTIST] == [1, 2, 3]
     date = next(r for r in s if r.field is Field.DATE)
     assert date.value.endswith("s") and date.year_from is not None and date.model_version == "v1"

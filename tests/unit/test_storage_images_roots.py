@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from heritage_desk.storage import catalogue as catalogue_module
+from heritage_desk.storage import assets as catalogue_module
 from heritage_desk.storage import db, info
 from heritage_desk.storage.catalogue import Catalogue, CatalogueReadOnlyError
 from heritage_desk.storage.importer import import_collection
@@ -103,7 +103,7 @@ def test_same_clock_tick_still_orders_newest_first(
 def test_long_paths_and_foreign_rows(cat: Catalogue, tmp_path: Path) -> None:
     deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 12)  # longer than a key may be
     cat.record_images_root(deep)
-    with cat._session(write=True) as s:
+    with cat.session(write=True) as s:
         s.add(CatalogueInfoRow(key=info.IMAGES_ROOT_PREFIX + "junk", value="{not json"))
         s.add(CatalogueInfoRow(key="images_rootX", value='{"path": "/x"}'))
     assert cat.images_roots() == [deep.resolve()]

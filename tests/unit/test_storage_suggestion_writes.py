@@ -28,7 +28,7 @@ def cat(catalogue_url: str) -> Iterator[Catalogue]:
 
 
 def _assets(cat: Catalogue, n: int) -> list[int]:
-    with cat._session(write=True) as s:
+    with cat.session(write=True) as s:
         s.execute(
             sa.insert(AssetRow),
             [{"image_path": f"img/{i}.jpg", "checksum": f"{i:064x}"} for i in range(n)],
@@ -46,7 +46,7 @@ def _sugs(field: Field, values: Sequence[str], version: str) -> list[Suggestion]
 def _rows(cat: Catalogue) -> set[tuple[Any, ...]]:
     """Every suggestion row as it matters: all but id and created_at."""
     cols = [c for c in SuggestionRow.__table__.c if c.name not in ("id", "created_at")]
-    with cat._session() as s:
+    with cat.session() as s:
         return {tuple(r) for r in s.execute(sa.select(*cols))}
 
 
@@ -103,7 +103,7 @@ def _rounds(ids: list[int]) -> list[tuple[dict[int, list[Suggestion]], Any]]:
 
 def _reject_some(cat: Catalogue, seed: int) -> None:
     rng = random.Random(seed)
-    with cat._session(write=True) as s:
+    with cat.session(write=True) as s:
         ids = list(s.scalars(sa.select(SuggestionRow.id).where(SuggestionRow.rejected.is_(False))))
         pick = rng.sample(ids, len(ids) // 6)
         for start in range(0, len(pick), 500):
@@ -122,13 +122,13 @@ def test_bulk_matches_one_asset_at_a_time(catalogue_url: str, tmp_path: Path) ->
         assert _assets(ref, N) == ids
         for n, (by_asset, fields) in enumerate(_rounds(ids)):
             bulk.replace_suggestions_many(by_asset, fields=fields)
-            with ref._session(write=True) as s:
+            with ref.session(write=True) as s:
                 _one_at_a_time(s, by_asset, fields)
             assert _rows(bulk) == _rows(ref), f"round {n}"
             # The curator rejects some values; the same rows in both (ids match by content).
             _reject_some(ref, n)
             rejected = {r for r in _rows(ref) if r[-1]}
-            with bulk._session(write=True) as s:
+            with bulk.session(write=True) as s:
                 for a, f, rank, *_ in rejected:
                     s.execute(
                         sa.update(SuggestionRow)

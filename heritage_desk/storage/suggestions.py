@@ -1,0 +1,167 @@
+"""The suggestions repository: the model's candidates per asset and field, rejected or open."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from heritage_desk.core.model import (
+    PREDICTED_FIELDS,
+    Action,
+    Changes,
+    Field,
+    FieldValue,
+    Provenance,
+    Suggestion,
+)
+from heritage_desk.core.query import AssetQuery
+from heritage_desk.storage import asset_query, convert, fieldops, suggestion_writes
+from heritage_desk.storage.base import Repository
+from heritage_desk.storage.fieldops import Act
+from heritage_desk.storage.orm import AssetRow, FieldValueRow, SuggestionRow
+
+
+class SuggestionRepository(Repository):
+    """Suggestion rows: replaced by inference, rejected or accepted by curators."""
+
+    def replace_suggestions(
+        self,
+        asset_id: int,
+        suggestions: Sequence[Suggestion],
+        *,
+        fields: Iterable[Field] | None = None,
+    ) -> Changes:
+        """Replace an asset's suggestions for `fields` (default: the fields in `suggestions`)."""
+        return self.replace_suggestions_many({asset_id: suggestions}, fields=fields)
+
+    def replace_suggestions_many(
+        self, by_asset: Mapping[int, Sequence[Suggestion]], *, fields: Iterable[Field] | None = None
+    ) -> Changes:
+        """replace_suggestions for many assets in one transaction."""
+        with self._scope.session(write=True) as s:
+            suggestion_writes.replace_many(s, by_asset, fields)
+        return Changes(suggestions=True, asset_ids=frozenset(by_asset))
+
+    def suggestions(
+        self, asset_id: int, field: Field | None = None, *, include_rejected: bool = False
+    ) -> list[Suggestion]:
+        """An asset's open suggestions by field and rank."""
+        return self.suggestions_many([asset_id], field, include_rejected=include_rejected).get(
+            asset_id, []
+        )
+
+    def suggestions_many(
+        self,
+        asset_ids: Sequence[int],
+        field: Field | None = None,
+        *,
+        include_rejected: bool = False,
+    ) -> dict[int, list[Suggestion]]:
+        """Open suggestions of many assets, keyed by asset id."""
+        out: dict[int, list[Suggestion]] = {i: [] for i in asset_ids}
+        with self._scope.session() as s:
+            for start in range(0, len(asset_ids), 500):
+                stmt = sa.select(SuggestionRow).where(
+                    SuggestionRow.asset_id.in_(asset_ids[start : start + 500])
+                )
+                if field is not None:
+                    stmt = stmt.where(SuggestionRow.field == field.value)
+                if not include_rejected:
+                    stmt = stmt.where(SuggestionRow.rejected.is_(False))
+                for row in s.scalars(stmt.order_by(SuggestionRow.field, SuggestionRow.rank)):
+                    out[row.asset_id].append(convert.suggestion(row))
+        return out
+
+    def reject_suggestion(
+        self, asset_id: int, field: Field, value: str, reviewer: str, *, batch_id: str | None = None
+    ) -> Changes:
+        """Mark a suggested value rejected and record the REJECT decision (new_value = it)."""
+        act = Act(action=Action.REJECT, reviewer=reviewer, batch_id=batch_id, new_value=value)
+        with self._scope.session(write=True) as s:
+            prob = s.scalar(
+                sa.select(SuggestionRow.probability).where(
+                    SuggestionRow.asset_id == asset_id,
+                    SuggestionRow.field == field.value,
+                    SuggestionRow.value == value,
+                )
+            )
+            model = s.scalar(
+                sa.select(SuggestionRow.model_version).where(
+                    SuggestionRow.asset_id == asset_id, SuggestionRow.field == field.value
+                )
+            )
+            fieldops.set_rejected(s, asset_id, field, value, True)
+            fieldops.record(
+                s, self._scope.location, asset_id, field,
+                replace(act, probability=prob, model_version=model),
+            )  # fmt: skip
+        return Changes(suggestions=True, decisions=True, asset_ids=frozenset({asset_id}))
+
+    def _top(self, q: AssetQuery, min_probability: float, fields: Iterable[Field]) -> Any:
+        """Each matching asset's best open suggestion per unknown field, at or above a bar."""
+        s2 = sa.orm.aliased(SuggestionRow)
+        best_rank = (
+            sa.select(sa.func.min(s2.rank))
+            .where(
+                s2.asset_id == SuggestionRow.asset_id,
+                s2.field == SuggestionRow.field,
+                s2.rejected.is_(False),
+            )
+            .scalar_subquery()
+        )
+        # needs_value, for the suggestion's own field rather than a fixed one.
+        known = sa.exists().where(
+            FieldValueRow.asset_id == SuggestionRow.asset_id,
+            FieldValueRow.field == SuggestionRow.field,
+        )
+        matching = sa.select(AssetRow.id).where(*asset_query.where_clauses(q))
+        return sa.select(SuggestionRow).where(
+            SuggestionRow.field.in_([f.value for f in fields]),
+            SuggestionRow.rejected.is_(False),
+            SuggestionRow.probability >= min_probability,
+            SuggestionRow.rank == best_rank,
+            ~known,
+            SuggestionRow.asset_id.in_(matching),
+        )
+
+    def top_suggestions(
+        self, q: AssetQuery, min_probability: float, fields: Iterable[Field] = PREDICTED_FIELDS
+    ) -> list[tuple[int, Suggestion]]:
+        """(asset id, best open suggestion) for unknown fields of the assets matching `q`."""
+        stmt = self._top(q, min_probability, fields).order_by(SuggestionRow.asset_id)
+        with self._scope.session() as s:
+            return [(r.asset_id, convert.suggestion(r)) for r in s.scalars(stmt)]
+
+    def count_top_suggestions(
+        self, q: AssetQuery, min_probability: float, fields: Iterable[Field] = PREDICTED_FIELDS
+    ) -> int:
+        """How many values top_suggestions would fill (a batch accept's preview)."""
+        sub = self._top(q, min_probability, fields).subquery()
+        with self._scope.session() as s:
+            return int(s.scalar(sa.select(sa.func.count()).select_from(sub)) or 0)
+
+    def accept_suggestions(
+        self, items: Sequence[tuple[int, Suggestion]], reviewer: str, *, batch_id: str | None = None
+    ) -> Changes:
+        """Accept many suggestions in one transaction as one undoable step."""
+        batch = batch_id or fieldops.new_batch_id()
+        changes = []
+        for asset_id, sug in items:
+            new = FieldValue(
+                sug.field, sug.value, Provenance.SUGGESTION, year_from=sug.year_from,
+                year_to=sug.year_to, model_version=sug.model_version,
+                probability=sug.probability, reviewer=reviewer,
+            )  # fmt: skip
+            act = Act(
+                action=Action.ACCEPT, reviewer=reviewer, batch_id=batch,
+                model_version=sug.model_version, probability=sug.probability,
+                expected_old=None,
+            )  # fmt: skip
+            changes.append(fieldops.Change(asset_id, sug.field, new, act))
+        with self._scope.session(write=True) as s:
+            fieldops.apply_many(s, self._scope.location, changes)
+        ids = frozenset(a for a, _ in items)
+        return Changes(fields=True, decisions=True, asset_ids=ids)
