@@ -8,6 +8,7 @@ ends in a ChildOutcome; cancel is terminate, wait, kill. No catalogue access hap
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -30,6 +31,19 @@ from heritage_desk.services.retrain_manifest import Manifest
 log = logging.getLogger(__name__)
 
 CHILD_MODULE = "heritage_desk.services.retrain_child"
+#: `python -I -c` body: argv[1] is the folder holding the package, the rest the child's args.
+_ISOLATED_MAIN = (
+    "import runpy, sys; sys.path.append(sys.argv.pop(1)); "
+    f"runpy.run_module({CHILD_MODULE!r}, run_name='__main__', alter_sys=True)"
+)
+
+
+def _safe_cwd() -> str:
+    """A working folder for the child that only holds the app's own files."""
+    for folder in (config.PACKAGE_DIR, Path(sys.executable).parent):
+        if folder.is_dir():
+            return str(folder)
+    return os.path.abspath(os.sep)
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,8 @@ class RetrainJob:
         self._killed = False
         self._sent = False
         self._readers: list[threading.Thread] = []
+        #: The child's working folder: the app's own code, never the folder it was started in.
+        self.cwd = _safe_cwd()
 
     @property
     def pid(self) -> int | None:
@@ -71,7 +87,17 @@ class RetrainJob:
         return self._proc is not None and self._proc.poll() is None
 
     def command(self) -> list[str]:
-        return [self.python, "-m", CHILD_MODULE, "-"]  # the manifest comes on stdin
+        """The child's command line; the manifest comes on stdin.
+
+        Isolated (`-I`): neither the working folder nor PYTHON* variables nor the user's site
+        folder reach sys.path, so a `json.py` on a museum share cannot run in the child; the
+        package is found where this process found it (appended, never ahead of the stdlib).
+        A frozen bundle's program takes no interpreter flags and never puts its working folder
+        on sys.path (installer/bundle_entry.py runs `-m heritage_desk.X`).
+        """
+        if getattr(sys, "frozen", False):
+            return [self.python, "-m", CHILD_MODULE, "-"]
+        return [self.python, "-I", "-u", "-c", _ISOLATED_MAIN, str(config.PROJECT_DIR), "-"]
 
     def start(self) -> None:
         """Launch the child (a fresh interpreter, never fork) in its own session.
@@ -81,10 +107,9 @@ class RetrainJob:
         """
         if self._proc is not None:
             raise RuntimeError("this retrain job was started already")
-        env = dict(os.environ)
-        root = str(config.PROJECT_DIR)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        env.setdefault("PYTHONUNBUFFERED", "1")
+        # No PYTHON* variable (PYTHONPATH=., PYTHONSTARTUP, ...) reaches even a frozen child.
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PYTHON")}
+        env["PYTHONUNBUFFERED"] = "1"
         kwargs: dict[str, Any] = {}
         if os.name == "posix":
             kwargs["start_new_session"] = True  # no terminal signal reaches it by accident
@@ -100,6 +125,7 @@ class RetrainJob:
             errors="replace",
             bufsize=1,
             env=env,
+            cwd=self.cwd,
             close_fds=True,
             **kwargs,
         )
@@ -115,6 +141,14 @@ class RetrainJob:
         if self._proc is None:
             self.start()
         assert self._proc is not None and self._proc.stdin is not None
+        # The child works elsewhere: paths relative to this process's folder become absolute.
+        out_path = Path(os.path.abspath(out_path))
+        manifest = dataclasses.replace(
+            manifest,
+            cache_dir=os.path.abspath(manifest.cache_dir),
+            starter=manifest.starter and os.path.abspath(manifest.starter),
+            baseline=manifest.baseline and os.path.abspath(manifest.baseline),
+        )
         self.version, self.out_path = manifest.version, out_path
         payload = json.dumps({"out": str(out_path), "manifest": json.loads(manifest.to_json())})
         try:
