@@ -192,10 +192,14 @@ class Services:
         return report
 
     def export_csv(
-        self, out: str, bom: bool, progress: ProgressCallback, cancel: CancelToken
-    ) -> Any:
-        from heritage_desk.storage.exporter import export_csv
+        self, out: str, bom: bool, progress: ProgressCallback, cancel: CancelToken,
+        *, force: bool = False,
+    ) -> Any:  # fmt: skip
+        """Export, refusing the catalogue's own files and (unless `force`) a foreign file."""
+        from heritage_desk.services.outputs import guard_output
+        from heritage_desk.storage.exporter import export_columns, export_csv
 
+        guard_output(self.catalogue, out, header=export_columns(), force=force)
         return export_csv(self.catalogue, out, bom=bom, progress=progress, cancel=cancel)
 
     def check_catalogue(self) -> tuple[bool, list[str]]:

@@ -26,6 +26,14 @@ class CliError(Exception):
         self.status = status
 
 
+def output_error(exc: Exception) -> CliError:
+    """A refused output path (core.outputs.OutputPathError) as one line, hinting --force."""
+    hint = (
+        "; choose another name, or pass --force to replace it" if getattr(exc, "force", 0) else ""
+    )
+    return CliError(f"{exc}{hint}")
+
+
 class _VersionAction(argparse.Action):
     """`--version`: the app, the model and its licence, and the main components."""
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from heritage_desk.cli import CliError
+from heritage_desk.cli import CliError, output_error
 
 #: `info` lines, in order: label and stats() key.
 INFO_LINES = (
@@ -43,7 +43,10 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("export", help="export the catalogue as CSV")
     p.add_argument("catalogue", metavar="CATALOGUE", help="catalogue file or SQLAlchemy URL")
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="CSV file to write")
+    p.add_argument(
+        "--out", required=True, metavar="FILE.csv", help="CSV file to write (- for stdout)"
+    )
+    p.add_argument("--force", action="store_true", help="replace a file that is not our CSV")
     p.add_argument("--bom", action="store_true", help="start with a UTF-8 BOM (for Excel)")
     p.set_defaults(func=cmd_export)
 
@@ -106,14 +109,20 @@ def _progress_printer() -> Any:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """`export CATALOGUE --out FILE.csv [--bom]`."""
-    from heritage_desk.storage.exporter import export_csv
+    from heritage_desk.services.outputs import OutputPathError, guard_output
+    from heritage_desk.storage.exporter import export_columns, export_csv
 
     with _catalogue(args.catalogue, create=False) as cat:
         try:
+            guard_output(cat, args.out, header=export_columns(), force=args.force)
             report = export_csv(cat, args.out, bom=args.bom)
+        except OutputPathError as exc:
+            raise output_error(exc) from None
         except OSError as exc:
             raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    print(f"exported {report.rows} assets to {report.path}")
+    # With --out - the CSV is standard output: the summary goes to stderr.
+    summary = sys.stderr if args.out == "-" else sys.stdout
+    print(f"exported {report.rows} assets to {report.path}", file=summary)
     return 0
 
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from heritage_desk.cli import CliError
+from heritage_desk.cli import CliError, output_error
 
 TOP_K = 5
 CSV_COLUMNS = [
@@ -34,7 +34,10 @@ def register(subparsers: Any) -> None:
         "lacks an artist or a year, and optionally write them as CSV.",
     )
     _common(p)
-    p.add_argument("--out", metavar="FILE.csv", help="write one row per asset lacking a value")
+    p.add_argument(
+        "--out", metavar="FILE.csv", help="write one row per asset lacking a value (- for stdout)"
+    )
+    p.add_argument("--force", action="store_true", help="replace a file that is not our CSV")
     p.set_defaults(func=cmd_suggest)
 
     p = subparsers.add_parser(
@@ -118,13 +121,18 @@ def _no_model() -> CliError:
 def cmd_suggest(args: argparse.Namespace) -> int:
     """`suggest CATALOGUE [--out FILE.csv]`."""
     from heritage_desk.ml.checkpoint import CheckpointError
+    from heritage_desk.services.outputs import OutputPathError, guard_output
 
     with _services(args) as svc:
         try:
+            if args.out:  # before minutes of embedding, and never onto the catalogue
+                guard_output(svc.catalogue, args.out, header=CSV_COLUMNS, force=args.force)
             if svc.predictor() is None:
                 raise _no_model()
             report = svc.embed_missing(_progress(args))
             svc.refresh(_progress(args), embed=False, stale_only=True)
+        except OutputPathError as exc:
+            raise output_error(exc) from None
         except CheckpointError as exc:
             raise CliError(str(exc)) from None
         _clear_progress(args)
@@ -132,13 +140,17 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             print(f"not embedded: {path}: {reason}", file=sys.stderr)
         rows = _rows(svc)
         if args.out:
-            _write_csv(Path(args.out), rows)
+            try:
+                _write_csv(args.out, rows)
+            except OSError as exc:
+                raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
         model = svc.current_model()
-        print(f"model: {model.version if model else '-'}")
-        print(f"embedded: {report.embedded} new, {report.already} already")
-        print(f"assets lacking artist or year: {len(rows)}")
+        summary = sys.stderr if args.out == "-" else sys.stdout  # stdout holds the CSV
+        print(f"model: {model.version if model else '-'}", file=summary)
+        print(f"embedded: {report.embedded} new, {report.already} already", file=summary)
+        print(f"assets lacking artist or year: {len(rows)}", file=summary)
         if args.out:
-            print(f"wrote {args.out}")
+            print(f"wrote {args.out}", file=summary)
     return 1 if report.failed else 0
 
 
@@ -169,13 +181,15 @@ def _rows(svc: Any) -> list[list[str]]:
     return rows
 
 
-def _write_csv(out: Path, rows: list[list[str]]) -> None:
-    """Write atomically, with formula-looking cells neutralised (OWASP CSV injection)."""
-    from heritage_desk.core.atomic import atomic_write
+def _write_csv(out: str, rows: list[list[str]]) -> None:
+    """Write atomically (or to stdout, a device, a FIFO: core.outputs), with formula-looking
+    cells neutralised (OWASP CSV injection)."""
     from heritage_desk.core.csvsafe import neutralise_row
+    from heritage_desk.core.outputs import STDOUT, open_output
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(out, newline="") as f:
+    if out != STDOUT:
+        Path(out).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    with open_output(out) as f:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
         for r in rows:

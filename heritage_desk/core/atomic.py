@@ -7,7 +7,9 @@ file named ".<target>.<8 chars>.tmp", the pattern `heritage-desk check` removes.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +30,22 @@ def fsync_dir(folder: str | Path) -> None:
         os.close(fd)
 
 
+def regular_target(target: str | Path) -> Path:
+    """The file a rename may replace: `target`, or the file a symlink leads to; OSError when
+    it exists and is not a regular file (renaming over /dev/null or a FIFO would replace the
+    node itself for every program on the machine)."""
+    path = Path(target)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))  # replace what the link names, keep the link
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return path
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file: refusing to replace it", str(path))
+    return path
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path, *, durable: bool = True) -> Iterator[Path]:
     """Yield a temp path beside `target` to fill; on success it replaces `target` durably.
@@ -37,7 +55,7 @@ def atomic_path(target: str | Path, *, durable: bool = True) -> Iterator[Path]:
     durable=False skips the fsyncs: for caches (thumbnails, embeddings) that are rebuilt when a
     power cut leaves a file short, where an fsync per file would cost more than the file.
     """
-    target = Path(target)
+    target = regular_target(target)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(name)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -227,14 +228,26 @@ class ExportDialog(JobDialog):
         f, _ = QFileDialog.getSaveFileName(self, "Export CSV", self.out.text(), "CSV (*.csv)")
         if f:
             self.out.setText(f if f.lower().endswith(".csv") else f + ".csv")
+            self._confirmed = f  # the file dialog asked before choosing an existing file
 
-    def start(self) -> None:
+    def start(self, force: bool = False) -> None:
         out = self.out.text().strip()
         if not out:
             self.status.setText("<span style='color:#b00020'>Choose a file.</span>")
             return
         bom = self.bom.isChecked()
-        self.run_job(lambda s, p, c: s.export_csv(out, bom, p, c))
+        force = force or out == getattr(self, "_confirmed", None)
+        self.run_job(lambda s, p, c: s.export_csv(out, bom, p, c, force=force))
+
+    def _on_failed(self, exc: Exception) -> None:
+        """A file that is not one of our CSVs is replaced only once the curator says so."""
+        if getattr(exc, "force", False):
+            answer = QMessageBox.question(self, "Replace file?", f"{exc}.\n\nReplace it?")
+            if answer == QMessageBox.StandardButton.Yes:
+                self.job = None
+                self.start(force=True)
+                return
+        super()._on_failed(exc)
 
     def describe(self, result: object) -> str:
         return f"Wrote {result}" if not isinstance(result, str) else result

@@ -6,9 +6,9 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from heritage_desk.core.atomic import atomic_write
 from heritage_desk.core.csvsafe import neutralise_row
 from heritage_desk.core.model import Asset, Field, FieldValue
+from heritage_desk.core.outputs import STDOUT, open_output
 from heritage_desk.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.storage.catalogue import Catalogue
@@ -74,16 +74,20 @@ def export_csv(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ExportReport:
-    """Write the catalogue to `out_path` atomically (temp file, fsync, replace); Cancelled leaves
-    no file behind."""
+    """Write the catalogue to `out_path` atomically (temp file, fsync, replace), to standard
+    output for "-", in place for a device or FIFO; Cancelled leaves no file behind.
+
+    The caller guards the path first (services.outputs.guard_output)."""
     out = Path(out_path).expanduser()
     folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
+    if str(out_path) != STDOUT and not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such folder")
     columns = export_columns()
     ids = catalogue.asset_ids(AssetQuery())
     done = 0
-    with atomic_write(out, encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+    with open_output(
+        out_path if str(out_path) == STDOUT else out, encoding="utf-8-sig" if bom else "utf-8"
+    ) as fh:
         writer = csv.writer(fh, dialect="excel", lineterminator="\r\n")  # RFC 4180
         writer.writerow(columns)
         for start in range(0, len(ids), PAGE):

@@ -24,7 +24,7 @@ from heritage_desk.core.model import Action, Field, Provenance
 from heritage_desk.services.check import CheckOptions, check_location
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.errors import CatalogueError
-from heritage_desk.storage.exporter import export_csv
+from heritage_desk.storage.exporter import export_columns, export_csv
 from tests.reliability.helpers import ROOT, catalogue_with_suggestions, child_env, sqlite_integrity
 
 
@@ -76,17 +76,23 @@ def _one_line_error(res: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+def _previous_export() -> bytes:
+    """An earlier export (our header: replaced without --force, issue 16 item 2)."""
+    return (",".join(export_columns()) + "\r\nold.jpg\r\n").encode()
+
+
 def test_export_onto_a_full_tmpfs_keeps_the_old_file(tmp_path: Path) -> None:
     cat_path = tmp_path / "c.sqlite"
     catalogue_with_suggestions(str(cat_path), n=400)
     with small_tmpfs(tmp_path / "full", 256) as fs:
         out = fs / "out.csv"
-        out.write_bytes(b"the previous export\r\n")
+        old = _previous_export()
+        out.write_bytes(old)
         filler = _fill(fs, 8 * 1024)
         with Catalogue.open(cat_path) as cat, pytest.raises(OSError) as err:
             export_csv(cat, out)
         assert err.value.errno in (28, 27)  # ENOSPC (EFBIG on odd systems)
-        assert out.read_bytes() == b"the previous export\r\n"
+        assert out.read_bytes() == old
         assert sorted(p.name for p in fs.iterdir()) == ["filler.bin", "out.csv"]
         line = _one_line_error(_cli("export", str(cat_path), "--out", str(out)))
         assert "cannot write" in line and "No space left" in line
@@ -101,11 +107,11 @@ def test_export_over_the_file_size_limit_keeps_the_old_file(tmp_path: Path) -> N
     catalogue_with_suggestions(str(cat_path), n=1000)  # exports ~170 KB
     out = tmp_path / "exports" / "out.csv"
     out.parent.mkdir()
-    out.write_bytes(b"old\r\n")
+    out.write_bytes(_previous_export())
     # 64 KB: room for SQLite's 32 KB -shm file (readers write it), not for the export.
     line = _one_line_error(_cli("export", str(cat_path), "--out", str(out), fsize=65_536))
     assert "cannot write" in line and "too large" in line.lower()
-    assert out.read_bytes() == b"old\r\n"
+    assert out.read_bytes() == _previous_export()
     assert [p.name for p in out.parent.iterdir()] == ["out.csv"]
 
 
