@@ -70,7 +70,9 @@ def _orphan_ids(s: Session, table: str, column: str, parent: str) -> list[int]:
     if (table, column, parent) not in ORPHAN_LINKS:
         raise ValueError(f"{table}.{column} -> {parent} is not a link of the catalogue")
     t = sa.table(table, sa.column("id"), sa.column(column))
-    p = sa.table(parent, sa.column("id"))
+    # A self-link (decisions.undoes -> decisions) needs an alias, or the subquery compares
+    # each row with itself and every undo reads as an orphan.
+    p = sa.table(parent, sa.column("id")).alias("parent_row")
     stmt = (
         sa.select(t.c.id)
         .where(t.c[column].is_not(None), ~sa.exists().where(p.c.id == t.c[column]))
