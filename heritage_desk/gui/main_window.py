@@ -142,9 +142,9 @@ class MainWindow(WindowCommands):
         self._action(m, "export", "&Export CSV…", self.open_export, ("Ctrl+E",))
         self._action(m, "check", "&Check catalogue…", self.check_catalogue)
         m.addSeparator()
-        self._action(
-            m, "quit", "&Quit", self.request_quit, (QKeySequence.StandardKey.Quit, "Ctrl+Q")
-        )
+        # One binding: StandardKey.Quit *is* Ctrl+Q on Linux and Windows, and a key bound twice
+        # is "ambiguous" to Qt and never delivered.
+        self._action(m, "quit", "&Quit", self.request_quit, ("Ctrl+Q",))
         m = bar.addMenu("&Edit")
         self._action(m, "undo", "&Undo", self.review.undo, (QKeySequence.StandardKey.Undo,))
         self._action(m, "redo", "&Redo", self.review.redo, ("Ctrl+Shift+Z", "Ctrl+Y"))
@@ -210,6 +210,7 @@ class MainWindow(WindowCommands):
         s.reject_requested.connect(self.review.reject)
         s.pick_requested.connect(self.review.pick)
         s.value_entered.connect(self.review.edit)
+        s.typing_finished.connect(self.return_focus)
         s.evidence_opened.connect(self.open_evidence)
         self.parts.previews.ready.connect(self._on_preview)
         self.executor.changes.connect(self.on_changes)

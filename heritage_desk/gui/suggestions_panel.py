@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -100,6 +101,19 @@ class CandidateRow(QWidget):
             self.evidence_clicked.emit(self.evidence[i].asset_id)
 
 
+class ValueEdit(QLineEdit):
+    """The 'type a value' box: Escape clears it and hands the keys back (no keyboard trap)."""
+
+    escaped = Signal()
+
+    def keyPressEvent(self, ev: QKeyEvent) -> None:
+        if ev.key() == Qt.Key.Key_Escape:
+            self.clear()
+            self.escaped.emit()
+            return
+        super().keyPressEvent(ev)
+
+
 class SuggestionsPanel(QFrame):
     """Shows an AssetDetail's suggestions; emits what the curator decides."""
 
@@ -108,6 +122,8 @@ class SuggestionsPanel(QFrame):
     pick_requested = Signal(int)  # rank 1..5
     value_entered = Signal(object, str)  # Field, text
     evidence_opened = Signal(int)  # asset id
+    #: The curator is done with the value box (Enter or Escape): the review keys take over.
+    typing_finished = Signal()
 
     def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -146,9 +162,10 @@ class SuggestionsPanel(QFrame):
         self.field_box = QComboBox()
         self.field_box.addItem("Artist", Field.ARTIST)
         self.field_box.addItem("Date", Field.DATE)
-        self.value_edit = QLineEdit()
+        self.value_edit = ValueEdit()
         self.value_edit.setPlaceholderText("Type a value and press Enter (E)")
         self.value_edit.returnPressed.connect(self._on_typed)
+        self.value_edit.escaped.connect(self.typing_finished)
         typed.addWidget(self.field_box)
         typed.addWidget(self.value_edit, 1)
         outer.addLayout(typed)
@@ -244,6 +261,7 @@ class SuggestionsPanel(QFrame):
             # Item data comes back from Qt as a plain str: make it a Field again.
             self.value_entered.emit(Field(self.field_box.currentData()), text)
             self.value_edit.clear()
+        self.typing_finished.emit()
 
     def _refresh_thumbs(self, _key: str = "") -> None:
         for row in self.rows:

@@ -33,6 +33,13 @@ from heritage_desk.workers.progress import JobProgress
 log = logging.getLogger(__name__)
 
 
+def _buddy(text: str, edit: QWidget) -> QLabel:
+    """A form label whose '&' is a mnemonic for `edit` (without a buddy Qt shows it literally)."""
+    label = QLabel(text)
+    label.setBuddy(edit)
+    return label
+
+
 def _path_row(edit: QLineEdit, pick: Any) -> QHBoxLayout:
     row = QHBoxLayout()
     button = QPushButton("Browse…")
@@ -144,8 +151,8 @@ class ImportDialog(JobDialog):
         self.images = QLineEdit()
         self.csv = QLineEdit()
         self.csv.setPlaceholderText("optional: a CSV of known metadata")
-        self.form.addRow("Images &folder", _path_row(self.images, self._pick_images))
-        self.form.addRow("Metadata &CSV", _path_row(self.csv, self._pick_csv))
+        self.form.addRow(_buddy("Images &folder", self.images), _path_row(self.images, self._pick_images))
+        self.form.addRow(_buddy("Metadata &CSV", self.csv), _path_row(self.csv, self._pick_csv))
         self.mapping_box = QGroupBox("Column mapping (guessed from the headers)")
         self.mapping_form = QFormLayout(self.mapping_box)
         self.combos: dict[str, QComboBox] = {}
@@ -219,7 +226,7 @@ class ExportDialog(JobDialog):
         super().__init__("Export CSV", parent)
         self.out = QLineEdit(default)
         self.bom = QCheckBox("Add a byte-order mark (for Excel)")
-        self.form.addRow("&File", _path_row(self.out, self._pick))
+        self.form.addRow(_buddy("&File", self.out), _path_row(self.out, self._pick))
         self.form.addRow(self.bom)
         self.start_button.setText("Export")
         self.resize(520, 300)
@@ -250,4 +257,9 @@ class ExportDialog(JobDialog):
         super()._on_failed(exc)
 
     def describe(self, result: object) -> str:
-        return f"Wrote {result}" if not isinstance(result, str) else result
+        if isinstance(result, str):
+            return result
+        rows, columns, path = (getattr(result, k, None) for k in ("rows", "columns", "path"))
+        if rows is None or path is None:
+            return "Export finished."
+        return f"Exported {rows:,} assets ({columns} columns) to\n{path}"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QToolButton, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QToolButton, QWidget
 
 from heritage_desk.about import about_text
 from heritage_desk.core.progress import Progress
@@ -68,6 +68,18 @@ class WindowCommands(QMainWindow):
         self.job_bar.hide()
         self.job_cancel.hide()
 
+    def return_focus(self) -> None:
+        """Give the keys back to the collection (after typing, or a dialog closing)."""
+        self.activateWindow()
+        self.collection.active_view().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _keep_keys(self, dlg: QDialog) -> None:
+        """When `dlg` closes, the review keys work again without a click."""
+        # After the dialog has hidden, and again once it is deleted: until then it is the
+        # active window, and deleting it leaves no window active.
+        dlg.finished.connect(lambda _r: QTimer.singleShot(0, self, self.return_focus))
+        dlg.destroyed.connect(lambda _o=None: QTimer.singleShot(0, self, self.return_focus))
+
     # -- commands ---------------------------------------------------------------------------------
 
     def focus_search(self) -> None:
@@ -76,9 +88,11 @@ class WindowCommands(QMainWindow):
 
     def open_settings(self) -> None:
         SettingsDialog(self.settings, self).exec()
+        self.return_focus()
 
     def open_shortcuts(self) -> None:
         dialogs.ShortcutsDialog(list(self.actions_by_name.values()), self).exec()
+        self.return_focus()
 
     def open_about(self) -> None:
         """Version, model and licences (read off the GUI thread: package metadata, model card)."""
@@ -86,6 +100,7 @@ class WindowCommands(QMainWindow):
         def show(details: str) -> None:
             dlg = dialogs.AboutDialog(self.model_version, self.device_label.text(), details, self)
             dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self._keep_keys(dlg)
             dlg.open()
 
         Op(lambda s: about_text(), background=True).success(show).run()
@@ -105,6 +120,7 @@ class WindowCommands(QMainWindow):
             )
             box.setDetailedText("\n".join(lines))
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self._keep_keys(box)
             box.open()
 
         self.statusBar().showMessage("Checking the catalogue…")
@@ -117,6 +133,7 @@ class WindowCommands(QMainWindow):
         def show(decisions: list[Any]) -> None:
             dlg = dialogs.HistoryDialog(title, decisions, self)
             dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self._keep_keys(dlg)
             dlg.open()
 
         self.review.history(show)
@@ -131,6 +148,7 @@ class WindowCommands(QMainWindow):
         )
         dlg.accepted.connect(lambda: self._batch_accept(dlg))
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._keep_keys(dlg)
         dlg.open()
         self._batch_dialog = dlg
         return dlg
@@ -147,12 +165,14 @@ class WindowCommands(QMainWindow):
     def open_import(self) -> ImportDialog:
         dlg = ImportDialog(list(self.parts.import_targets), self)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._keep_keys(dlg)
         dlg.open()
         return dlg
 
     def open_export(self, default: str = "") -> ExportDialog:
         dlg = ExportDialog(default, self)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._keep_keys(dlg)
         dlg.open()
         return dlg
 
@@ -161,6 +181,7 @@ class WindowCommands(QMainWindow):
 
         panel = ModelPanel(self.parts.retrain, self.device_label.text, self)
         panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._keep_keys(panel)
         panel.open()
         return panel
 

@@ -175,7 +175,15 @@ class InferenceWorker(QObject):
                 Progress(self._backlog_done, self._backlog_total, "computing suggestions")
             )
         if urgent:
-            self._backlog = deque(i for i in self._backlog if i not in ids)
+            # The backlog's own copies of these assets are done too: count them, or the bar
+            # stops at "134/135" with every worker idle.
+            left = deque(i for i in self._backlog if i not in ids)
+            if len(left) != len(self._backlog):
+                self._backlog_done += len(self._backlog) - len(left)
+                self._backlog = left
+                self.progressed.emit(
+                    Progress(self._backlog_done, self._backlog_total, "computing suggestions")
+                )
         # Assets the model returned nothing for would be asked for again forever: skip them.
         self._skip.update(i for i in ids if i not in changes.asset_ids)
         self.stored.emit(changes)
