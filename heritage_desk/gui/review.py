@@ -258,6 +258,12 @@ class ReviewController(QObject):
         )
         if len(ch.asset_ids) == 1:
             (aid,) = ch.asset_ids
+            if ch.fields:
+                # A known field went back (or forth): the stored suggestions were made with the
+                # other value, and a field unknown again has none. Suggest it afresh; rejected
+                # values stay rejected.
+                self._asked.discard(aid)
+                self._ask_inference([aid])
             row = self.model.row_of(aid)
             if row is not None:
                 self.view.set_current_row(row)
