@@ -151,7 +151,9 @@ class ImportDialog(JobDialog):
         self.images = QLineEdit()
         self.csv = QLineEdit()
         self.csv.setPlaceholderText("optional: a CSV of known metadata")
-        self.form.addRow(_buddy("Images &folder", self.images), _path_row(self.images, self._pick_images))
+        self.form.addRow(
+            _buddy("Images &folder", self.images), _path_row(self.images, self._pick_images)
+        )
         self.form.addRow(_buddy("Metadata &CSV", self.csv), _path_row(self.csv, self._pick_csv))
         self.mapping_box = QGroupBox("Column mapping (guessed from the headers)")
         self.mapping_form = QFormLayout(self.mapping_box)

@@ -56,9 +56,7 @@ def test_undoing_a_known_field_edit_brings_back_the_suggestions_without_it(
 ) -> None:
     w = desk.window
     both = collection.hidden_artist & collection.hidden_date
-    row = next(
-        i for i in range(14) if Path(w.model.row_data(i).asset.image_path).name in both
-    )
+    row = next(i for i in range(14) if Path(w.model.row_data(i).asset.image_path).name in both)
     w.collection.set_current_row(row)
     desk.start()
 
@@ -77,11 +75,13 @@ def test_undoing_a_known_field_edit_brings_back_the_suggestions_without_it(
     # The artist suggestions are made again with the date known.
     qtbot.waitUntil(
         lambda: shown(
-            lambda d: d.asset.id == aid
-            and d.asset.value(Field.DATE) == "1660"
-            and not d.candidates(Field.DATE)
-            and d.candidates(Field.ARTIST)
-            and _artists(d) != before
+            lambda d: (
+                d.asset.id == aid
+                and d.asset.value(Field.DATE) == "1660"
+                and not d.candidates(Field.DATE)
+                and d.candidates(Field.ARTIST)
+                and _artists(d) != before
+            )
         ),
         timeout=WAIT,
     )
@@ -90,10 +90,12 @@ def test_undoing_a_known_field_edit_brings_back_the_suggestions_without_it(
     # made without a date, as before the edit.
     qtbot.waitUntil(
         lambda: shown(
-            lambda d: d.asset.id == aid
-            and d.asset.value(Field.DATE) is None
-            and d.candidates(Field.DATE)
-            and _artists(d) == before
+            lambda d: (
+                d.asset.id == aid
+                and d.asset.value(Field.DATE) is None
+                and d.candidates(Field.DATE)
+                and _artists(d) == before
+            )
         ),
         timeout=WAIT,
     )

@@ -43,7 +43,9 @@ def focused() -> QWidget:
     return w
 
 
-def press(qtbot: Any, key: Qt.Key, mod: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+def press(
+    qtbot: Any, key: Qt.Key, mod: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+) -> None:
     qtbot.keyClick(focused(), key, mod)
 
 
@@ -59,7 +61,9 @@ def test_ctrl_q_is_bound_once_and_quits(desk: Any, qtbot: Any) -> None:
 
 
 # The completer's popup asks the offscreen plugin for things it cannot do.
-@pytest.mark.qt_log_ignore(OFFSCREEN_NOISE, "does not support raise", "does not support grabbing the keyboard")
+@pytest.mark.qt_log_ignore(
+    OFFSCREEN_NOISE, "does not support raise", "does not support grabbing the keyboard"
+)
 def test_after_typing_a_value_the_review_keys_work_again(desk: Any, qtbot: Any) -> None:
     w = desk.window
     view = w.collection.active_view()
@@ -135,5 +139,7 @@ def test_the_export_dialog_reports_in_words(desk: Any, qtbot: Any, tmp_path: Pat
         dlg.start_button.click()
     text = dlg.report.toPlainText()
     assert "ExportReport" not in text and "PosixPath" not in text, text
-    assert text == f"Exported 14 assets ({dlg.job_result.columns} columns) to\n{tmp_path / 'out.csv'}"
+    assert (
+        text == f"Exported 14 assets ({dlg.job_result.columns} columns) to\n{tmp_path / 'out.csv'}"
+    )
     dlg.close()
