@@ -21,7 +21,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check heritage_desk training tests benchmarks
 	$(VENV)/bin/ruff format --check heritage_desk training tests benchmarks
-	$(VENV)/bin/mypy heritage_desk/core heritage_desk/storage heritage_desk/ml heritage_desk/services
+	$(VENV)/bin/mypy heritage_desk
 	$(VENV)/bin/lint-imports
 
 # pytest exits 5 when it collects nothing: make treats that as a failure, as it should.

@@ -16,18 +16,21 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from heritage_desk import __version__, config
-from heritage_desk.app.engines import InferenceEngine, RetrainSteps
-from heritage_desk.app.services import ImageResolver, Services
 from heritage_desk.core.progress import Progress
 from heritage_desk.gui.main_window import MainWindow, WindowParts
 from heritage_desk.gui.settings import AppSettings
+from heritage_desk.services.desk import Desk
+from heritage_desk.services.image_paths import ImageResolver
+from heritage_desk.services.inference_engine import InferenceEngine
+from heritage_desk.services.retrain_steps import RetrainSteps
 from heritage_desk.services.thumbnails import ThumbnailCache
 from heritage_desk.storage import db
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.csv_input import FIELD_TARGETS, KEY_TARGETS
 from heritage_desk.storage.errors import CatalogueError
+from heritage_desk.workers import operations
 from heritage_desk.workers.inference import InferenceWorker
-from heritage_desk.workers.ops import DbExecutor, Op
+from heritage_desk.workers.ops import DbExecutor
 from heritage_desk.workers.progress import JobProgress
 from heritage_desk.workers.retrain import RetrainSupervisor
 from heritage_desk.workers.thumbnails import ThumbnailLoader
@@ -118,24 +121,24 @@ class DeskApp:
         retrain_options: dict[str, Any] | None = None,
     ) -> None:
         self.paths = paths.ensure()
+        #: The catalogue's path or URL, as opened (tests open a second connection to check it).
+        self.location = location
         self.settings = settings or AppSettings()
         self.lock = acquire_lock(location)
         try:
-            self.catalogue = Catalogue.open(location)
+            # Only the Desk (on the executor) uses it; the app closes it at the end.
+            self._catalogue = Catalogue.open(location)
         except Exception:
             if self.lock is not None:
                 self.lock.unlock()
             raise
-        resolver = ImageResolver(self.catalogue, [images_root] if images_root else [])
-        options = {"num_threads": self.settings.torch_threads, **(suggestion_options or {})}
-        self.services = Services(
-            self.catalogue, self.paths, resolver, images_root, with_model, options
-        )
-        self.services.retrain_options = {
-            "num_threads": self.settings.torch_threads,
-            **(retrain_options or {}),
-        }
-        self.executor = DbExecutor(self.services)
+        resolver = ImageResolver(self._catalogue, [images_root] if images_root else [])
+        threads = {"num_threads": self.settings.torch_threads}
+        self.desk = Desk(
+            self._catalogue, self.paths, resolver, images_root, with_model,
+            {**threads, **(suggestion_options or {})}, {**threads, **(retrain_options or {})},
+        )  # fmt: skip
+        self.executor = DbExecutor(self.desk)
         cache = ThumbnailCache(self.paths.thumbnails)
         cache.clear_temp()
 
@@ -158,7 +161,7 @@ class DeskApp:
         label = {"auto": "CPU/GPU: auto", "cpu": "CPU", "cuda": "GPU (CUDA)"}[device]
         parts = WindowParts(
             self.executor, self.thumbnails, self.previews, self.settings,
-            db.display_location(self.catalogue.url), label, self.inference, self.retrain,
+            self.desk.location, label, self.inference, self.retrain,
             KEY_TARGETS + FIELD_TARGETS,
         )  # fmt: skip
         self.window = MainWindow(parts)
@@ -184,7 +187,7 @@ class DeskApp:
             if due:
                 sup.start()
 
-        Op(lambda s: s.retrain.should_retrain()).success(start_if_due).run()
+        operations.should_retrain().success(start_if_due).run()
 
     def _after_retrain(self, result: Any) -> None:
         """A new active model: recompute the suggestions of every unreviewed asset."""
@@ -197,9 +200,8 @@ class DeskApp:
             self.start_suggestions()
 
     def _show_device(self) -> None:
-        p = self.engine._embedder
-        if p is not None:
-            kind = p.device.type
+        kind = self.engine.device_kind
+        if kind is not None:
             threads = self.settings.torch_threads
             text = "GPU (CUDA)" if kind == "cuda" else f"CPU, {threads} thread{'s' * (threads > 1)}"
             self.window.device_label.setText(text)
@@ -226,8 +228,10 @@ class DeskApp:
             w.refresh_vocabulary()
             self.start_suggestions()
 
-        Op(lambda s: s.import_collection(str(images), str(csv_path) if csv_path else None, None,
-                                         job.report, job.token)).success(done).run()  # fmt: skip
+        csv = str(csv_path) if csv_path else None
+        operations.import_collection(str(images), csv, None, job.report, job.token).success(
+            done
+        ).run()
 
     def start_suggestions(self) -> None:
         """Suggest for every asset that lacks a value, unsuggested ones first."""
@@ -238,7 +242,7 @@ class DeskApp:
                 self.background_started = True
                 inf.start_backlog(ids)
 
-            Op(lambda s: s.needing_suggestions(), background=True).success(begin).run()
+            operations.needing_suggestions().success(begin).run()
 
     def background_done(self) -> bool:
         """Whether the start-up pass (suggest what is missing, embed the rest) has finished."""
@@ -259,7 +263,7 @@ class DeskApp:
         self.thumbnails.shutdown()
         self.previews.shutdown()
         self.executor.shutdown()
-        self.catalogue.close()
+        self._catalogue.close()
         if self.lock is not None:
             self.lock.unlock()
 

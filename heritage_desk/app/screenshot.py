@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from heritage_desk.core.model import Field
 from heritage_desk.core.query import AssetQuery
-from heritage_desk.workers.ops import Op
+from heritage_desk.workers import operations
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class Screenshot(QObject):
             # A curator's first pass: accept what the model is sure of, then look at the model.
             if self.desk.inference is not None and self.desk.background_done():
                 who = self.window.settings.reviewer
-                Op(lambda s: s.batch_accept(AssetQuery(), None, 0.9, who)).run()
+                operations.batch_accept(AssetQuery(), None, 0.9, who).run()
                 self.step = "open-model"
         elif self.step == "open-model" and self.desk.executor.pending() == 0:
             self.panel = self.window.open_model_panel()

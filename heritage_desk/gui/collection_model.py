@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -17,9 +16,10 @@ from PySide6.QtCore import (
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QColor
 
-from heritage_desk.core.model import Asset, Changes, Field, Suggestion, needs_value
+from heritage_desk.core.model import Changes, Field, needs_value
 from heritage_desk.core.query import AssetQuery, Sort
-from heritage_desk.workers.ops import Op
+from heritage_desk.core.views import Row
+from heritage_desk.workers import operations
 from heritage_desk.workers.thumbnails import ThumbnailLoader
 
 log = logging.getLogger(__name__)
@@ -32,39 +32,6 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 THUMB = 144
 
 _Index = QModelIndex | QPersistentModelIndex
-
-
-@dataclass(frozen=True)
-class Row:
-    """One asset as the list shows it, with its top artist and date suggestions."""
-
-    asset: Asset
-    artist: Suggestion | None = None
-    date: Suggestion | None = None
-
-
-def fetch_rows(services: Any, query: AssetQuery) -> list[Row]:
-    """Runs on the executor: a page of assets with their top suggestions (two queries)."""
-    cat = services.catalogue
-    assets = cat.query_assets(query)
-    sugg = cat.suggestions_many([a.id for a in assets])
-    return [_top(a, sugg.get(a.id, [])) for a in assets]
-
-
-def fetch_rows_by_id(services: Any, asset_ids: list[int]) -> list[Row]:
-    """Runs on the executor: these assets with their top suggestions (two queries)."""
-    cat = services.catalogue
-    assets = cat.get_assets(asset_ids)
-    sugg = cat.suggestions_many(asset_ids)
-    return [_top(a, sugg.get(a.id, [])) for a in assets]
-
-
-def _top(asset: Asset, suggestions: list[Suggestion]) -> Row:
-    top: dict[Field, Suggestion] = {}
-    for s in suggestions:
-        if s.field not in top or s.rank < top[s.field].rank:
-            top[s.field] = s
-    return Row(asset, top.get(Field.ARTIST), top.get(Field.DATE))
 
 
 #: (header, SQL sort or None, what the cell shows); review columns first.
@@ -111,12 +78,9 @@ class CollectionModel(QAbstractTableModel):
         self.query = query
         self._generation += 1
         gen = self._generation
-        q = query
-
-        def load(s: Any) -> tuple[int, list[Row]]:
-            return s.catalogue.count_assets(q), fetch_rows(s, q.page(0, PAGE))
-
-        Op(load, key="collection:reset").success(lambda r: self._on_reset(gen, *r)).run()
+        operations.page(query.page(0, PAGE), key="collection:reset").success(
+            lambda p: self._on_reset(gen, p.count, p.rows)
+        ).run()
 
     def reload(self) -> None:
         """Run the current query again."""
@@ -141,7 +105,7 @@ class CollectionModel(QAbstractTableModel):
         self._requested.add(page)
         gen = self._generation
         q = self.query.page(page * PAGE, PAGE)
-        Op(lambda s: fetch_rows(s, q)).success(lambda rows: self._on_page(gen, page, rows)).run()
+        operations.rows(q).success(lambda rows: self._on_page(gen, page, rows)).run()
 
     def _on_page(self, gen: int, page: int, rows: list[Row]) -> None:
         if gen != self._generation:
@@ -191,7 +155,7 @@ class CollectionModel(QAbstractTableModel):
         if not ids:
             return
         gen = self._generation
-        Op(lambda s: fetch_rows_by_id(s, ids)).success(lambda rows: self._on_rows(gen, rows)).run()
+        operations.rows_by_id(ids).success(lambda rows: self._on_rows(gen, rows)).run()
 
     def _on_rows(self, gen: int, rows: list[Row]) -> None:
         if gen != self._generation:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from heritage_desk import __version__
 from heritage_desk.core.model import Decision, Field
 from heritage_desk.core.query import AssetQuery
-from heritage_desk.workers.ops import Op
+from heritage_desk.workers import operations
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> QTableWidget:
@@ -139,13 +138,11 @@ class BatchAcceptDialog(QDialog):
         self,
         query: AssetQuery,
         threshold: float,
-        preview: Callable[[Any, AssetQuery, Field | None, float], int],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Batch accept")
         self.query = query
-        self._preview = preview
         self._count: int | None = None
         form = QFormLayout(self)
         self.threshold = QDoubleSpinBox()
@@ -188,9 +185,7 @@ class BatchAcceptDialog(QDialog):
         self.ok.setEnabled(False)
         self.preview_label.setText("Counting…")
         q, f, t = self.query, self.chosen_field, self.threshold.value()
-        Op(lambda s: self._preview(s, q, f, t), key="batch-preview", initiator=self).success(
-            self._on_count
-        ).run()
+        operations.preview_batch(q, f, t, initiator=self).success(self._on_count).run()
 
     def _on_count(self, n: int) -> None:
         self._count = n

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Field, needs_value
+from heritage_desk.core.views import AssetDetail
 from heritage_desk.gui.collection_model import THUMB, CollectionModel
 from heritage_desk.gui.collection_view import VOCAB_FIELDS, CollectionView
 from heritage_desk.gui.image_view import ImageView
@@ -32,9 +33,9 @@ from heritage_desk.gui.review import ReviewController
 from heritage_desk.gui.settings import AppSettings
 from heritage_desk.gui.suggestions_panel import SuggestionsPanel
 from heritage_desk.gui.window_commands import WindowCommands
-from heritage_desk.workers.detail import AssetDetail
+from heritage_desk.workers import operations
 from heritage_desk.workers.inference import InferenceWorker
-from heritage_desk.workers.ops import DbExecutor, Op
+from heritage_desk.workers.ops import DbExecutor
 from heritage_desk.workers.thumbnails import ThumbnailLoader
 
 log = logging.getLogger(__name__)
@@ -313,11 +314,7 @@ class MainWindow(WindowCommands):
     def refresh_vocabulary(self) -> None:
         """Reload the values offered by the filter and form combos."""
         fields = sorted(set(VOCAB_FIELDS) | set(COMBO_FIELDS))
-        Op(
-            lambda s: {f: s.catalogue.vocabulary(f) for f in fields},
-            key="vocabulary",
-            background=True,
-        ).success(self._on_vocabulary).run()
+        operations.vocabulary(fields).success(self._on_vocabulary).run()
 
     def _on_vocabulary(self, vocab: dict[Field, list[str]]) -> None:
         for f, values in vocab.items():
@@ -328,15 +325,11 @@ class MainWindow(WindowCommands):
 
     def refresh_stats(self) -> None:
         """Counts for the status bar."""
-        Op(lambda s: s.catalogue.stats(), key="stats", background=True).success(
-            self._on_stats
-        ).run()
+        operations.stats().success(self._on_stats).run()
         self.refresh_model_label()
 
     def refresh_model_label(self) -> None:
-        Op(lambda s: s.model_in_use(), key="active-model", background=True).success(
-            self._on_active_model
-        ).run()
+        operations.model_in_use().success(self._on_active_model).run()
 
     def _on_active_model(self, version: str | None) -> None:
         self.model_version = version

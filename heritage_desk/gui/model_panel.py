@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 
 from heritage_desk.core.model import ModelVersion
 from heritage_desk.core.progress import Progress
+from heritage_desk.core.views import ModelReport
 from heritage_desk.gui.plots import ConfusionMatrixPlot, CurvesPlot
-from heritage_desk.workers.detail import ModelReport
-from heritage_desk.workers.ops import Op
+from heritage_desk.workers import operations
 
 #: Metrics shown as columns, in this order, when a version has them.
 METRIC_COLUMNS = [
@@ -136,9 +136,9 @@ class ModelPanel(QDialog):
 
     def refresh(self) -> None:
         """Fetch the report off the GUI thread."""
-        Op(lambda s: s.model_report(), key="model-report", initiator=self).success(
-            self.set_report
-        ).failure(lambda e: self.header.setText(f"<span style='color:#b00020'>{e}</span>")).run()
+        operations.model_report(initiator=self).success(self.set_report).failure(
+            lambda e: self.header.setText(f"<span style='color:#b00020'>{e}</span>")
+        ).run()
 
     def _show_device(self) -> None:
         self.device.setText(f"Runs on <b>{self._device()}</b> (Edit ▸ Settings chooses CPU or GPU)")
@@ -209,7 +209,7 @@ class ModelPanel(QDialog):
             self.status.setText(f"{version} is active.")
             self.refresh()
 
-        Op(lambda s: s.activate_model(version), initiator=self).success(done).failure(
+        operations.activate_model(version, initiator=self).success(done).failure(
             lambda e: self.status.setText(str(e))
         ).run()
 

@@ -11,10 +11,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Field, needs_value
+from heritage_desk.core.views import AssetDetail
 from heritage_desk.gui.collection_model import CollectionModel
 from heritage_desk.gui.collection_view import CollectionView
 from heritage_desk.gui.settings import AppSettings
-from heritage_desk.workers.detail import AssetDetail
+from heritage_desk.workers import operations
 from heritage_desk.workers.inference import InferenceWorker
 from heritage_desk.workers.ops import Op
 
@@ -90,7 +91,7 @@ class ReviewController(QObject):
         if asset_id in self._loading:
             return
         self._loading.add(asset_id)
-        Op(lambda s: s.detail(asset_id)).success(self._on_loaded).failure(
+        operations.detail(asset_id).success(self._on_loaded).failure(
             lambda e: self._on_load_failed(asset_id, e)
         ).run()
 
@@ -154,7 +155,7 @@ class ReviewController(QObject):
     def reviewer(self) -> str:
         return self.settings.reviewer
 
-    def _run(self, what: str, fn: Callable[[Any], Changes], advance: bool = False) -> None:
+    def _run(self, what: str, op: Op[Changes], advance: bool = False) -> None:
         """Run a decision op; with `advance`, move on at once (the op finishes meanwhile)."""
         asset_id = self.current_id
 
@@ -164,9 +165,7 @@ class ReviewController(QObject):
                 return
             self.message.emit(what)
 
-        Op(fn, initiator=self).success(done).failure(
-            lambda e: self.message.emit(f"{what} failed: {e}")
-        ).run()
+        op.success(done).failure(lambda e: self.message.emit(f"{what} failed: {e}")).run()
         if advance:
             self.view.step(+1)
 
@@ -183,7 +182,9 @@ class ReviewController(QObject):
         picks = [(f, d.candidates(f)[0]) for f in pending]
         self._cache.pop(aid, None)
         names = ", ".join(s.value for _, s in picks)
-        self._run(f"Accepted {names}", lambda s: s.accept(aid, picks, who), advance=True)
+        self._run(
+            f"Accepted {names}", operations.accept(aid, picks, who, initiator=self), advance=True
+        )
 
     def pick(self, rank: int) -> None:
         """Accept artist candidate `rank` (1-5), and the top date if pending; then move on."""
@@ -200,7 +201,9 @@ class ReviewController(QObject):
         aid, who = d.asset.id, self.reviewer
         self._cache.pop(aid, None)
         name = artists[rank - 1].value
-        self._run(f"Accepted {name}", lambda s: s.accept(aid, picks, who), advance=True)
+        self._run(
+            f"Accepted {name}", operations.accept(aid, picks, who, initiator=self), advance=True
+        )
 
     def reject(self) -> None:
         """Reject the top suggestion of every pending field (the next candidate moves up)."""
@@ -213,7 +216,7 @@ class ReviewController(QObject):
         aid, who = d.asset.id, self.reviewer
         self._cache.pop(aid, None)
         names = ", ".join(s.value for _, s in rejects)
-        self._run(f"Rejected {names}", lambda s: s.reject(aid, rejects, who))
+        self._run(f"Rejected {names}", operations.reject(aid, rejects, who, initiator=self))
 
     def edit(self, field: Field, value: str) -> None:
         """Set a field to a typed value; known-field edits make the model suggest again."""
@@ -230,21 +233,21 @@ class ReviewController(QObject):
             self._asked.discard(aid)
             self._ask_inference([aid])  # a known field changed: the suggestions may too
 
-        Op(lambda s: s.edit(aid, field, value, who, old), initiator=self).success(after).failure(
+        operations.edit(aid, field, value, who, old, initiator=self).success(after).failure(
             lambda e: self.message.emit(f"Edit failed: {e}")
         ).run()
 
     def undo(self) -> None:
         """Undo this reviewer's last step and show the asset it touched."""
         who = self.reviewer
-        Op(lambda s: s.undo(who), initiator=self).success(
+        operations.undo(who, initiator=self).success(
             lambda ch: self._after_undo(ch, "Undone")
         ).run()
 
     def redo(self) -> None:
         """Redo this reviewer's last undo."""
         who = self.reviewer
-        Op(lambda s: s.redo(who), initiator=self).success(
+        operations.redo(who, initiator=self).success(
             lambda ch: self._after_undo(ch, "Redone")
         ).run()
 
@@ -273,4 +276,4 @@ class ReviewController(QObject):
         if self.current_id is None:
             return
         aid = self.current_id
-        Op(lambda s: s.catalogue.history(aid)).success(cb).run()
+        operations.history(aid).success(cb).run()

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from heritage_desk.core.model import Field, Suggestion
+from heritage_desk.core.views import AssetDetail, Evidence
 from heritage_desk.core.yearbins import decade_label
 from heritage_desk.gui.widgets import ProbabilityBar, Thumb, confidence_colour, confidence_word
-from heritage_desk.workers.detail import AssetDetail, Evidence
 from heritage_desk.workers.thumbnails import ThumbnailLoader
 
 MAX_CANDIDATES = 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from heritage_desk.core.progress import Cancelled, Progress
+from heritage_desk.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
+from heritage_desk.workers import operations
 from heritage_desk.workers.ops import Op
 from heritage_desk.workers.progress import JobProgress
 
@@ -90,17 +92,15 @@ class JobDialog(QDialog):
         """Subclasses build the op and call run_job."""
         raise NotImplementedError
 
-    def run_job(self, fn: Any) -> None:
-        """Run `fn(services, progress, cancel)` on the executor with progress and cancel."""
+    def run_job(self, make: Callable[[ProgressCallback, CancelToken], Op[Any]]) -> None:
+        """Run the op `make(progress, cancel)` builds, with a progress bar and Cancel."""
         job = self.job = JobProgress(parent=self)
         job.progressed.connect(self._on_progress)
         self.progress.setRange(0, 0)
         self.progress.show()
         self.start_button.setEnabled(False)
         self.status.setText("Working…")
-        Op(lambda s: fn(s, job.report, job.token), initiator=self).success(self._on_done).failure(
-            self._on_failed
-        ).run()
+        make(job.report, job.token).success(self._on_done).failure(self._on_failed).run()
 
     def _on_progress(self, p: Progress) -> None:
         if p.total:
@@ -186,9 +186,9 @@ class ImportDialog(JobDialog):
         if not path:
             self.mapping_box.setEnabled(False)
             return
-        Op(lambda s: s.csv_columns(path), key="import-columns", initiator=self).success(
-            self._on_columns
-        ).failure(lambda e: self.status.setText(f"<span style='color:#b00020'>{e}</span>")).run()
+        operations.csv_columns(path, initiator=self).success(self._on_columns).failure(
+            lambda e: self.status.setText(f"<span style='color:#b00020'>{e}</span>")
+        ).run()
 
     def _on_columns(self, result: tuple[list[str], dict[str, str]]) -> None:
         columns, guessed = result
@@ -212,7 +212,11 @@ class ImportDialog(JobDialog):
             return
         csv_path = self.csv.text().strip() or None
         mapping = self.mapping() if csv_path else None
-        self.run_job(lambda s, p, c: s.import_collection(images, csv_path, mapping, p, c))
+        self.run_job(
+            lambda p, c: operations.import_collection(
+                images, csv_path, mapping, p, c, initiator=self
+            )
+        )
 
     def describe(self, result: object) -> str:
         lines = getattr(result, "lines", None)
@@ -246,7 +250,9 @@ class ExportDialog(JobDialog):
             return
         bom = self.bom.isChecked()
         force = force or out == getattr(self, "_confirmed", None)
-        self.run_job(lambda s, p, c: s.export_csv(out, bom, p, c, force=force))
+        self.run_job(
+            lambda p, c: operations.export_csv(out, bom, p, c, force=force, initiator=self)
+        )
 
     def _on_failed(self, exc: Exception) -> None:
         """A file that is not one of our CSVs is replaced only once the curator says so."""

@@ -20,7 +20,7 @@ from heritage_desk.core.progress import Progress
 from heritage_desk.gui import dialogs
 from heritage_desk.gui.settings import AppSettings, SettingsDialog
 from heritage_desk.gui.transfer_dialogs import ExportDialog, ImportDialog
-from heritage_desk.workers.ops import Op
+from heritage_desk.workers import operations
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
@@ -52,9 +52,7 @@ class WindowCommands(QMainWindow):
         if inf is None:
             self.statusBar().showMessage("No model available", 5000)
             return
-        Op(lambda s: s.needing_suggestions(embed_all=False), background=True).success(
-            inf.start_backlog
-        ).run()
+        operations.needing_suggestions(embed_all=False).success(inf.start_backlog).run()
         self.job_bar.setRange(0, 0)
         self.job_bar.show()
         self.job_cancel.show()
@@ -111,7 +109,7 @@ class WindowCommands(QMainWindow):
             self._keep_keys(dlg)
             dlg.open()
 
-        Op(lambda s: about_text(), background=True).success(show).run()
+        operations.off_thread(about_text).success(show).run()
 
     def check_catalogue(self) -> None:
         """Run the quick catalogue check in the background and show what it found and repaired."""
@@ -132,7 +130,7 @@ class WindowCommands(QMainWindow):
             box.open()
 
         self.statusBar().showMessage("Checking the catalogue…")
-        Op(lambda s: s.check_catalogue()).success(show).run()
+        operations.check_catalogue().success(show).run()
 
     def open_history(self) -> None:
         d = self.review.detail
@@ -151,7 +149,6 @@ class WindowCommands(QMainWindow):
         dlg = dialogs.BatchAcceptDialog(
             self.model.query,
             self.settings.batch_threshold,
-            lambda s, q, f, t: s.preview_batch(q, f, t),
             self,
         )
         dlg.accepted.connect(lambda: self._batch_accept(dlg))
@@ -164,7 +161,7 @@ class WindowCommands(QMainWindow):
     def _batch_accept(self, dlg: dialogs.BatchAcceptDialog) -> None:
         q, f, t, who = dlg.query, dlg.chosen_field, dlg.threshold.value(), self.settings.reviewer
         self.settings.batch_threshold = t
-        Op(lambda s: s.batch_accept(q, f, t, who), initiator=self).success(
+        operations.batch_accept(q, f, t, who, initiator=self).success(
             lambda ch: self.statusBar().showMessage(
                 f"Accepted {len(ch.asset_ids)} assets' suggestions (Ctrl+Z undoes them all)", 6000
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -29,3 +30,20 @@ def resolve_image(image_path: str, roots: Sequence[Path]) -> Path:
         if (root / p).is_file():
             return root / p
     return (roots[0] if roots else Path.cwd()) / p
+
+
+class ImageResolver:
+    """Finds an asset's file: absolute paths as they are, relative ones under known roots."""
+
+    def __init__(self, catalogue: Catalogue, roots: Sequence[Path] = ()) -> None:
+        self.roots = image_roots(catalogue, roots)
+        self._lock = threading.Lock()
+
+    def add_root(self, root: str | Path) -> None:
+        """Remember a folder images were imported from."""
+        with self._lock:
+            if Path(root) not in self.roots:
+                self.roots.insert(0, Path(root))
+
+    def __call__(self, image_path: str) -> str:
+        return str(resolve_image(image_path, list(self.roots)))

@@ -136,29 +136,29 @@ class SuggestionService:
     def predictor(self) -> Predictor | None:
         """The current model, loaded once (again after reload_model or a switch)."""
         model = self.current_model()
-        if model is None:
-            return None
+        return self.load_for(model) if model is not None else None
+
+    def load_for(self, model: ModelInUse) -> Predictor:
+        """`model` loaded once, the starter instead if its file is damaged; reads no catalogue,
+        so the inference thread loads through here what the executor chose (current_model)."""
         key = (model.version, str(model.path))
         if self._predictor is None or self._predictor_key != key:
             from heritage_desk.ml.runtime import set_num_threads
 
             set_num_threads(self.num_threads)
-            self._predictor, error = load_predictor(
+            predictor, error = load_predictor(
                 model, self.starter_path, fallback_to_starter=self.fallback_to_starter
             )
             if error is not None:
                 self.model_error = error
-            self._predictor_key = key
+            self._predictor, self._predictor_key = predictor, key
+            return predictor
         return self._predictor
 
     @property
     def model_loaded(self) -> bool:
         """Whether a model is in memory (loading one can take seconds: callers may skip)."""
         return self._predictor is not None
-
-    def share_predictor(self, predictor: Predictor, key: tuple[str, str]) -> None:
-        """Adopt a model another thread loaded for `key` (version, path), instead of loading it."""
-        self._predictor, self._predictor_key = predictor, key
 
     def reload_model(self) -> None:
         """Forget the loaded model (after a retrain, an activation or a rollback)."""

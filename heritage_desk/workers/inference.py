@@ -12,14 +12,17 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from heritage_desk.core.model import Changes
 from heritage_desk.core.progress import CancelToken, Progress
-from heritage_desk.workers.ops import Op, Services
+from heritage_desk.workers.ops import Op
 from heritage_desk.workers.thumbnails import lower_thread_priority
+
+if TYPE_CHECKING:
+    from heritage_desk.services.desk import Desk
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ log = logging.getLogger(__name__)
 class SuggestEngine(Protocol):
     """The three steps of making suggestions, split by the thread each runs on."""
 
-    def gather(self, services: Services, asset_ids: Sequence[int]) -> Any:
+    def gather(self, desk: Desk, asset_ids: Sequence[int]) -> Any:
         """Executor: what the model needs for these assets (paths, known fields)."""
         ...
 
@@ -35,7 +38,7 @@ class SuggestEngine(Protocol):
         """Inference thread: run the model (torch) on gathered inputs."""
         ...
 
-    def store(self, services: Services, outputs: Any) -> Changes:
+    def store(self, desk: Desk, outputs: Any) -> Changes:
         """Executor: write the predictions as suggestions."""
         ...
 

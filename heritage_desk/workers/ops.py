@@ -9,18 +9,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 
 from heritage_desk.core.model import Changes
 
+if TYPE_CHECKING:  # for mypy only: at run time the GUI process never imports storage via here
+    from heritage_desk.services.desk import Desk
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-#: What an Op's function receives: app.Services. Typed loosely so the GUI never imports it.
-Services = Any
 
 _current: DbExecutor | None = None
 
@@ -36,7 +37,7 @@ def current_executor() -> DbExecutor:
 class _Job:
     priority: int
     id: int
-    fn: Callable[[Services], Any] = field(compare=False)
+    fn: Callable[[Desk], Any] = field(compare=False)
     key: str | None = field(compare=False)
     enqueued: float = field(default_factory=time.perf_counter, compare=False)
 
@@ -58,9 +59,9 @@ class DbExecutor(QObject):
     #: Becomes True while jobs are pending.
     busy = Signal(bool)
 
-    def __init__(self, services: Services, parent: QObject | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.services = services
+        self.desk = desk
         self._queue: queue.PriorityQueue[_Job] = queue.PriorityQueue()
         self._ids = itertools.count(1)
         self._callbacks: dict[int, Op[Any]] = {}
@@ -96,7 +97,7 @@ class DbExecutor(QObject):
                 self._finished.emit(job.id, None, _Superseded())
                 continue
             try:
-                result = job.fn(self.services)
+                result = job.fn(self.desk)
             except Exception as exc:  # delivered to the op's failure callback
                 self._finished.emit(job.id, None, exc)
             else:
@@ -168,11 +169,14 @@ def _changes_of(result: object) -> Changes | None:
 
 
 class Op(Generic[T]):
-    """A catalogue call run off the GUI thread: `Op(lambda s: ...).success(cb).run()`."""
+    """A Desk call run off the GUI thread: `Op(lambda d: d.undo(who)).success(cb).run()`.
+
+    Built by the named factories of workers.operations (Anki's aqt/operations).
+    """
 
     def __init__(
         self,
-        fn: Callable[[Services], T],
+        fn: Callable[[Desk], T],
         *,
         key: str | None = None,
         initiator: object = None,

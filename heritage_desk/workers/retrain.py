@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from heritage_desk.core.model import Changes
 from heritage_desk.core.progress import CancelToken, Progress
-from heritage_desk.workers.ops import Op, Services
+from heritage_desk.workers.ops import Op
+
+if TYPE_CHECKING:
+    from heritage_desk.services.desk import Desk
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,7 @@ log = logging.getLogger(__name__)
 class RetrainSteps(Protocol):
     """The three steps of a retrain, by the thread each runs on."""
 
-    def prepare(self, services: Services) -> Any:
+    def prepare(self, desk: Desk) -> Any:
         """Executor: write the manifest of confirmed labels; returns a job to run."""
         ...
 
@@ -30,7 +32,7 @@ class RetrainSteps(Protocol):
         """Supervisor thread: start the child, report its events, wait; returns its outcome."""
         ...
 
-    def finish(self, services: Services, outcome: Any) -> Changes:
+    def finish(self, desk: Desk, outcome: Any) -> Any:
         """Executor: record the new version, activate it only if it is not worse."""
         ...
 

@@ -40,7 +40,7 @@ def desk(
 
 
 def call(desk: Any, qtbot: Any, fn: Any) -> Any:
-    """Run `fn(services)` on the executor and wait for its result (test helper)."""
+    """Run `fn(desk)` on the executor and wait for its result (test helper)."""
     from heritage_desk.workers.ops import Op
 
     box: list[Any] = []
@@ -91,20 +91,20 @@ def test_review_session(desk: Any, collection: Collection, qtbot: Any, tmp_path:
     w.collection.active_view().setFocus()
     qtbot.keyClick(w.collection.active_view(), Qt.Key.Key_A)
     qtbot.waitUntil(
-        lambda: call(desk, qtbot, lambda s: s.catalogue.get_asset(aid).value(Field.ARTIST)) == top,
+        lambda: call(desk, qtbot, lambda d: d.detail(aid).asset.value(Field.ARTIST)) == top,
         timeout=WAIT,
     )
     assert w.collection.current_row() == 1
     qtbot.waitUntil(lambda: shown_with_suggestions(w), timeout=WAIT)
     assert w.review.detail.asset.id != aid
-    history = call(desk, qtbot, lambda s: s.catalogue.history(aid))
+    history = call(desk, qtbot, lambda d: d.history(aid))
     assert [d.action.value for d in history if d.field is Field.ARTIST] == ["accept"]
     assert history[-1].reviewer == "tester"
 
     # Undo by keyboard: the artist is unknown again.
     qtbot.keyClick(w.collection.active_view(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(
-        lambda: call(desk, qtbot, lambda s: s.catalogue.get_asset(aid).value(Field.ARTIST)) is None,
+        lambda: call(desk, qtbot, lambda d: d.detail(aid).asset.value(Field.ARTIST)) is None,
         timeout=WAIT,
     )
 
@@ -116,8 +116,7 @@ def test_review_session(desk: Any, collection: Collection, qtbot: Any, tmp_path:
         qtbot.keyClick(w.collection.active_view(), Qt.Key.Key_2)
         qtbot.waitUntil(
             lambda: (
-                call(desk, qtbot, lambda s: s.catalogue.get_asset(picked).value(Field.ARTIST))
-                == second
+                call(desk, qtbot, lambda d: d.detail(picked).asset.value(Field.ARTIST)) == second
             ),
             timeout=WAIT,
         )
@@ -128,10 +127,12 @@ def test_review_session(desk: Any, collection: Collection, qtbot: Any, tmp_path:
     w.suggestions.value_edit.setText("Claude Monet")
     w.suggestions.value_edit.returnPressed.emit()
     qtbot.waitUntil(
-        lambda: call(desk, qtbot, lambda s: s.catalogue.get_field(typed, Field.ARTIST)) is not None,
+        lambda: (
+            call(desk, qtbot, lambda d: d.detail(typed).asset.fields.get(Field.ARTIST)) is not None
+        ),
         timeout=WAIT,
     )
-    fv = call(desk, qtbot, lambda s: s.catalogue.get_field(typed, Field.ARTIST))
+    fv = call(desk, qtbot, lambda d: d.detail(typed).asset.fields.get(Field.ARTIST))
     assert (fv.value, fv.provenance.value, fv.reviewer) == ("Claude Monet", "curator", "tester")
     w.collection.active_view().setFocus()
 
@@ -144,7 +145,7 @@ def test_review_session(desk: Any, collection: Collection, qtbot: Any, tmp_path:
     assert previewed > 0
     with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
         dlg.ok.click()
-    missing = call(desk, qtbot, lambda s: s.catalogue.stats())["without_artist"]
+    missing = call(desk, qtbot, lambda d: d.stats())["without_artist"]
     manual = 2 if len(d.candidates(Field.ARTIST)) >= 2 else 1  # the pick and the typed value
     filled = len(collection.hidden_artist) - missing - manual
     assert filled == previewed or filled > 0

@@ -74,7 +74,7 @@ def test_grid_and_table_share_one_model_and_the_current_asset(desk: Any, qtbot: 
     shown = [w.model.row_data(i).asset.id for i in range(14)]
     q = AssetQuery(sort=Sort.TITLE, descending=True)
     got: list[list[int]] = []
-    Op(lambda s: s.catalogue.asset_ids(q)).success(got.append).run()
+    Op(lambda d: d.asset_ids(q)).success(got.append).run()
     qtbot.waitUntil(lambda: bool(got), timeout=WAIT)
     assert shown == got[0] and w.model.query.sort is Sort.TITLE
 

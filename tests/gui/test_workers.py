@@ -47,7 +47,7 @@ def test_ops_run_in_order_off_the_gui_thread(executor: DbExecutor, qtbot: Any) -
         Op(lambda s, i=i: s.work(i)).success(got.append).run()
     qtbot.waitUntil(lambda: len(got) == 5)
     assert got == [0, 2, 4, 6, 8]
-    assert set(executor.services.threads) == {"db-executor"}
+    assert set(executor.desk.threads) == {"db-executor"}
 
 
 def test_failure_goes_to_the_failure_callback_or_the_error_signal(

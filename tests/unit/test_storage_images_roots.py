@@ -110,7 +110,7 @@ def test_long_paths_and_foreign_rows(cat: Catalogue, tmp_path: Path) -> None:
 
 
 def test_callers_use_it_as_a_method(cat: Catalogue, tmp_path: Path) -> None:
-    """app/services.py ImageResolver and services/suggestions.py: getattr, callable, call."""
+    """services.image_paths.ImageResolver and SuggestionService: getattr, callable, call."""
     a = _folder(tmp_path / "a", "x.png")
     import_collection(cat, a)
     getter = getattr(cat, "images_root", None)

@@ -1,4 +1,4 @@
-"""What the detail and suggestions panels show for one asset, gathered in one executor call."""
+"""What the window shows, as plain values the Desk returns: rows, an asset's detail, reports."""
 
 from __future__ import annotations
 
@@ -12,6 +12,32 @@ from heritage_desk.core.model import (
     Suggestion,
     needs_value,
 )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One asset as the list shows it, with its top artist and date suggestions."""
+
+    asset: Asset
+    artist: Suggestion | None = None
+    date: Suggestion | None = None
+
+    @classmethod
+    def of(cls, asset: Asset, suggestions: list[Suggestion]) -> Row:
+        """The row of `asset`, keeping the best-ranked suggestion of each field."""
+        top: dict[Field, Suggestion] = {}
+        for s in suggestions:
+            if s.field not in top or s.rank < top[s.field].rank:
+                top[s.field] = s
+        return cls(asset, top.get(Field.ARTIST), top.get(Field.DATE))
+
+
+@dataclass(frozen=True)
+class Page:
+    """How many assets a query matches, and the rows of the page asked for."""
+
+    count: int
+    rows: list[Row]
 
 
 @dataclass(frozen=True)

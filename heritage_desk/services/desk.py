@@ -1,0 +1,308 @@
+"""The Desk: the one typed facade the window talks to. Every call runs on the catalogue executor
+and returns core values (views, Changes); the catalogue itself is never handed out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from heritage_desk import config
+from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Decision, Field, Suggestion
+from heritage_desk.core.names import parse_artist
+from heritage_desk.core.progress import CancelToken, ProgressCallback
+from heritage_desk.core.query import AssetQuery
+from heritage_desk.core.views import AssetDetail, Evidence, ModelReport, Page, Row
+from heritage_desk.services.image_paths import ImageResolver
+from heritage_desk.services.review import ReviewService
+from heritage_desk.storage.catalogue import Catalogue
+
+if TYPE_CHECKING:
+    from heritage_desk.services.inference_engine import Batch, Outputs
+    from heritage_desk.services.retrain import (
+        ChildOutcome,
+        RetrainJob,
+        RetrainResult,
+        RetrainService,
+    )
+    from heritage_desk.services.suggestions import SuggestionService
+    from heritage_desk.storage.exporter import ExportReport
+    from heritage_desk.storage.importer import ImportReport
+
+log = logging.getLogger(__name__)
+
+#: A pick or a reject of the review panel: the field and the suggestion shown for it.
+Pick = tuple[Field, Suggestion]
+
+
+class Desk:
+    """What the window may ask of one open catalogue (one executor thread calls it)."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        paths: config.Paths,
+        resolver: ImageResolver,
+        images_root: Path | None = None,
+        with_model: bool = True,
+        suggestion_options: Mapping[str, Any] | None = None,
+        retrain_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._cat = catalogue
+        self._paths = paths
+        self._resolver = resolver
+        self._review = ReviewService(catalogue)
+        self._images_root = images_root
+        self.with_model = with_model
+        #: Extra SuggestionService arguments (a starter model, an embeddings folder, threads).
+        self._suggestion_options = dict(suggestion_options or {})
+        #: RetrainSettings fields (how many confirmations trigger a retrain, threads...).
+        self._retrain_options = dict(retrain_options or {})
+        self._suggestions: SuggestionService | None = None
+        self._retrain: RetrainService | None = None
+        #: Where the catalogue is, for the title bar.
+        self.location = catalogue.location
+
+    # -- lazily built (torch loads on first use, never on the GUI thread) ------------------------
+
+    def _suggestion_service(self) -> SuggestionService:
+        """The SuggestionService (importing it loads torch: only ever on a worker thread)."""
+        if self._suggestions is None:
+            from heritage_desk.services.suggestions import SuggestionService
+
+            options: dict[str, Any] = {"cache_dir": self._paths.embeddings}
+            options.update(self._suggestion_options)
+            self._suggestions = SuggestionService(
+                self._cat, images_root=self._images_root, **options
+            )
+        return self._suggestions
+
+    def _retrain_service(self) -> RetrainService:
+        if self._retrain is None:
+            from heritage_desk.services.retrain import RetrainService, RetrainSettings
+
+            settings = RetrainSettings(**self._retrain_options)
+            self._retrain = RetrainService(self._cat, self._suggestion_service(), settings=settings)
+        return self._retrain
+
+    # -- the collection ---------------------------------------------------------------------------
+
+    def page(self, q: AssetQuery) -> Page:
+        """How many assets `q` matches, and the rows of its page."""
+        return Page(self._cat.count_assets(q), self.rows(q))
+
+    def rows(self, q: AssetQuery) -> list[Row]:
+        """A page of assets with their top suggestions (two queries)."""
+        assets = self._cat.query_assets(q)
+        sugg = self._cat.suggestions_many([a.id for a in assets])
+        return [Row.of(a, sugg.get(a.id, [])) for a in assets]
+
+    def rows_by_id(self, asset_ids: Sequence[int]) -> list[Row]:
+        """These assets with their top suggestions (two queries)."""
+        assets = self._cat.get_assets(asset_ids)
+        sugg = self._cat.suggestions_many(asset_ids)
+        return [Row.of(a, sugg.get(a.id, [])) for a in assets]
+
+    def asset_ids(self, q: AssetQuery) -> list[int]:
+        """The ids `q` matches, in its order."""
+        return self._cat.asset_ids(q)
+
+    def vocabulary(self, fields: Sequence[Field]) -> dict[Field, list[str]]:
+        """The values each field already has, for the form's combos."""
+        return {f: self._cat.vocabulary(f) for f in fields}
+
+    def stats(self) -> dict[str, int]:
+        """Counts for the status bar."""
+        return self._cat.stats()
+
+    # -- one asset --------------------------------------------------------------------------------
+
+    def detail(self, asset_id: int) -> AssetDetail:
+        """An asset, its open suggestions, and evidence once the model is loaded."""
+        asset = self._cat.get_asset(asset_id)
+        sugg = tuple(self._cat.suggestions(asset_id))
+        evidence: dict[str, tuple[Evidence, ...]] = {}
+        svc = self._suggestions
+        artists = [s.value for s in sugg if s.field is Field.ARTIST]
+        # Evidence needs the model's embeddings: skip it until the inference thread has loaded it.
+        if artists and svc is not None and svc.model_loaded:
+            try:
+                found = svc.evidence(asset_id, artists)
+            except Exception as exc:  # evidence is a help, never a reason to fail the panel
+                log.info("no evidence for #%s: %s", asset_id, exc)
+                found = {}
+            evidence = {
+                a: tuple(
+                    Evidence(w.asset_id, w.image_path, w.checksum, w.title, w.similarity)
+                    for w in works
+                )
+                for a, works in found.items()
+            }
+        version = sugg[0].model_version if sugg else None
+        return AssetDetail(asset, sugg, evidence, version)
+
+    def history(self, asset_id: int) -> list[Decision]:
+        """The asset's decisions, oldest first."""
+        return self._review.history(asset_id)
+
+    # -- decisions --------------------------------------------------------------------------------
+
+    def accept(self, asset_id: int, picks: Sequence[Pick], who: str) -> Changes:
+        """Accept one suggestion per field as one undoable step."""
+        return self._review.accept_many(asset_id, [s for _, s in picks], who)
+
+    def reject(self, asset_id: int, rejects: Sequence[Pick], who: str) -> Changes:
+        """Reject suggestions as one undoable step."""
+        return self._review.reject_many(asset_id, [s for _, s in rejects], who)
+
+    def edit(self, asset_id: int, f: Field, value: str, who: str, old: str | None) -> Changes:
+        """A typed value; the caller then asks the inference worker for new suggestions."""
+        changes = self._review.edit(asset_id, f, value, who, expected_old=old)
+        if self._suggestions is not None:
+            self._suggestions.note_changes(changes)
+        if f in PREDICTED_FIELDS and value.strip():
+            # A known value needs no suggestions; the other predicted field is redone later.
+            changes |= self._cat.replace_suggestions(asset_id, [], fields=[f])
+        return changes
+
+    def undo(self, who: str) -> Changes:
+        """Reverse this reviewer's latest step."""
+        return self._review.undo(who)
+
+    def redo(self, who: str) -> Changes:
+        """Reverse this reviewer's latest undo."""
+        return self._review.redo(who)
+
+    def preview_batch(self, q: AssetQuery, f: Field | None, threshold: float) -> int:
+        """How many values batch_accept would fill."""
+        return self._review.preview_batch(q, threshold, (f,) if f else PREDICTED_FIELDS)
+
+    def batch_accept(self, q: AssetQuery, f: Field | None, threshold: float, who: str) -> Changes:
+        """Accept every best suggestion at or above `threshold`: one undoable step."""
+        return self._review.batch_accept(q, threshold, who, (f,) if f else PREDICTED_FIELDS)
+
+    # -- suggestions (the inference worker's executor steps) --------------------------------------
+
+    def needing_suggestions(self, embed_all: bool = True) -> list[int]:
+        """The background pass: assets lacking a value and suggestions first, then the rest of
+        those lacking a value (a new model's suggestions), then every other asset (embeddings
+        that retraining learns from)."""
+        cat = self._cat
+        first = cat.asset_ids(AssetQuery(missing_artist=True, has_suggestions=False))
+        first += cat.asset_ids(AssetQuery(missing_date=True, has_suggestions=False))
+        rest = cat.asset_ids(AssetQuery(missing_artist=True))
+        rest += cat.asset_ids(AssetQuery(missing_date=True))
+        every = cat.asset_ids(AssetQuery()) if embed_all else []
+        return list(dict.fromkeys(first + rest + every))
+
+    def suggestion_batch(self, asset_ids: Sequence[int]) -> Batch:
+        """What the inference thread needs to suggest for these assets."""
+        from heritage_desk.core.model import needs_value
+        from heritage_desk.services.inference_engine import Batch
+
+        svc = self._suggestion_service()
+        assets = self._cat.get_assets(list(asset_ids))
+        needs = [any(needs_value(a, f) for f in PREDICTED_FIELDS) for a in assets]
+        names = {}
+        for n in self._cat.artists():
+            key = parse_artist(n).key
+            if key:
+                names[key] = n
+        files = [str(svc.image_file(a)) for a in assets]
+        return Batch(assets, needs, files, svc.current_model(), names, svc)
+
+    def store_suggestions(self, outputs: Outputs) -> Changes:
+        """Write what the inference thread suggested."""
+        if not outputs:
+            return Changes()
+        changes = self._cat.replace_suggestions_many(outputs, fields=PREDICTED_FIELDS)
+        self._suggestion_service().note_changes(Changes(fields=True))
+        return changes
+
+    # -- import, export, check --------------------------------------------------------------------
+
+    def csv_columns(self, path: str) -> tuple[list[str], dict[str, str]]:
+        """A CSV's columns and the guessed mapping of each target to a column."""
+        from heritage_desk.storage.csv_input import guess_mapping, read_metadata
+
+        table = read_metadata(path)
+        return table.columns, guess_mapping(table.columns)
+
+    def import_collection(
+        self,
+        images: str,
+        csv_path: str | None,
+        mapping: dict[str, str] | None,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> ImportReport:
+        """Import a folder of images (and a CSV); the report's `changes` tells the views."""
+        from heritage_desk.storage.importer import import_collection
+
+        report = import_collection(self._cat, images, csv_path, mapping, progress, cancel)
+        self._resolver.add_root(images)
+        if self._suggestions is not None:
+            self._suggestions.note_changes(Changes(assets=True))
+        report.changes = Changes(assets=True, fields=True)  # type: ignore[attr-defined]
+        return report
+
+    def export_csv(
+        self,
+        out: str,
+        bom: bool,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+        *,
+        force: bool = False,
+    ) -> ExportReport:
+        """Export, refusing the catalogue's own files and (unless `force`) a foreign file."""
+        from heritage_desk.services.outputs import guard_output
+        from heritage_desk.storage.exporter import export_columns, export_csv
+
+        guard_output(self._cat, out, header=export_columns(), force=force)
+        return export_csv(self._cat, out, bom=bom, progress=progress, cancel=cancel)
+
+    def check_catalogue(self) -> tuple[bool, list[str]]:
+        """The catalogue check (integrity, missing images, orphans, temp files), quick mode."""
+        from heritage_desk.services.check import CheckOptions, check_catalogue
+
+        roots = [Path(r) for r in self._resolver.roots]
+        report = check_catalogue(
+            self._cat,
+            CheckOptions(images_roots=roots, models_dir=self._paths.models, checksums=False),
+        )
+        return report.ok, report.lines()
+
+    # -- models -----------------------------------------------------------------------------------
+
+    def model_in_use(self) -> str | None:
+        """The version suggestions come from (the active one, else the starter)."""
+        if not self.with_model:
+            mv = self._cat.active_model()
+            return mv.version if mv is not None else None
+        m = self._suggestion_service().current_model()
+        return m.version if m is not None else None
+
+    def model_report(self, device: str = "CPU") -> ModelReport:
+        """Versions, the active one's curves, and how its suggestions fared with curators."""
+        from heritage_desk.services.model_report import model_report
+
+        in_use = self.model_in_use() if self.with_model else None
+        return model_report(self._cat, in_use, device)
+
+    def activate_model(self, version: str) -> Changes:
+        """Roll back (or forward) to `version`."""
+        return self._retrain_service().activate(version)
+
+    def should_retrain(self) -> bool:
+        """Whether enough new confirmations have come in for a retrain."""
+        return self._retrain_service().should_retrain()
+
+    def prepare_retrain(self) -> RetrainJob:
+        """Build the manifest and start the child (under the retrain lock)."""
+        return self._retrain_service().prepare()
+
+    def register_retrain(self, job: RetrainJob, outcome: ChildOutcome) -> RetrainResult:
+        """Validate and register what the child made; activate it if it is better."""
+        return self._retrain_service().register(job, outcome)

@@ -1,0 +1,55 @@
+"""A retrain as the window runs it: prepare and finish on the catalogue executor, the child
+process watched on the supervisor thread (workers.retrain drives it)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from heritage_desk.core.progress import CancelToken
+
+if TYPE_CHECKING:
+    from heritage_desk.services.desk import Desk
+    from heritage_desk.services.retrain import ChildOutcome, RetrainJob, RetrainResult
+
+_EPOCH = re.compile(r"epoch (\d+): loss ([0-9.]+)")
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A child that ended, with the loss curve its progress lines reported."""
+
+    job: RetrainJob
+    outcome: ChildOutcome
+    curves: dict[str, list[float]] = field(default_factory=dict)
+
+
+class RetrainSteps:
+    """prepare (executor) -> run the child (supervisor thread) -> register (executor)."""
+
+    def prepare(self, desk: Desk) -> RetrainJob:
+        return desk.prepare_retrain()
+
+    def run(
+        self, job: RetrainJob, on_event: Callable[[dict[str, Any]], None], cancel: CancelToken
+    ) -> Finished:
+        curves: dict[str, list[float]] = {"loss": []}
+
+        def relay(ev: dict[str, Any]) -> None:
+            m = _EPOCH.search(str(ev.get("message", ""))) if ev.get("event") == "progress" else None
+            if m:
+                curves["loss"].append(float(m.group(2)))
+            on_event(ev)
+
+        return Finished(job, job.run_to_outcome(cancel=cancel, on_event=relay), curves)
+
+    def finish(self, desk: Desk, result: Finished) -> RetrainResult:
+        registered = desk.register_retrain(result.job, result.outcome)
+        if result.outcome.checkpoint is not None and result.curves["loss"]:
+            side = Path(result.outcome.checkpoint).with_suffix(".curves.json")
+            side.write_text(json.dumps(result.curves), encoding="utf-8")
+        return registered
