@@ -111,3 +111,42 @@ def test_finetune_real_backbone_then_evaluate(slice_dir: Path, tmp_path: Path) -
         ]
     )
     assert m["n"] == 24 and 0.0 <= m["artist_top1"] <= 1.0
+
+
+@pytest.mark.slow
+def test_compare_harness_scores_head_and_peers_on_the_same_folds(
+    slice_dir: Path, tmp_path: Path
+) -> None:
+    from training import compare
+
+    out = tmp_path / "compare.json"
+    results = compare.main(
+        [
+            "--data",
+            str(slice_dir),
+            "--backbone",
+            "lite0",
+            "--folds",
+            "2",
+            "--max-folds",
+            "1",
+            "--set",
+            "calibration_fraction=0",
+            "--set",
+            "epochs=20",
+            "--knn-k",
+            "3",
+            "--cache",
+            str(tmp_path / "cache"),
+            "--json",
+            str(out),
+        ]
+    )
+    rows = {f"{m} {v}" for m in ("head", "linear", "knn") for v in ("image-only", "multimodal")}
+    assert set(results) == rows
+    for r in results.values():
+        assert len(r["top1"]) == 1 and 0.0 <= r["ece"][0] <= 1.0
+    # Monet, Rembrandt and Degas apart on real ImageNet features: far above chance (1/3).
+    assert results["linear image-only"]["top1"][0] >= 0.6
+    assert results["knn image-only"]["top1"][0] >= 0.45
+    assert json.loads(out.read_text())["results"].keys() == rows
