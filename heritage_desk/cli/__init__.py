@@ -12,6 +12,7 @@ from typing import Any
 #: Modules that add verbs; a verb sets `func(args) -> int` on its parser.
 VERB_MODULES = (
     "heritage_desk.cli.catalogue_verbs",  # import, export, info
+    "heritage_desk.cli.format_verbs",  # export-met, export-lido, export-dc
     "heritage_desk.cli.model_verbs",  # suggest, retrain
     "heritage_desk.cli.check_verb",  # check
     "heritage_desk.cli.gui_verb",  # gui

@@ -30,7 +30,9 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("catalogue", metavar="CATALOGUE", help="catalogue file or SQLAlchemy URL")
     p.add_argument("--images", required=True, metavar="DIR", help="folder of images")
-    p.add_argument("--metadata", metavar="CSV", help="CSV of known metadata")
+    p.add_argument(
+        "--metadata", metavar="FILE", help="known metadata: CSV, .xlsx or .ods (first sheet)"
+    )
     p.add_argument(
         "--map",
         action="append",
@@ -39,6 +41,13 @@ def register(subparsers: Any) -> None:
         help="CSV column of a field (artist, date, title, genre, style, medium, "
         "inventory_number, image_file, id); repeatable",
     )
+    p.add_argument(
+        "--mapping",
+        metavar="FILE.json",
+        help="column mapping saved with --save-mapping (--map wins over it; the catalogue "
+        "also reuses its last import's mapping where the columns match)",
+    )
+    p.add_argument("--save-mapping", metavar="FILE.json", help="write the mapping used to FILE")
     p.set_defaults(func=cmd_import)
 
     p = subparsers.add_parser("export", help="export the catalogue as CSV")
@@ -76,10 +85,12 @@ def _catalogue(location: str, *, create: bool) -> Iterator[Any]:
 def cmd_import(args: argparse.Namespace) -> int:
     """`import CATALOGUE --images DIR [--metadata CSV] [--map field=column ...]`."""
     from heritage_desk.storage.csv_input import CsvError, parse_mapping
+    from heritage_desk.storage.formats.mapping_store import load_mapping_file, save_mapping_file
     from heritage_desk.storage.importer import ImportFailed, import_collection
 
     try:
-        mapping = parse_mapping(args.map)
+        mapping = load_mapping_file(args.mapping) if args.mapping else {}
+        mapping.update(parse_mapping(args.map))
     except CsvError as exc:
         raise CliError(str(exc)) from None
     with _catalogue(args.catalogue, create=True) as cat:
@@ -91,6 +102,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
     for line in report.lines():
         print(line)
+    if args.save_mapping and report.mapping:
+        try:
+            save_mapping_file(args.save_mapping, report.mapping)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.save_mapping}: {exc.strerror or exc}") from None
+        print(f"mapping saved to {args.save_mapping}")
     return 3 if report.cancelled else 0
 
 

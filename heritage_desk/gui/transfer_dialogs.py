@@ -150,7 +150,7 @@ class ImportDialog(JobDialog):
         self.targets = targets
         self.images = QLineEdit()
         self.csv = QLineEdit()
-        self.csv.setPlaceholderText("optional: a CSV of known metadata")
+        self.csv.setPlaceholderText("optional: known metadata (CSV, .xlsx or .ods)")
         self.form.addRow(
             _buddy("Images &folder", self.images), _path_row(self.images, self._pick_images)
         )
@@ -175,7 +175,8 @@ class ImportDialog(JobDialog):
             self.images.setText(d)
 
     def _pick_csv(self) -> None:
-        f, _ = QFileDialog.getOpenFileName(self, "Metadata CSV", self.csv.text(), "CSV (*.csv)")
+        kinds = "Metadata (*.csv *.xlsx *.ods);;CSV (*.csv);;Spreadsheets (*.xlsx *.ods)"
+        f, _ = QFileDialog.getOpenFileName(self, "Metadata file", self.csv.text(), kinds)
         if f:
             self.csv.setText(f)
             self.load_columns()

@@ -223,11 +223,12 @@ class Desk:
     # -- import, export, check --------------------------------------------------------------------
 
     def csv_columns(self, path: str) -> tuple[list[str], dict[str, str]]:
-        """A CSV's columns and the guessed mapping of each target to a column."""
-        from heritage_desk.storage.csv_input import guess_mapping, read_metadata
+        """A metadata file's columns and each target's column: the catalogue's saved mapping
+        where this file has those columns, else guessed."""
+        from heritage_desk.storage.formats.mapping_store import open_metadata
 
-        table = read_metadata(path)
-        return table.columns, guess_mapping(table.columns)
+        table, _ = open_metadata(self._cat, path, None)
+        return table.columns, table.mapping
 
     def import_collection(
         self,

@@ -32,6 +32,7 @@ from heritage_desk.storage.errors import (
 )
 from heritage_desk.storage.fieldops import UNSET
 from heritage_desk.storage.fields import FieldRepository
+from heritage_desk.storage.formats.mapping_store import ImportMappingRepository
 from heritage_desk.storage.maintenance import MaintenanceRepository
 from heritage_desk.storage.model_versions import ModelRepository
 from heritage_desk.storage.suggestions import SuggestionRepository
@@ -52,13 +53,14 @@ class Repositories:
     models: ModelRepository
     maintenance: MaintenanceRepository
     artist_facts: ArtistFactsRepository
+    import_mapping: ImportMappingRepository
 
     @classmethod
     def over(cls, scope: Scope) -> Repositories:
         return cls(
             AssetRepository(scope), FieldRepository(scope), SuggestionRepository(scope),
             DecisionRepository(scope), ModelRepository(scope), MaintenanceRepository(scope),
-            ArtistFactsRepository(scope),
+            ArtistFactsRepository(scope), ImportMappingRepository(scope),
         )  # fmt: skip
 
 
@@ -163,6 +165,9 @@ class Catalogue(Scope):
     artist_facts = _to("artist_facts", ArtistFactsRepository.artist_facts)
     artist_life_dates = _to("artist_facts", ArtistFactsRepository.artist_life_dates)
     all_artist_facts = _to("artist_facts", ArtistFactsRepository.all_artist_facts)
+    # -- the column mapping imports reuse -----------------------------------------------------
+    saved_import_mapping = _to("import_mapping", ImportMappingRepository.saved_import_mapping)
+    save_import_mapping = _to("import_mapping", ImportMappingRepository.save_import_mapping)
 
 
 __all__ = [

@@ -17,7 +17,7 @@ FIELD_TARGETS = ("artist", "date", "title", "genre", "style", "medium")
 KEY_TARGETS = ("image_file", "id", "inventory_number")
 PROVENANCE_SUFFIXES = ("source", "model_version", "probability", "reviewer", "decided_at")
 _PROVENANCE_TARGETS = tuple(f"{f}_{s}" for f in FIELD_TARGETS for s in PROVENANCE_SUFFIXES)
-EXTRA_TARGETS = ("year_from", "year_to", *ARTIST_TARGETS, *_PROVENANCE_TARGETS)
+EXTRA_TARGETS = ("year_from", "year_to", "date_edtf", *ARTIST_TARGETS, *_PROVENANCE_TARGETS)
 TARGETS = KEY_TARGETS + FIELD_TARGETS + EXTRA_TARGETS
 
 #: Header spellings tried in order, after normalising (lower case, "_" for spaces and dashes).
@@ -39,6 +39,8 @@ GUESSES: dict[str, tuple[str, ...]] = {
     # Met Open Access: Object Begin/End Date are the earliest/latest years of Object Date.
     "year_from": ("year_from", "object_begin_date", "earliest_date", "date_earliest"),
     "year_to": ("year_to", "object_end_date", "latest_date", "date_latest"),
+    # Read with the date: its years come from the date text or the two columns above.
+    "date_edtf": ("date_edtf", "object_date_edtf", "edtf"),
     **ARTIST_GUESSES,
     "title": ("title", "object_title", "name"),
     "genre": ("genre", "subject", "category"),
@@ -117,8 +119,10 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def guess_mapping(columns: list[str], given: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Targets -> columns: `given` first (exact or case-insensitive), then common headers."""
+def guess_mapping(columns: list[str], given: Mapping[str, str] | None = None,
+                  saved: Mapping[str, str] | None = None) -> dict[str, str]:  # fmt: skip
+    """Targets -> columns: `given` first (exact or case-insensitive), then a `saved` mapping
+    where this file has its columns, then common headers."""
     by_norm: dict[str, str] = {}
     for c in columns:
         by_norm.setdefault(normalise_header(c), c)
@@ -131,6 +135,11 @@ def guess_mapping(columns: list[str], given: Mapping[str, str] | None = None) ->
         else:
             raise CsvError(f"--map {target}={column}: no column {column!r} in the CSV")
     used = set(mapping.values())
+    for target, column in (saved or {}).items():
+        found = column if column in columns else by_norm.get(normalise_header(column))
+        if target in TARGETS and target not in mapping and found and found not in used:
+            mapping[target] = found
+            used.add(found)
     for target in TARGETS:
         if target in mapping:
             continue
@@ -268,9 +277,14 @@ def _quote_fault(line: str, delimiter: str) -> tuple[int, str]:
     return index, "unterminated quote" if in_quote else "bad quoting"
 
 
-def read_metadata(path: str | Path, mapping: Mapping[str, str] | None = None) -> MetadataTable:
+def read_metadata(path: str | Path, mapping: Mapping[str, str] | None = None,
+                  saved: Mapping[str, str] | None = None) -> MetadataTable:  # fmt: skip
     """Read a metadata CSV: valid rows, the target->column mapping, and every problem."""
     p = Path(path)
+    if p.suffix.lower() in (".xlsx", ".xlsm", ".ods"):  # formats.spreadsheet, same table
+        from heritage_desk.storage.formats.spreadsheet import read_spreadsheet
+
+        return read_spreadsheet(p, mapping, saved)
     try:
         data = p.read_bytes()
     except FileNotFoundError:
@@ -291,8 +305,8 @@ def read_metadata(path: str | Path, mapping: Mapping[str, str] | None = None) ->
     header = [f.replace("\ufeff", "").replace("\x00", "").strip() for f in header]
     if h is None or not any(header):
         raise CsvError(f"{p}: no header row")
-    columns = _unique_columns(header, problems, h + 1)
-    table = MetadataTable(p, codec, delimiter, columns, guess_mapping(columns, mapping))
+    columns = unique_columns(header, problems, h + 1)
+    table = MetadataTable(p, codec, delimiter, columns, guess_mapping(columns, mapping, saved))
     table.problems = problems
     for row, fields, last in _records(lines[h + 1 :], delimiter, len(columns), h + 1):
         if fields is None:
@@ -325,7 +339,7 @@ def _add_row(table: MetadataTable, row: int, fields: list[str]) -> None:
     table.rows.append(CsvRow(row, dict(zip(cols, fields, strict=True))))
 
 
-def _unique_columns(header: list[str], problems: list[CsvProblem], row: int) -> list[str]:
+def unique_columns(header: list[str], problems: list[CsvProblem], row: int) -> list[str]:
     """Header names made unique and non-empty; duplicates reported."""
     out: list[str] = []
     for i, name in enumerate(header, start=1):

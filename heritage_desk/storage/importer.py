@@ -13,9 +13,10 @@ from heritage_desk.core.model import Asset, Field, FieldValue, Provenance
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
 from heritage_desk.storage.catalogue import Catalogue
-from heritage_desk.storage.csv_input import CsvError, CsvRow, MetadataTable, read_metadata
+from heritage_desk.storage.csv_input import CsvError, CsvRow, MetadataTable
 from heritage_desk.storage.formats.artist_columns import ARTIST_TARGETS, row_artist_facts
 from heritage_desk.storage.formats.column_report import mapping_lines, unused_columns
+from heritage_desk.storage.formats.mapping_store import open_metadata
 from heritage_desk.storage.images import (
     IMAGE_SUFFIXES,
     ImageFacts,
@@ -60,6 +61,8 @@ class ImportReport:
     cancelled: bool = False
     #: The metadata file's target -> column mapping used, and the columns nothing read.
     mapping: dict[str, str] = field(default_factory=dict)
+    #: Where each mapped column came from: "given" (--map, dialog, --mapping), "saved", "guessed".
+    mapping_sources: dict[str, str] = field(default_factory=dict)
     unused_columns: list[str] = field(default_factory=list)
     #: Artists whose life dates or authority ids a row stated (kept on the artist).
     artist_facts: int = 0
@@ -80,7 +83,7 @@ class ImportReport:
         ]
         if self.cancelled:
             out.append("cancelled: the files not yet reached were not imported")
-        out += mapping_lines(self.mapping, self.unused_columns)
+        out += mapping_lines(self.mapping, self.unused_columns, self.mapping_sources)
         if self.artist_facts:
             out.append(f"artists with life dates or ids from the records: {self.artist_facts}")
         out += [f"problem: {w}: {r}" for w, r in self.problems]
@@ -169,7 +172,7 @@ def import_collection(
     join = None
     if metadata_csv is not None:
         try:
-            table = read_metadata(metadata_csv, mapping)
+            table, sources = open_metadata(catalogue, metadata_csv, mapping)
         except CsvError as exc:
             raise ImportFailed(str(exc)) from None
         label = Path(metadata_csv).name
@@ -177,7 +180,7 @@ def import_collection(
             where = label + (f" row {p.row}" if p.row is not None else "")
             report.problem(where + (f", column {p.column!r}" if p.column else ""), p.reason)
         join = _index(table, report, label)
-        report.mapping = dict(table.mapping)
+        report.mapping, report.mapping_sources = dict(table.mapping), sources
         report.unused_columns = unused_columns(table.columns, table.mapping)
     files = []
     for rel, real, reason in iter_image_files(root):
@@ -205,6 +208,7 @@ def import_collection(
             break
     if join is not None and not report.cancelled:
         _report_unmatched(root, join, report)
+        catalogue.save_import_mapping(join.table.mapping)  # the next import starts from it
     report.problems.sort(key=_problem_order)  # files in walk order, then CSV rows by number
     return report
 

@@ -54,10 +54,10 @@ def record_images_root(s: Session, folder: Path) -> None:
     if known and known[0][0] >= now:  # same clock tick or a clock set back: still the newest
         now = known[0][0] + timedelta(microseconds=1)
     value = json.dumps({"path": text, "imported_at": now.strftime(_STAMP)})
-    _upsert(s, images_root_key(text), value)
+    upsert(s, images_root_key(text), value)
 
 
-def _upsert(s: Session, key: str, value: str) -> None:
+def upsert(s: Session, key: str, value: str) -> None:
     """Insert or overwrite one catalogue_info row in one statement (no race between writers)."""
     name = s.get_bind().dialect.name
     if name == "sqlite":

@@ -245,8 +245,13 @@ def test_join_by_id_column_and_explicit_mapping(tmp_path: Path) -> None:
     with Catalogue.open(tmp_path / "c.sqlite") as cat:
         report = import_collection(cat, tmp_path / "img", meta, {"id": "object", "artist": "who"})
         values = {a.image_path: a.value(Field.ARTIST) for a in cat.get_assets(cat.asset_ids())}
-        with pytest.raises(ImportFailed, match="no file-name or id column"):
-            import_collection(cat, tmp_path / "img", meta)
+        again = import_collection(cat, tmp_path / "img", meta)  # the saved mapping reapplies
+        assert again.mapping_sources == {"id": "saved", "artist": "saved"}
+    with (
+        Catalogue.open(tmp_path / "other.sqlite") as other,  # no mapping saved there
+        pytest.raises(ImportFailed, match="no file-name or id column"),
+    ):
+        import_collection(other, tmp_path / "img", meta)
     assert report.problems == []
     assert values == {"aic_101.jpg": "Monet", "sub/202.jpg": "Manet"}
 

@@ -36,9 +36,9 @@ def test_cli_import_lists_the_mapping_and_every_unused_column(
     assert status == 0, err
     lines = out.splitlines()
     # The mapping used, target by target...
-    assert "column 'File' -> image_file" in lines
-    assert "column 'Artist' -> artist" in lines
-    assert "column 'Date Made' -> date" in lines  # a common header, now guessed
+    assert "column 'File' -> image_file (guessed)" in lines
+    assert "column 'Artist' -> artist (guessed)" in lines
+    assert "column 'Date Made' -> date (guessed)" in lines  # a common header, now guessed
     # ...and every column nothing read, with the --map that would read it.
     unused = [ln for ln in lines if ln.startswith("unused column: ")]
     assert unused == [
@@ -60,7 +60,7 @@ def test_an_unused_column_gets_the_map_that_would_read_it(
     out, _ = capsys.readouterr()
     assert status == 0
     lines = out.splitlines()
-    assert "column 'Painted' -> date" in lines
+    assert "column 'Painted' -> date (given)" in lines
     assert "unused column: 'Date Made' (not imported)" in lines  # date is taken: no advice
     write_csv(meta, [["File", "Artist", "Year Made"], ["0.jpg", "Claude Monet", "1874"]])
     cli.main(["import", location, "--images", str(img), "--metadata", str(meta)])

@@ -20,9 +20,14 @@ _HINTS = {
 }  # fmt: skip
 
 
-def mapping_lines(mapping: Mapping[str, str], unused: list[str]) -> list[str]:
-    """Report lines: each target with the column it was read from, then each unused column."""
-    out = [f"column {column!r} -> {target}" for target, column in mapping.items()]
+def mapping_lines(mapping: Mapping[str, str], unused: list[str],
+                  sources: Mapping[str, str] | None = None) -> list[str]:  # fmt: skip
+    """Report lines: each target with the column it was read from (and why), then each unused
+    column."""
+    out = [
+        f"column {column!r} -> {target}" + (f" ({sources[target]})" if sources else "")
+        for target, column in mapping.items()
+    ]
     for column in unused:
         words = set(re.split(r"[^a-z]+", column.lower()))
         hint = next((t for t, ws in _HINTS.items() if t not in mapping and words & set(ws)), None)
