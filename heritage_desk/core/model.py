@@ -56,6 +56,8 @@ class FieldValue:
     decided_at: datetime | None = None
     #: A curator stands behind it. None on a value about to be written: True unless imported.
     confirmed: bool | None = None
+    #: Which suggestion an accepted value came from ("date suggestion 1 ..., range edited").
+    origin: str | None = None
 
     @property
     def is_confirmed(self) -> bool:
@@ -125,6 +127,7 @@ class Decision:
     probability: float | None = None
     undoes: int | None = None  # the decision this one undid
     batch_id: str | None = None  # decisions of one batch undo as one step
+    origin: str | None = None  # which suggestion an accept took (from the new state)
 
 
 @dataclass(frozen=True)

@@ -118,13 +118,14 @@ class HistoryDialog(QDialog):
                 d.new_value or "—",
                 d.model_version or "",
                 f"{d.probability:.0%}" if d.probability is not None else "",
+                d.origin or "",
             )
             for d in sorted(decisions, key=lambda d: (d.at, d.id), reverse=True)
         ]
         lay = QVBoxLayout(self)
         if not rows:
             lay.addWidget(QLabel("No decisions recorded for this asset yet."))
-        headers = ["When", "Reviewer", "Field", "Action", "Old", "New", "Model", "p"]
+        headers = ["When", "Reviewer", "Field", "Action", "Old", "New", "Model", "p", "From"]
         self.table = _table(headers, rows)
         lay.addWidget(self.table)
         lay.addWidget(_buttons(self))

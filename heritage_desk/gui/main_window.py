@@ -153,8 +153,14 @@ class MainWindow(WindowCommands):
         self._action(m, "search", "&Find (focus search)", self.focus_search, ("Ctrl+F", "/"))
         self._action(m, "settings", "&Settings…", self.open_settings, ("Ctrl+,",))
         m = bar.addMenu("&Review")
-        self._action(m, "accept", "&Accept suggestion", self.review.accept, ("A", "Ctrl+Return"))
-        self._action(m, "reject", "&Reject suggestion", self.review.reject, ("R", "Ctrl+Backspace"))
+        self._action(m, "accept", "&Accept the focused suggestion", self.review.accept,
+                     ("A", "Ctrl+Return"))  # fmt: skip
+        self._action(m, "accept_both", "Accept &both (artist and date)", self.review.accept_both,
+                     ("Shift+A",))  # fmt: skip
+        self._action(m, "reject", "&Reject the focused suggestion", self.review.reject,
+                     ("R", "Ctrl+Backspace"))  # fmt: skip
+        self._action(m, "switch_field", "&Switch field (artist ↔ date)", self.review.switch_focus,
+                     ("S",))  # fmt: skip
         for i in range(1, 6):
             self._action(m, f"pick{i}", f"Pick candidate &{i}", partial(self.review.pick, i),
                          (str(i),))  # fmt: skip
@@ -208,6 +214,10 @@ class MainWindow(WindowCommands):
         self.form.edited.connect(self.review.edit)
         s = self.suggestions
         s.accept_requested.connect(self.review.accept)
+        s.accept_both_requested.connect(self.review.accept_both)
+        s.focus_requested.connect(self.review.set_focus)
+        self.review.focus_changed.connect(s.set_focus_field)
+        self.review.date_range = s.date_range
         s.reject_requested.connect(self.review.reject)
         s.pick_requested.connect(self.review.pick)
         s.value_entered.connect(self.review.edit)
@@ -265,6 +275,7 @@ class MainWindow(WindowCommands):
         computing = (
             missing and detail is not None and not detail.suggestions
         ) and self.parts.inference is not None
+        self.suggestions.focus_field = self.review.focused()
         self.suggestions.set_detail(detail, "computing suggestions…" if computing else "")
         if detail is None:
             row = self.collection.current_row()

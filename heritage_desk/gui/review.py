@@ -6,11 +6,12 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Field, needs_value
+from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Field, Suggestion, needs_value
 from heritage_desk.core.views import AssetDetail
 from heritage_desk.gui.collection_model import CollectionModel
 from heritage_desk.gui.collection_view import CollectionView
@@ -36,6 +37,8 @@ class ReviewController(QObject):
     message = Signal(str)
     #: An op changed the catalogue (undo/redo availability may have changed).
     decided = Signal(object)
+    #: The field A, R and 1-5 now act on.
+    focus_changed = Signal(object)
 
     def __init__(
         self,
@@ -55,6 +58,9 @@ class ReviewController(QObject):
         self._loading: set[int] = set()
         self._asked: set[int] = set()  # assets already sent to inference this session
         self.last_shown_at = 0.0
+        self.focus_field = Field.ARTIST
+        #: The year range the date editor shows (set by the window): accepted as edited.
+        self.date_range: Callable[[], tuple[int, int]] | None = None
         view.current_changed.connect(self._on_current_row)
         self.model.page_loaded.connect(lambda _p: self._on_current_row(view.current_row()))
 
@@ -70,6 +76,7 @@ class ReviewController(QObject):
         if r.asset.id == self.current_id and self.detail is not None:
             return
         self.current_id = r.asset.id
+        self.focus_field = Field.ARTIST  # each asset starts on its artist
         cached = self._cache.get(r.asset.id)
         if cached is not None:
             self._show(r.asset.id, cached)
@@ -169,8 +176,63 @@ class ReviewController(QObject):
         if advance:
             self.view.step(+1)
 
+    # One field at a time (issue 17 item 6): A, R and 1-5 act on the focused suggestion only.
+
+    def focused(self) -> Field:
+        """The field A, R and 1-5 act on: the one chosen, else the first still pending."""
+        d = self.detail
+        pending = d.pending_fields() if d is not None else []
+        if self.focus_field in pending or not pending:
+            return self.focus_field
+        return pending[0]
+
+    def set_focus(self, field: Field) -> None:
+        """Make A, R and 1-5 act on `field`."""
+        self.focus_field = field
+        self.focus_changed.emit(field)
+
+    def switch_focus(self) -> None:
+        """Artist <-> date."""
+        self.set_focus(Field.DATE if self.focused() is Field.ARTIST else Field.ARTIST)
+
+    def _decide_one(self, f: Field, s: Suggestion) -> None:
+        """Accept `s` for `f`; move on when nothing else is pending, else focus the other field."""
+        d = self.detail
+        assert d is not None
+        aid, who = d.asset.id, self.reviewer
+        s = self._with_range(s)
+        rest = [g for g in d.pending_fields() if g is not f]
+        self._cache.pop(aid, None)
+        if rest:
+            self.set_focus(rest[0])
+        what = f"Accepted {f.value} {s.value} (suggestion {s.rank})"
+        self._run(what, operations.accept(aid, [(f, s)], who, initiator=self), advance=not rest)
+
+    def _with_range(self, s: Suggestion) -> Suggestion:
+        """A date suggestion with the range the curator edited before accepting."""
+        if s.field is not Field.DATE or self.date_range is None:
+            return s
+        a, b = self.date_range()
+        if (a, b) == (s.year_from, s.year_to) or a > b:
+            return s
+        return replace(s, value=str(a) if a == b else f"{a}–{b}", year_from=a, year_to=b)
+
     def accept(self) -> None:
-        """Accept the top suggestion of every pending field, then go to the next asset."""
+        """Accept the top suggestion of the focused field (artist or date)."""
+        d = self.detail
+        if d is None:
+            return
+        if not d.pending_fields():
+            self.view.step(+1)
+            return
+        f = self.focused()
+        if f not in d.pending_fields():
+            self.message.emit(f"No {f.value} suggestion to accept")
+            return
+        self._decide_one(f, d.candidates(f)[0])
+
+    def accept_both(self) -> None:
+        """Accept the top artist and the top date together, then go to the next asset."""
         d = self.detail
         if d is None:
             return
@@ -179,7 +241,7 @@ class ReviewController(QObject):
             self.view.step(+1)
             return
         aid, who = d.asset.id, self.reviewer
-        picks = [(f, d.candidates(f)[0]) for f in pending]
+        picks = [(f, self._with_range(d.candidates(f)[0])) for f in pending]
         self._cache.pop(aid, None)
         names = ", ".join(s.value for _, s in picks)
         self._run(
@@ -187,36 +249,29 @@ class ReviewController(QObject):
         )
 
     def pick(self, rank: int) -> None:
-        """Accept artist candidate `rank` (1-5), and the top date if pending; then move on."""
+        """Accept candidate `rank` (1-5) of the focused field only."""
         d = self.detail
         if d is None:
             return
-        artists = d.candidates(Field.ARTIST)
-        if not needs_value(d.asset, Field.ARTIST) or not 1 <= rank <= len(artists):
-            self.message.emit(f"No candidate {rank}")
+        f = self.focused()
+        cands = d.candidates(f)
+        if f not in d.pending_fields() or not 1 <= rank <= len(cands):
+            self.message.emit(f"No {f.value} candidate {rank}")
             return
-        picks = [(Field.ARTIST, artists[rank - 1])]
-        if Field.DATE in d.pending_fields():
-            picks.append((Field.DATE, d.candidates(Field.DATE)[0]))
-        aid, who = d.asset.id, self.reviewer
-        self._cache.pop(aid, None)
-        name = artists[rank - 1].value
-        self._run(
-            f"Accepted {name}", operations.accept(aid, picks, who, initiator=self), advance=True
-        )
+        self._decide_one(f, cands[rank - 1])
 
     def reject(self) -> None:
-        """Reject the top suggestion of every pending field (the next candidate moves up)."""
+        """Reject the top suggestion of the focused field (the next candidate moves up)."""
         d = self.detail
         if d is None:
             return
-        rejects = [(f, d.candidates(f)[0]) for f in d.pending_fields()]
-        if not rejects:
+        f = self.focused()
+        if f not in d.pending_fields():
             return
+        top = d.candidates(f)[0]
         aid, who = d.asset.id, self.reviewer
         self._cache.pop(aid, None)
-        names = ", ".join(s.value for _, s in rejects)
-        self._run(f"Rejected {names}", operations.reject(aid, rejects, who, initiator=self))
+        self._run(f"Rejected {top.value}", operations.reject(aid, [(f, top)], who, initiator=self))
 
     def edit(self, field: Field, value: str) -> None:
         """Set a field to a typed value; known-field edits make the model suggest again."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -101,6 +102,16 @@ class CandidateRow(QWidget):
             self.evidence_clicked.emit(self.evidence[i].asset_id)
 
 
+class SectionLabel(QLabel):
+    """A section heading (artist, date) that focuses its section when clicked."""
+
+    clicked = Signal()
+
+    def mousePressEvent(self, ev: QMouseEvent) -> None:
+        self.clicked.emit()
+        super().mousePressEvent(ev)
+
+
 class ValueEdit(QLineEdit):
     """The 'type a value' box: Escape clears it and hands the keys back (no keyboard trap)."""
 
@@ -118,6 +129,9 @@ class SuggestionsPanel(QFrame):
     """Shows an AssetDetail's suggestions; emits what the curator decides."""
 
     accept_requested = Signal()
+    accept_both_requested = Signal()
+    #: The curator clicked a section: A, R and 1-5 act on this field (Field).
+    focus_requested = Signal(object)
     reject_requested = Signal()
     pick_requested = Signal(int)  # rank 1..5
     value_entered = Signal(object, str)  # Field, text
@@ -139,7 +153,8 @@ class SuggestionsPanel(QFrame):
         head.addStretch(1)
         head.addWidget(self.status)
         outer.addLayout(head)
-        self.artist_label = QLabel("Artist")
+        self.artist_label = SectionLabel("Artist")
+        self.artist_label.clicked.connect(lambda: self.focus_requested.emit(Field.ARTIST))
         outer.addWidget(self.artist_label)
         self.rows = [CandidateRow(i + 1) for i in range(MAX_CANDIDATES)]
         for r in self.rows:
@@ -147,7 +162,8 @@ class SuggestionsPanel(QFrame):
             r.evidence_clicked.connect(self.evidence_opened)
             outer.addWidget(r)
         grid = QGridLayout()
-        self.date_label = QLabel("Date")
+        self.date_label = SectionLabel("Date")
+        self.date_label.clicked.connect(lambda: self.focus_requested.emit(Field.DATE))
         self.date_value = QLabel()
         self.date_bar = ProbabilityBar()
         self.date_pct = QLabel()
@@ -158,6 +174,23 @@ class SuggestionsPanel(QFrame):
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(2, 2)
         outer.addLayout(grid)
+        # The range to accept, editable first: a curator narrows "1855–1874" to what she knows.
+        self.range_row = QWidget()
+        rr = QHBoxLayout(self.range_row)
+        rr.setContentsMargins(0, 0, 0, 0)
+        self.year_from, self.year_to = QSpinBox(), QSpinBox()
+        for box in (self.year_from, self.year_to):
+            box.setRange(-3000, 2100)
+            box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+            box.editingFinished.connect(self.typing_finished)
+        self.year_from.setObjectName("year_from")
+        self.year_to.setObjectName("year_to")
+        rr.addWidget(QLabel("accept as years"))
+        rr.addWidget(self.year_from)
+        rr.addWidget(QLabel("–"))
+        rr.addWidget(self.year_to)
+        rr.addStretch(1)
+        outer.addWidget(self.range_row)
         typed = QHBoxLayout()
         self.field_box = QComboBox()
         self.field_box.addItem("Artist", Field.ARTIST)
@@ -170,11 +203,14 @@ class SuggestionsPanel(QFrame):
         typed.addWidget(self.value_edit, 1)
         outer.addLayout(typed)
         buttons = QHBoxLayout()
-        self.accept_button = QPushButton("Accept  (A)")
-        self.reject_button = QPushButton("Reject  (R)")
+        self.accept_button = QPushButton("Accept artist  (A)")
+        self.both_button = QPushButton("Accept both  (Shift+A)")
+        self.both_button.setToolTip("Accept the top artist and the top date together")
+        self.reject_button = QPushButton("Reject artist  (R)")
         self.accept_button.clicked.connect(self.accept_requested)
+        self.both_button.clicked.connect(self.accept_both_requested)
         self.reject_button.clicked.connect(self.reject_requested)
-        for b in (self.accept_button, self.reject_button):
+        for b in (self.accept_button, self.both_button, self.reject_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             buttons.addWidget(b)
         outer.addLayout(buttons)
@@ -183,6 +219,7 @@ class SuggestionsPanel(QFrame):
         outer.addWidget(self.model_label)
         outer.addStretch(1)
         thumbnails.ready.connect(self._refresh_thumbs)
+        self.focus_field = Field.ARTIST
         self.set_detail(None)
 
     def set_vocabulary(self, names: list[str]) -> None:
@@ -230,9 +267,19 @@ class SuggestionsPanel(QFrame):
             self.date_value.setText("—")
             self.date_bar.hide()
             self.date_pct.clear()
-        pending = bool(detail and detail.pending_fields())
+        if not known_date and dates and dates[0].year_from is not None:
+            top_date = dates[0]
+            self.year_from.setValue(top_date.year_from or 0)
+            self.year_to.setValue(top_date.year_to or top_date.year_from or 0)
+            self.range_row.show()
+        else:
+            self.range_row.hide()
+        pending_fields = detail.pending_fields() if detail else []
+        pending = bool(pending_fields)
         self.accept_button.setEnabled(pending)
         self.reject_button.setEnabled(pending)
+        self.both_button.setEnabled(len(pending_fields) > 1)
+        self.set_focus_field(self.focus_field)
         self.value_edit.setEnabled(detail is not None)
         versions = {s.model_version for s in (detail.suggestions if detail else ())}
         self.model_label.setText(f"model {', '.join(sorted(versions))}" if versions else "")
@@ -245,6 +292,20 @@ class SuggestionsPanel(QFrame):
         else:
             self.status.setText("")
         self._refresh_thumbs()
+
+    def date_range(self) -> tuple[int, int]:
+        """The years the date editor shows (what accepting the date writes)."""
+        return self.year_from.value(), self.year_to.value()
+
+    def set_focus_field(self, field: Field) -> None:
+        """Mark the section A, R and 1-5 act on, and name it on the buttons."""
+        self.focus_field = field
+        for f, label in ((Field.ARTIST, self.artist_label), (Field.DATE, self.date_label)):
+            text = label.text().removeprefix("▶ ")
+            label.setText(f"▶ {text}" if f is field else text)
+            label.setStyleSheet("color:#0b5cad; font-weight:bold" if f is field else "")
+        self.accept_button.setText(f"Accept {field.value}  (A)")
+        self.reject_button.setText(f"Reject {field.value}  (R)")
 
     def shown_artists(self) -> list[str]:
         """The candidate names on screen, in rank order (for tests and screenshots)."""

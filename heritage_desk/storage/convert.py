@@ -28,7 +28,7 @@ from heritage_desk.storage.orm import (
 #: Columns of a field row that a decision's old/new state records.
 STATE_COLUMNS = (
     "value", "year_from", "year_to", "provenance", "model_version", "probability", "reviewer",
-    "confirmed",
+    "confirmed", "origin",
 )  # fmt: skip
 
 
@@ -64,7 +64,10 @@ def suggestion(row: SuggestionRow) -> Suggestion:
 
 def decision(row: DecisionRow) -> Decision:
     """A core Decision from its row."""
-    value: Decision = _from_row(Decision, row, field=Field(row.field), action=Action(row.action))
+    origin = (row.new_state or {}).get("origin") if row.action == Action.ACCEPT.value else None
+    value: Decision = _from_row(
+        Decision, row, field=Field(row.field), action=Action(row.action), origin=origin
+    )
     return value
 
 
@@ -86,7 +89,7 @@ def row_values(fv: FieldValue, now: datetime | None) -> dict[str, Any]:
         "value": fv.value, "year_from": fv.year_from, "year_to": fv.year_to,
         "provenance": fv.provenance.value, "model_version": fv.model_version,
         "probability": fv.probability, "reviewer": fv.reviewer, "confirmed": fv.is_confirmed,
-        "decided_at": fv.decided_at or now,
+        "decided_at": fv.decided_at or now, "origin": fv.origin,
     }  # fmt: skip
 
 
@@ -107,5 +110,5 @@ def state_value(field: Field, st: dict[str, Any] | None) -> FieldValue | None:
         year_from=st.get("year_from"), year_to=st.get("year_to"),
         model_version=st.get("model_version"), probability=st.get("probability"),
         reviewer=st.get("reviewer"), decided_at=datetime.fromisoformat(raw) if raw else None,
-        confirmed=st.get("confirmed"),
+        confirmed=st.get("confirmed"), origin=st.get("origin"),
     )  # fmt: skip

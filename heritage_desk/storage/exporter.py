@@ -16,6 +16,8 @@ from heritage_desk.storage.catalogue import Catalogue
 #: Fields in column order; "date" is followed by its parsed year range.
 EXPORT_FIELDS = (Field.ARTIST, Field.DATE, Field.TITLE, Field.GENRE, Field.STYLE, Field.MEDIUM)
 PROVENANCE_COLUMNS = ("source", "model_version", "probability", "reviewer", "decided_at")
+#: Which suggestion an accepted value came from; at the end, so older columns keep their place.
+ORIGIN_FIELDS = (Field.ARTIST, Field.DATE)
 #: Assets read per query: bounded memory on 100k-asset catalogues.
 PAGE = 500
 
@@ -28,7 +30,7 @@ def export_columns() -> list[str]:
         cols += [f"{f.value}_{c}" for c in PROVENANCE_COLUMNS]
         if f is Field.DATE:
             cols += ["year_from", "year_to"]
-    return cols
+    return cols + [f"{f.value}_accepted_from" for f in ORIGIN_FIELDS]
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ def asset_row(asset: Asset) -> list[str]:
             row += [_text(fv.probability), fv.reviewer or "", _text(fv.decided_at)]
         if f is Field.DATE:
             row += [_text(fv.year_from if fv else None), _text(fv.year_to if fv else None)]
+    for f in ORIGIN_FIELDS:
+        fv = asset.fields.get(f)
+        row.append(fv.origin or "" if fv is not None else "")
     return row
 
 

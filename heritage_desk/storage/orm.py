@@ -116,6 +116,8 @@ class FieldValueRow(Base):
     reviewer: Mapped[str | None] = mapped_column(sa.String(200))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed: Mapped[bool] = mapped_column(default=False)
+    #: Which suggestion an accepted value came from, in words (0005).
+    origin: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class SuggestionRow(Base):

@@ -18,7 +18,7 @@ from heritage_desk.core.model import (
     Suggestion,
 )
 from heritage_desk.core.query import AssetQuery
-from heritage_desk.storage import asset_query, convert, fieldops, suggestion_writes
+from heritage_desk.storage import accept_origin, asset_query, convert, fieldops, suggestion_writes
 from heritage_desk.storage.base import Repository
 from heritage_desk.storage.fieldops import Act
 from heritage_desk.storage.orm import AssetRow, FieldValueRow, SuggestionRow
@@ -146,22 +146,31 @@ class SuggestionRepository(Repository):
     def accept_suggestions(
         self, items: Sequence[tuple[int, Suggestion]], reviewer: str, *, batch_id: str | None = None
     ) -> Changes:
-        """Accept many suggestions in one transaction as one undoable step."""
+        """Accept many suggestions in one transaction as one undoable step.
+
+        A date may come with the range the curator narrowed (its years differ from the stored
+        suggestion's); each value records which suggestion it came from, and an artist is
+        written the way this catalogue writes that artist.
+        """
         batch = batch_id or fieldops.new_batch_id()
         changes = []
-        for asset_id, sug in items:
-            new = FieldValue(
-                sug.field, sug.value, Provenance.SUGGESTION, year_from=sug.year_from,
-                year_to=sug.year_to, model_version=sug.model_version,
-                probability=sug.probability, reviewer=reviewer,
-            )  # fmt: skip
-            act = Act(
-                action=Action.ACCEPT, reviewer=reviewer, batch_id=batch,
-                model_version=sug.model_version, probability=sug.probability,
-                expected_old=None,
-            )  # fmt: skip
-            changes.append(fieldops.Change(asset_id, sug.field, new, act))
         with self._scope.session(write=True) as s:
+            for asset_id, sug in items:
+                value = sug.value
+                if sug.field is Field.ARTIST:
+                    value = accept_origin.canonical_artist(s, sug.value)
+                new = FieldValue(
+                    sug.field, value, Provenance.SUGGESTION, year_from=sug.year_from,
+                    year_to=sug.year_to, model_version=sug.model_version,
+                    probability=sug.probability, reviewer=reviewer,
+                    origin=accept_origin.origin_text(s, asset_id, sug),
+                )  # fmt: skip
+                act = Act(
+                    action=Action.ACCEPT, reviewer=reviewer, batch_id=batch,
+                    model_version=sug.model_version, probability=sug.probability,
+                    expected_old=None,
+                )  # fmt: skip
+                changes.append(fieldops.Change(asset_id, sug.field, new, act))
             fieldops.apply_many(s, self._scope.location, changes)
         ids = frozenset(a for a, _ in items)
         return Changes(fields=True, decisions=True, asset_ids=ids)

@@ -145,7 +145,8 @@ def test_every_action_is_in_a_menu_and_in_the_shortcuts_help(desk: Any) -> None:
     dlg = ShortcutsDialog(list(w.actions_by_name.values()), w)
     rows = {dlg.table.item(i, 0).text(): dlg.table.item(i, 1).text()
             for i in range(dlg.table.rowCount())}  # fmt: skip
-    assert rows["Accept suggestion"].startswith("A")
+    assert rows["Accept the focused suggestion"].startswith("A")
+    assert rows["Accept both (artist and date)"] == "Shift+A"
     assert "Ctrl+Z" in rows["Undo"]
     assert rows["Pick candidate 3"] == "3"
     dlg.close()

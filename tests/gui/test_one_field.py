@@ -1,0 +1,167 @@
+"""One field at a time (issue 17 item 6): A and 1-5 act on the focused suggestion only, Shift+A
+accepts both, the year range is edited before accepting, history and export say where each
+value came from. The real window, catalogue and tiny lite0 model of the fixtures.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from heritage_desk.core.model import Field
+from heritage_desk.core.names import same_person
+from tests.gui.conftest import Collection, open_model_desk
+from tests.gui.test_review_session import WAIT, call
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def desk(
+    collection: Collection,
+    catalogue_copy: Path,
+    tmp_path: Path,
+    qtbot: Any,
+    isolated_settings: None,
+) -> Iterator[Any]:
+    app: Any = open_model_desk(collection, catalogue_copy, tmp_path)
+    app.window.show()
+    qtbot.waitExposed(app.window)
+    qtbot.waitUntil(lambda: app.window.model.rowCount() == 14, timeout=WAIT)
+    yield app
+    app.close()
+
+
+def _rows_missing_both(w: Any, collection: Collection) -> list[int]:
+    both = collection.hidden_artist & collection.hidden_date
+    return [i for i in range(14) if Path(w.model.row_data(i).asset.image_path).name in both]
+
+
+def _shown_with_both(w: Any, aid: int | None = None) -> bool:
+    d = w.review.detail
+    return (
+        d is not None
+        and w.suggestions.detail is d
+        and (aid is None or d.asset.id == aid)
+        and bool(d.candidates(Field.ARTIST))
+        and bool(d.candidates(Field.DATE))
+    )
+
+
+def _asset(desk: Any, qtbot: Any, aid: int) -> Any:
+    return call(desk, qtbot, lambda s: s.detail(aid).asset)
+
+
+def key(qtbot: Any, w: Any, k: Qt.Key, mod: Any = Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(w.collection.active_view(), k, mod)
+
+
+def test_a_accepts_the_focused_field_only_and_undo_takes_it_back(
+    desk: Any, collection: Collection, qtbot: Any
+) -> None:
+    w = desk.window
+    row = _rows_missing_both(w, collection)[0]
+    w.collection.set_current_row(row)
+    desk.start()
+    qtbot.waitUntil(lambda: _shown_with_both(w), timeout=WAIT)
+    d = w.review.detail
+    aid, top_artist = d.asset.id, d.candidates(Field.ARTIST)[0]
+    assert w.review.focused() is Field.ARTIST and "▶" in w.suggestions.artist_label.text()
+    assert w.suggestions.both_button.isEnabled() and w.suggestions.both_button.isVisible()
+
+    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+        key(qtbot, w, Qt.Key.Key_A)
+    a = _asset(desk, qtbot, aid)
+    assert same_person(a.value(Field.ARTIST) or "", top_artist.value)
+    assert a.value(Field.DATE) is None, "A accepted the date too"
+    # Still on this asset, now on its date.
+    assert w.review.current_id == aid and w.review.focused() is Field.DATE
+    assert "▶" in w.suggestions.date_label.text()
+    fv = a.fields[Field.ARTIST]
+    assert fv.origin and fv.origin.startswith("artist suggestion 1 of model")
+
+    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+        key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    a = _asset(desk, qtbot, aid)
+    assert a.value(Field.ARTIST) is None and a.value(Field.DATE) is None
+
+    # 2 picks the second candidate of the focused field: here the artist, never the date.
+    qtbot.waitUntil(lambda: _shown_with_both(w, aid), timeout=WAIT)
+    w.review.set_focus(Field.ARTIST)
+    cands = w.review.detail.candidates(Field.ARTIST)
+    if len(cands) >= 2:
+        with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+            key(qtbot, w, Qt.Key.Key_2)
+        a = _asset(desk, qtbot, aid)
+        assert same_person(a.value(Field.ARTIST) or "", cands[1].value)
+        assert a.value(Field.DATE) is None
+        assert (a.fields[Field.ARTIST].origin or "").startswith("artist suggestion 2 ")
+        history = call(desk, qtbot, lambda s: s.history(aid))
+        assert history[-1].origin == a.fields[Field.ARTIST].origin
+
+
+def test_the_year_range_is_edited_before_accepting_and_export_says_so(
+    desk: Any, collection: Collection, qtbot: Any, tmp_path: Path
+) -> None:
+    w = desk.window
+    row = _rows_missing_both(w, collection)[0]
+    w.collection.set_current_row(row)
+    desk.start()
+    qtbot.waitUntil(lambda: _shown_with_both(w), timeout=WAIT)
+    d = w.review.detail
+    aid, date = d.asset.id, d.candidates(Field.DATE)[0]
+    assert w.suggestions.range_row.isVisible()
+    assert w.suggestions.date_range() == (date.year_from, date.year_to)
+    key(qtbot, w, Qt.Key.Key_S)  # switch to the date
+    assert w.review.focused() is Field.DATE
+    lo = date.year_from + 1
+    hi = max(lo, (date.year_to or lo) - 1)
+    w.suggestions.year_from.setValue(lo)
+    w.suggestions.year_to.setValue(hi)
+    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+        key(qtbot, w, Qt.Key.Key_A)
+    a = _asset(desk, qtbot, aid)
+    fv = a.fields[Field.DATE]
+    assert (fv.year_from, fv.year_to) == (lo, hi) and a.value(Field.ARTIST) is None
+    assert fv.origin and "date suggestion 1 of model" in fv.origin
+    assert f"range edited to {lo}–{hi}" in fv.origin
+    (last,) = [h for h in call(desk, qtbot, lambda s: s.history(aid))][-1:]
+    assert last.field is Field.DATE and last.origin == fv.origin
+    from heritage_desk.gui.dialogs import HistoryDialog
+
+    dlg = HistoryDialog("t", [last], w)
+    cells = [dlg.table.item(0, j).text() for j in range(dlg.table.columnCount())]
+    assert fv.origin in cells
+    dlg.close()
+
+    out = tmp_path / "out.csv"
+    call(desk, qtbot, lambda s: s.export_csv(str(out), False, None, None))
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = {r["image_file"]: r for r in csv.DictReader(f)}
+    r = rows[a.image_path]
+    assert r["date_accepted_from"] == fv.origin and r["artist_accepted_from"] == ""
+
+
+def test_accept_both_takes_artist_and_date_and_moves_on(
+    desk: Any, collection: Collection, qtbot: Any
+) -> None:
+    w = desk.window
+    row = _rows_missing_both(w, collection)[0]
+    w.collection.set_current_row(row)
+    desk.start()
+    qtbot.waitUntil(lambda: _shown_with_both(w), timeout=WAIT)
+    aid = w.review.detail.asset.id
+    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+        key(qtbot, w, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
+    a = _asset(desk, qtbot, aid)
+    assert a.value(Field.ARTIST) and a.value(Field.DATE)
+    assert w.collection.current_row() == row + 1
+    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+        w.review.undo()
+    a = _asset(desk, qtbot, aid)
+    assert a.value(Field.ARTIST) is None and a.value(Field.DATE) is None
