@@ -16,6 +16,7 @@ from pathlib import Path
 
 from heritage_desk import config
 from heritage_desk.core.model import ModelVersion
+from heritage_desk.services.model_report import checkpoint_created
 from heritage_desk.services.suggestion_model import starter_version
 from heritage_desk.storage.catalogue import Catalogue
 
@@ -136,7 +137,7 @@ def ensure_starter_registered(catalogue: Catalogue, starter: Path | None) -> Non
         str(starter),
         note="activated: the starter model shipped with the app",
         active=first,
-        created_at=datetime(2000, 1, 1, tzinfo=UTC),
+        created_at=checkpoint_created(starter) or datetime.now(UTC),
     )
 
 
