@@ -68,7 +68,7 @@ class Screenshot(QObject):
                 self.settle_until = time.monotonic() + 0.8
         elif self.step == "review":
             if self.accepted < 2 and self._suggestions_shown():
-                self.window.actions_by_name["accept"].trigger()
+                self.window.actions_by_name["accept_both"].trigger()
                 self.accepted += 1
             elif self.accepted >= 2 and self._suggestions_shown():
                 # The table shows the accepted artists beside the ones still to review.
