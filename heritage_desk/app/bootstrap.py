@@ -9,7 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLockFile, QSettings, QTimer
 from PySide6.QtGui import QIcon
@@ -22,6 +22,7 @@ from heritage_desk.gui.settings import AppSettings
 from heritage_desk.services.desk import Desk
 from heritage_desk.services.image_paths import ImageResolver
 from heritage_desk.services.inference_engine import InferenceEngine
+from heritage_desk.services.retrain_protocol import RetrainStatus
 from heritage_desk.services.retrain_steps import RetrainSteps
 from heritage_desk.services.thumbnails import ThumbnailCache
 from heritage_desk.storage import db
@@ -34,6 +35,9 @@ from heritage_desk.workers.ops import DbExecutor
 from heritage_desk.workers.progress import JobProgress
 from heritage_desk.workers.retrain import RetrainSupervisor
 from heritage_desk.workers.thumbnails import ThumbnailLoader
+
+if TYPE_CHECKING:
+    from heritage_desk.services.retrain import RetrainResult
 
 log = logging.getLogger(__name__)
 
@@ -189,14 +193,11 @@ class DeskApp:
 
         operations.should_retrain().success(start_if_due).run()
 
-    def _after_retrain(self, result: Any) -> None:
+    def _after_retrain(self, result: RetrainResult) -> None:
         """A new active model: recompute the suggestions of every unreviewed asset."""
-        status = getattr(result, "status", "")
-        self.window.statusBar().showMessage(
-            f"Retrain: {status} — {getattr(result, 'reason', '')}", 10000
-        )
+        self.window.statusBar().showMessage(f"Retrain: {result.status} — {result.reason}", 10000)
         self.window.refresh_model_label()
-        if status == "activated":
+        if result.status is RetrainStatus.ACTIVATED:
             self.start_suggestions()
 
     def _show_device(self) -> None:

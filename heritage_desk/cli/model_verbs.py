@@ -221,4 +221,4 @@ def cmd_retrain(args: argparse.Namespace) -> int:
                 + (f" (active model: {base:.4f})" if base is not None else "")
             )
         print(f"seconds: {result.seconds:.1f}")
-    return 0 if result.status in ("activated", "kept") else 1
+    return 1 if result.status.made_no_model else 0

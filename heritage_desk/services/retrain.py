@@ -28,6 +28,7 @@ from heritage_desk.services.retrain_job import ChildOutcome, RetrainJob
 from heritage_desk.services.retrain_labels import confirmed_items
 from heritage_desk.services.retrain_lock import RetrainBusyError, RetrainLock
 from heritage_desk.services.retrain_manifest import Manifest, ManifestItem
+from heritage_desk.services.retrain_protocol import ChildStatus, RetrainStatus
 from heritage_desk.services.retrain_versions import (
     clean_temp_files,
     clean_unregistered_checkpoints,
@@ -48,6 +49,7 @@ __all__ = [
     "RetrainResult",
     "RetrainService",
     "RetrainSettings",
+    "RetrainStatus",
     "clean_temp_files",
     "compare",
     "models_dir_for",
@@ -76,7 +78,7 @@ class RetrainSettings:
 class RetrainResult:
     """What a retrain did: activated a new version, kept it inactive (and why), or nothing."""
 
-    status: str  # "activated", "kept", "cancelled", "failed"
+    status: RetrainStatus
     reason: str
     version: ModelVersion | None = None
     metrics: dict[str, float] = field(default_factory=dict)
@@ -86,7 +88,7 @@ class RetrainResult:
 
     @property
     def activated(self) -> bool:
-        return self.status == "activated"
+        return self.status is RetrainStatus.ACTIVATED
 
 
 class RetrainService:
@@ -266,9 +268,11 @@ class RetrainService:
             self._guard.release()
 
     def _register(self, job: RetrainJob, outcome: ChildOutcome) -> RetrainResult:
-        if outcome.status != "done" or outcome.checkpoint is None:
+        if outcome.status is not ChildStatus.DONE or outcome.checkpoint is None:
             self._backoff = self.confirmations_since_last_model()
-            return RetrainResult(outcome.status, outcome.message, seconds=outcome.seconds)
+            stopped = outcome.status is ChildStatus.CANCELLED
+            status = RetrainStatus.CANCELLED if stopped else RetrainStatus.FAILED
+            return RetrainResult(status, outcome.message, seconds=outcome.seconds)
         self._backoff = 0
         reason = compare(
             outcome.metrics, outcome.baseline, self.settings.tolerance, self.settings.year_tolerance
@@ -291,7 +295,7 @@ class RetrainService:
         changes = Changes(model=True)
         if active:
             self.suggestions.reload_model()
-        status = "activated" if active else "kept"
+        status = RetrainStatus.ACTIVATED if active else RetrainStatus.KEPT
         return RetrainResult(
             status, note, version, outcome.metrics, outcome.baseline, changes, outcome.seconds
         )
@@ -315,7 +319,7 @@ class RetrainService:
                 outcome = job.run(progress, cancel)
             except BaseException:
                 job.cancel()
-                self.register(job, ChildOutcome("failed", message="interrupted"))
+                self.register(job, ChildOutcome(ChildStatus.FAILED, message="interrupted"))
                 raise
             result = self.register(job, outcome)
         if result.activated and refresh:

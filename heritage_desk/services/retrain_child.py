@@ -5,11 +5,8 @@ or with "-" one line `{"manifest": ..., "out": ...}` on stdin) from the parent, 
 their embeddings from the on-disk cache (never the catalogue database), trains the head on them
 plus the starter model's exemplars (so the starter's artists are not forgotten), writes the
 checkpoint to a temp file that is fsynced and renamed to OUT, validates the new model and the
-active one on the same held-out items, and reports JSON lines on stdout:
-
-    {"event": "start", ...}  {"event": "progress", "done": 3, "total": 30, "message": "..."}
-    {"event": "metrics", ...}  {"event": "done", "checkpoint": OUT, "metrics": {...},
-    "baseline": {...}}  or  {"event": "error", "message": "..."}
+active one on the same held-out items, and reports JSON lines on stdout: the events of
+services/retrain_protocol.py (ready, start, progress, metrics, then done or error).
 
 Only the standard library, numpy, torch and heritage_desk.ml/core are imported: no storage.
 This module is the process and its protocol; the manifest format is in retrain_manifest, the
@@ -31,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from heritage_desk.core.atomic import fsync_dir
+from heritage_desk.services import retrain_protocol as protocol
 from heritage_desk.services.retrain_manifest import Manifest
 from heritage_desk.services.retrain_training import (
     WARM_EPOCHS,
@@ -53,20 +51,14 @@ class Emitter:
         self._stream = stream
         self._lock = threading.Lock()
 
-    def __call__(self, event: str, **data: Any) -> None:
-        line = json.dumps({"event": event, **data}, ensure_ascii=False, default=_jsonable)
+    def __call__(self, event: protocol.Event) -> None:
+        line = protocol.encode(event)
         with self._lock:
             try:
                 self._stream.write(line + "\n")
                 self._stream.flush()
             except (BrokenPipeError, ValueError, OSError):
                 os._exit(ORPHANED)  # nobody listens any more: stop, write nothing
-
-
-def _jsonable(o: Any) -> Any:
-    if hasattr(o, "item"):
-        return o.item()
-    return str(o)
 
 
 def _protocol_stream() -> IO[str]:
@@ -106,7 +98,7 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
 
     t0 = time.perf_counter()
     set_num_threads(m.num_threads)
-    emit("start", pid=os.getpid(), version=m.version, items=len(m.items))
+    emit(protocol.Start(os.getpid(), m.version, len(m.items)))
     feats, found = load_embeddings(Path(m.cache_dir), m.items)
     items = [i for i, ok in zip(m.items, found, strict=True) if ok]
     feats = feats[found]
@@ -122,7 +114,7 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
         try:
             base = load_checkpoint(m.baseline)
         except CheckpointError as exc:  # a damaged active model is replaced, not compared
-            emit("metrics", phase="holdout", model="baseline", error=str(exc))
+            emit(protocol.Metrics("holdout", "baseline", error=str(exc)))
     same_input = base is not None and (base.backbone, tuple(base.views)) == (
         m.backbone,
         tuple(m.views),
@@ -144,7 +136,7 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
         config = TrainConfig(seed=m.seed, num_threads=m.num_threads, **options)
 
         def progress(p: Progress) -> None:
-            emit("progress", done=p.done, total=p.total, message=p.message)
+            emit(protocol.TrainingProgress(p.done, p.total, p.message))
 
         if warm is not None:
             config = dataclasses.replace(config, epochs=m.epochs or WARM_EPOCHS)
@@ -154,22 +146,18 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
             ex, x, config, progress, backbone=m.backbone, views=m.views, base_vocab=base_vocab
         )
 
-    emit(
-        "metrics",
-        phase="data",
-        n_items=len(m.items),
-        n_embedded=len(items),
-        n_train=int(train_mask.sum()),
-        n_holdout=len(hold),
-        n_exemplars=len(ex_s),
-    )
+    data = {
+        "n_items": len(m.items), "n_embedded": len(items), "n_train": int(train_mask.sum()),
+        "n_holdout": len(hold), "n_exemplars": len(ex_s),
+    }  # fmt: skip
+    emit(protocol.Metrics("data", None, {k: float(v) for k, v in data.items()}))
     tm = fit(train_mask)
     metrics = evaluate_on(tm, feats[~train_mask], hold)
-    emit("metrics", phase="holdout", model="new", **metrics)
+    emit(protocol.Metrics("holdout", "new", metrics))
     baseline: dict[str, float] | None = None
     if base is not None and same_input:
         baseline = evaluate_on(base, feats[~train_mask], hold)
-        emit("metrics", phase="holdout", model="baseline", **baseline)
+        emit(protocol.Metrics("holdout", "baseline", baseline))
     # Year ranges say how often they held on this catalogue's own held-out confirmed works
     # (when there are enough of them), not on the data the starter came from.
     own_levels = measure_range_levels(tm, examples_of(hold), feats[~train_mask])
@@ -184,14 +172,8 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     save_checkpoint(tm, out)  # temp file, fsync, os.replace inside
     fsync_dir(out.parent)
-    emit(
-        "done",
-        checkpoint=str(out),
-        metrics=metrics,
-        baseline=baseline,
-        missing_embeddings=len(m.items) - len(items),
-        seconds=time.perf_counter() - t0,
-    )
+    extra = {"missing_embeddings": len(m.items) - len(items), "seconds": time.perf_counter() - t0}
+    emit(protocol.Done(out, metrics, baseline, extra))
 
 
 def _read_request(args: list[str]) -> tuple[Manifest, Path]:
@@ -222,12 +204,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         import heritage_desk.ml.checkpoint
         import heritage_desk.ml.train  # noqa: F401
 
-        emit("ready", pid=os.getpid())
+        emit(protocol.Ready(os.getpid()))
         manifest, out = _read_request(args)
         run_training(manifest, out, emit)
     except Exception as exc:  # reported to the parent as one clear line
         traceback.print_exc(file=sys.stderr)
-        emit("error", message=f"{type(exc).__name__}: {exc}")
+        emit(protocol.Error(f"{type(exc).__name__}: {exc}"))
         return 1
     return 0
 

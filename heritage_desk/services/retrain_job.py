@@ -19,14 +19,16 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from heritage_desk import config
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+from heritage_desk.services import retrain_protocol as protocol
 from heritage_desk.services.retrain_manifest import Manifest
+from heritage_desk.services.retrain_protocol import ChildStatus
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ def _safe_cwd() -> str:
 class ChildOutcome:
     """How the child process ended."""
 
-    status: str  # "done", "cancelled" or "failed"
+    status: ChildStatus
     checkpoint: Path | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     baseline: dict[str, float] | None = None
@@ -67,9 +69,9 @@ class RetrainJob:
         self.timeout_s = timeout_s
         self.version = ""
         self.out_path = Path()
-        self.events: list[dict[str, Any]] = []
+        self.events: list[protocol.Event] = []
         self._proc: subprocess.Popen[str] | None = None
-        self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._lines: queue.Queue[protocol.Event | None] = queue.Queue()
         self._stderr: deque[str] = deque(maxlen=40)
         self._killed = False
         self._sent = False
@@ -161,7 +163,8 @@ class RetrainJob:
     def _read_stdout(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
         for line in self._proc.stdout:
-            for event in parse_events(line):
+            event = protocol.parse_line(line)
+            if event is not None:
                 self._lines.put(event)
         self._lines.put(None)
 
@@ -189,7 +192,7 @@ class RetrainJob:
     def run_to_outcome(
         self,
         cancel: CancelToken | None = None,
-        on_event: Callable[[dict[str, Any]], None] | None = None,
+        on_event: Callable[[protocol.Event], None] | None = None,
     ) -> ChildOutcome:
         """run(), but an unexpected error (say, in `on_event`) stops the child and becomes a
         "failed" outcome, so the caller still registers it (and frees the retrain lock)."""
@@ -197,20 +200,20 @@ class RetrainJob:
             return self.run(cancel=cancel, on_event=on_event)
         except Exception as exc:
             self.cancel()
-            return ChildOutcome("failed", message=f"{type(exc).__name__}: {exc}")
+            return ChildOutcome(ChildStatus.FAILED, message=f"{type(exc).__name__}: {exc}")
 
     def run(
         self,
         progress: ProgressCallback = no_progress,
         cancel: CancelToken | None = None,
-        on_event: Callable[[dict[str, Any]], None] | None = None,
+        on_event: Callable[[protocol.Event], None] | None = None,
     ) -> ChildOutcome:
         """Wait for the child (after send), relaying progress; never raises Cancelled."""
         t0 = time.perf_counter()
         if not self._sent:
             raise RuntimeError("send() the manifest before run()")
         assert self._proc is not None
-        done: dict[str, Any] | None = None
+        done: protocol.Done | None = None
         error = ""
         eof = False
         while not eof:
@@ -231,41 +234,37 @@ class RetrainJob:
             self.events.append(event)
             if on_event is not None:
                 on_event(event)
-            kind = event.get("event")
-            if kind == "progress":
-                progress(
-                    Progress(
-                        int(event.get("done", 0)),
-                        int(event.get("total", 0)),
-                        str(event.get("message", "training")),
-                    )
-                )
-            elif kind == "done":
+            if isinstance(event, protocol.TrainingProgress):
+                progress(Progress(event.done, event.total, event.message))
+            elif isinstance(event, protocol.Done):
                 done = event
-            elif kind == "error":
-                error = str(event.get("message", "unknown error"))
+            elif isinstance(event, protocol.Error):
+                error = event.message
         rc = self._proc.wait()
         for t in self._readers:  # they end at the pipes' EOF; leave no thread behind
             t.join(5.0)
         seconds = time.perf_counter() - t0
         if done is not None and rc == 0 and not self._killed:
             return ChildOutcome(
-                "done",
-                Path(str(done["checkpoint"])),
-                _floats(done.get("metrics")),
-                _floats(done["baseline"]) if done.get("baseline") else None,
+                ChildStatus.DONE,
+                done.checkpoint,
+                done.metrics,
+                done.baseline,
                 returncode=rc,
                 seconds=seconds,
             )
         self.discard_output()
         if self._killed and not error:
             return ChildOutcome(
-                "cancelled", message="retraining cancelled", returncode=rc, seconds=seconds
+                ChildStatus.CANCELLED,
+                message="retraining cancelled",
+                returncode=rc,
+                seconds=seconds,
             )
         if not error:
             tail = " | ".join(list(self._stderr)[-3:])
             error = f"the training process stopped (exit status {rc}){': ' + tail if tail else ''}"
-        return ChildOutcome("failed", message=error, returncode=rc, seconds=seconds)
+        return ChildOutcome(ChildStatus.FAILED, message=error, returncode=rc, seconds=seconds)
 
     def discard_output(self) -> None:
         """Remove the checkpoint of a run that did not finish (it is never registered)."""
@@ -286,21 +285,3 @@ def _signal(proc: subprocess.Popen[str], sig: int) -> None:
             proc.kill()
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def parse_events(line: str) -> Iterator[dict[str, Any]]:
-    """The JSON object on one protocol line; other lines are logged and skipped."""
-    line = line.strip()
-    if not line:
-        return
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError:
-        log.debug("retrain child printed a non-JSON line: %s", line[:200])
-        return
-    if isinstance(obj, dict) and "event" in obj:
-        yield obj
-
-
-def _floats(d: Any) -> dict[str, float]:
-    return {str(k): float(v) for k, v in (d or {}).items() if isinstance(v, int | float)}

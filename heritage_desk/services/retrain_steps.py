@@ -8,9 +8,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from heritage_desk.core.progress import CancelToken
+from heritage_desk.services import retrain_protocol as protocol
 
 if TYPE_CHECKING:
     from heritage_desk.services.desk import Desk
@@ -35,12 +36,12 @@ class RetrainSteps:
         return desk.prepare_retrain()
 
     def run(
-        self, job: RetrainJob, on_event: Callable[[dict[str, Any]], None], cancel: CancelToken
+        self, job: RetrainJob, on_event: Callable[[protocol.Event], None], cancel: CancelToken
     ) -> Finished:
         curves: dict[str, list[float]] = {"loss": []}
 
-        def relay(ev: dict[str, Any]) -> None:
-            m = _EPOCH.search(str(ev.get("message", ""))) if ev.get("event") == "progress" else None
+        def relay(ev: protocol.Event) -> None:
+            m = _EPOCH.search(ev.message) if isinstance(ev, protocol.TrainingProgress) else None
             if m:
                 curves["loss"].append(float(m.group(2)))
             on_event(ev)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import QObject, Signal, Slot
 
 from heritage_desk.core.progress import CancelToken, Progress
+from heritage_desk.services import retrain_protocol as protocol
+from heritage_desk.services.retrain_protocol import RetrainStatus
 from heritage_desk.workers.ops import Op
 
 if TYPE_CHECKING:
@@ -42,10 +44,10 @@ class RetrainSupervisor(QObject):
 
     started = Signal()
     progressed = Signal(object)  # Progress
-    child_event = Signal(dict)  # every JSON line of the child, as a dict
+    child_event = Signal(object)  # every event of the child (services.retrain_protocol)
     finished = Signal(object)  # the outcome after finish(); its Changes also go out as usual
     failed = Signal(str)
-    _event = Signal(dict)
+    _event = Signal(object)
     _outcome = Signal(object, object)
 
     def __init__(self, steps: RetrainSteps, parent: QObject | None = None) -> None:
@@ -95,12 +97,11 @@ class RetrainSupervisor(QObject):
         self._thread = threading.Thread(target=watch, name="retrain-supervisor", daemon=True)
         self._thread.start()
 
-    @Slot(dict)
-    def _on_event(self, ev: dict[str, Any]) -> None:
+    @Slot(object)
+    def _on_event(self, ev: protocol.Event) -> None:
         self.child_event.emit(ev)
-        if ev.get("event") == "progress":
-            done, total = int(ev.get("done", 0)), int(ev.get("total", 0))
-            self.progressed.emit(Progress(done, total, str(ev.get("message", "training"))))
+        if isinstance(ev, protocol.TrainingProgress):
+            self.progressed.emit(Progress(ev.done, ev.total, ev.message))
 
     @Slot(object, object)
     def _on_outcome(self, outcome: object, exc: object) -> None:
@@ -115,7 +116,7 @@ class RetrainSupervisor(QObject):
     def _done(self, result: object) -> None:
         self.last_outcome = result
         status = getattr(result, "status", None)
-        if status in ("cancelled", "failed"):  # the child stopped without a model
+        if isinstance(status, RetrainStatus) and status.made_no_model:
             self._fail(Exception(str(getattr(result, "reason", "") or status)))
             return
         self._token = None

@@ -25,6 +25,7 @@ from heritage_desk.core.model import Field
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken
 from heritage_desk.services.retrain import RetrainService, RetrainSettings, clean_temp_files
+from heritage_desk.services.retrain_protocol import TrainingProgress
 from heritage_desk.services.review import ReviewService
 from heritage_desk.services.suggestions import SuggestionService, starter_version
 from heritage_desk.storage.catalogue import Catalogue
@@ -281,8 +282,8 @@ def _start_and_wait_for_progress(o: Opened, epochs: int) -> tuple[object, thread
     cancel = CancelToken()
     box["cancel"] = cancel
 
-    def on_event(e: dict[str, object]) -> None:
-        if e.get("event") == "progress":
+    def on_event(e: object) -> None:
+        if isinstance(e, TrainingProgress):
             seen.set()
 
     def run() -> None:

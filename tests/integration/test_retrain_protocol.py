@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from heritage_desk.services.retrain_job import CHILD_MODULE, RetrainJob, parse_events
+from heritage_desk.services import retrain_protocol as protocol
+from heritage_desk.services.retrain_job import CHILD_MODULE, RetrainJob
 from heritage_desk.services.retrain_labels import artwork_group, is_holdout
 from heritage_desk.services.retrain_manifest import Manifest, ManifestItem
 from heritage_desk.services.retrain_training import adaptive_epochs
@@ -23,8 +24,43 @@ def test_json_lines_are_parsed_and_noise_is_skipped() -> None:
         '{"event": "done", "checkpoint": "/x", "metrics": {"artist_top1": 0.9}}\n',
         '{"event": "progr',  # a line cut short by a kill
     ]
-    events = [e for ln in lines for e in parse_events(ln)]
-    assert [e["event"] for e in events] == ["progress", "done"]
+    events = [e for ln in lines if (e := protocol.parse_line(ln)) is not None]
+    assert [e.kind for e in events] == ["progress", "done"]
+    progress, done = events
+    assert progress == protocol.TrainingProgress(3, 30, "epoch 3")
+    assert isinstance(done, protocol.Done) and done.checkpoint == Path("/x")
+    assert done.metrics == {"artist_top1": 0.9} and done.baseline is None
+
+
+def test_every_event_round_trips_through_its_json_line() -> None:
+    """What the child writes (encode) is what the parent reads (parse_line), type and all."""
+    events: list[protocol.Event] = [
+        protocol.Ready(12),
+        protocol.Start(12, "m003", 240),
+        protocol.TrainingProgress(3, 30, "epoch 3: loss 1.25"),
+        protocol.Metrics("data", None, {"n_items": 240.0}),
+        protocol.Metrics("holdout", "baseline", error="damaged file"),
+        protocol.Done(
+            Path("/m/m003.safetensors"),
+            {"artist_top1": 0.8},
+            {"artist_top1": 0.7},
+            {"seconds": 4.5},
+        ),
+        protocol.Error("ValueError: no confirmed artist"),
+    ]
+    lines = [protocol.encode(e) for e in events]
+    assert all("\n" not in ln for ln in lines)
+    assert [protocol.parse_line(ln) for ln in lines] == events
+    unknown = protocol.parse_line('{"event": "telemetry", "x": 1}')
+    malformed = protocol.parse_line('{"event": "done", "metrics": {}}')  # no checkpoint
+    assert unknown is None and malformed is None
+
+
+def test_statuses_are_the_protocol_enums_and_still_compare_as_text() -> None:
+    assert protocol.RetrainStatus.ACTIVATED == "activated"
+    assert protocol.RetrainStatus.FAILED.made_no_model
+    assert not protocol.RetrainStatus.KEPT.made_no_model
+    assert {s.value for s in protocol.ChildStatus} == {"done", "cancelled", "failed"}
 
 
 def test_manifest_round_trips_and_refuses_newer_formats(tmp_path: Path) -> None:
