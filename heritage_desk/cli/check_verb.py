@@ -43,9 +43,11 @@ def register(subparsers: Any) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """`check CATALOGUE [--images DIR] [--exports DIR] [--no-repair] [--quick]`."""
+    from heritage_desk import config
     from heritage_desk.services.check import CheckOptions, check_location
 
     options = CheckOptions(
+        paths=config.paths(getattr(args, "data_dir", None)),
         images_roots=[Path(p) for p in args.images],
         export_dirs=[Path(p) for p in args.exports],
         models_dir=Path(args.models) if args.models else None,

@@ -64,7 +64,7 @@ def _services(args: argparse.Namespace) -> Iterator[Any]:
     """An open catalogue and its SuggestionService; CliError with one line on failure."""
     from heritage_desk import config
     from heritage_desk.ml.checkpoint import CheckpointError
-    from heritage_desk.services.suggestions import SuggestionService
+    from heritage_desk.services.suggestions import ModelUnavailableError, SuggestionService
     from heritage_desk.storage.catalogue import Catalogue
     from heritage_desk.storage.errors import CatalogueError
 
@@ -79,9 +79,9 @@ def _services(args: argparse.Namespace) -> Iterator[Any]:
             cache_dir=paths.embeddings,
             images_root=args.images,
             num_threads=args.threads,
-            fallback_to_starter=False,
+            paths=paths,  # --data-dir: where a shared catalogue's models are cached
         )
-    except (CatalogueError, CheckpointError) as exc:
+    except (CatalogueError, CheckpointError, ModelUnavailableError) as exc:
         raise CliError(str(exc)) from None
     finally:
         cat.close()

@@ -140,6 +140,16 @@ class ModelVersion:
     active: bool
     metrics: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    sha256: str | None = None  # the checkpoint's content hash (None: recorded before 0004)
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The bytes of a model version as a shared catalogue keeps them (services.model_store)."""
+
+    checkpoint: bytes
+    sidecar: str | None = None  # the checkpoint's JSON for people (metrics, history)
+    curves: str | None = None  # training curves recorded by the app (JSON)
 
 
 @dataclass(frozen=True)

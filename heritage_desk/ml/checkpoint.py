@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from heritage_desk.core.atomic import atomic_write
 from heritage_desk.ml.model import ModelConfig, MultimodalNet
 from heritage_desk.ml.trained import TrainedModel
 from heritage_desk.ml.vocab import Vocab
@@ -78,8 +79,9 @@ def save_checkpoint(
         Path(tmp).unlink(missing_ok=True)
         raise
     if sidecar:
-        side = path.with_suffix(".json")
-        side.write_text(json.dumps({"format": FORMAT, **meta}, indent=2) + "\n", encoding="utf-8")
+        # Atomic too: a reader (the model store, the model panel) never sees half a sidecar.
+        with atomic_write(path.with_suffix(".json")) as f:
+            f.write(json.dumps({"format": FORMAT, **meta}, indent=2) + "\n")
     return path
 
 

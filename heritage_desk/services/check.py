@@ -17,8 +17,9 @@ from pathlib import Path
 from heritage_desk.core.progress import CancelToken, ProgressCallback, no_progress
 from heritage_desk.services.check_images import check_images
 from heritage_desk.services.check_report import CheckOptions, CheckReport, Finding
-from heritage_desk.services.retrain_lock import RetrainBusyError, RetrainLock
-from heritage_desk.services.retrain_versions import models_dir_for
+from heritage_desk.services.model_store import ModelStore, ModelUnavailableError, models_folder
+from heritage_desk.services.retrain_lock import RetrainBusyError, retrain_lock
+from heritage_desk.services.suggestion_model import default_starter
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.errors import CatalogueError
 from heritage_desk.storage.maintenance import ORPHAN_LINKS, REPAIRABLE_ORPHANS
@@ -84,13 +85,13 @@ def check_catalogue(
             _temp_files(folder, report, opts, all_tmp=False)
             continue
         # A retrain (here or in another process) writes its checkpoint there: leave it alone.
-        lock = RetrainLock(folder, cat.location)
+        lock = retrain_lock(cat, folder)
         try:
             with lock:
                 _temp_files(folder, report, opts, all_tmp=True)
         except RetrainBusyError as exc:
             report.add("note", "temp file", str(folder), f"not swept: {exc}")
-    _models(cat, report)
+    _models(cat, report, ModelStore(cat, folder=models, starter=default_starter()))
     return report
 
 
@@ -197,8 +198,9 @@ def _ids(ids: Sequence[int]) -> str:
 # -- temp files and models ------------------------------------------------------------------
 
 
-def _models_dir(cat: Catalogue, opts: CheckOptions) -> Path | None:
-    return opts.models_dir if opts.models_dir is not None else models_dir_for(cat)
+def _models_dir(cat: Catalogue, opts: CheckOptions) -> Path:
+    """The folder retrains write to: the model store's, unless the caller names a moved one."""
+    return opts.models_dir if opts.models_dir is not None else models_folder(cat, opts.paths)
 
 
 def _temp_folders(cat: Catalogue, opts: CheckOptions) -> list[Path]:
@@ -242,26 +244,26 @@ def _temp_files(folder: Path, report: CheckReport, opts: CheckOptions, *, all_tm
             report.add("repaired", "temp file", str(p), "removed: left by an interrupted write")
 
 
-def _models(cat: Catalogue, report: CheckReport) -> None:
-    """The active model's file must exist; other versions' missing files are notes."""
+def _models(cat: Catalogue, report: CheckReport, store: ModelStore) -> None:
+    """The active model must load (file present, sha256 as recorded); others' are notes."""
     try:
         versions = cat.model_versions()
     except CatalogueError as exc:
         report.add("problem", "models", cat.location, str(exc))
         return
     for v in versions:
-        if Path(v.path).is_file():
-            continue
-        if v.active:
-            report.add(
-                "problem",
-                "model file",
-                v.path,
-                f"active model {v.version!r} has no file: suggestions cannot load it; "
-                "activate another version or restore the file",
-            )
-        else:
-            report.add("note", "model file", v.path, f"model {v.version!r} has no file")
+        try:
+            store.local_file(v)
+        except ModelUnavailableError as exc:
+            where = v.path
+            if v.active:
+                report.add(
+                    "problem", "model file", where,
+                    f"active model {v.version!r} cannot be loaded ({exc.reason}): suggestions "
+                    "stop until another version is activated or the file is restored",
+                )  # fmt: skip
+            else:
+                report.add("note", "model file", where, f"model {v.version!r}: {exc.reason}")
 
 
 __all__ = ["CheckOptions", "CheckReport", "Finding", "check_catalogue", "check_location"]

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from heritage_desk import config
+
 Severity = Literal["problem", "repaired", "note"]
 
 #: A temp file younger than this may belong to an export or retrain running right now.
@@ -75,7 +77,8 @@ class CheckOptions:
 
     images_roots: Sequence[Path] = ()
     export_dirs: Sequence[Path] = ()
-    models_dir: Path | None = None
+    models_dir: Path | None = None  # None: the model store's (model_store.models_folder)
+    paths: config.Paths | None = None  # the data folder (--data-dir): shared catalogues' models
     repair: bool = True
     checksums: bool = True  # read every image to compare its SHA-256 (slow on big collections)
     temp_min_age_s: float = TEMP_MIN_AGE_S

@@ -9,12 +9,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heritage_desk import config
-from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Decision, Field, Suggestion
+from heritage_desk.core.model import (
+    PREDICTED_FIELDS,
+    Changes,
+    Decision,
+    Field,
+    ModelUnavailableError,
+    Suggestion,
+)
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken, ProgressCallback
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.core.views import AssetDetail, Evidence, ModelReport, Page, Row
 from heritage_desk.services.image_paths import ImageResolver
+from heritage_desk.services.model_store import ModelStore
 from heritage_desk.services.review import ReviewService
 from heritage_desk.storage.catalogue import Catalogue
 
@@ -71,7 +79,8 @@ class Desk:
         if self._suggestions is None:
             from heritage_desk.services.suggestions import SuggestionService
 
-            options: dict[str, Any] = {"cache_dir": self._paths.embeddings}
+            # paths: a shared catalogue's models are cached under this data folder (--data-dir).
+            options: dict[str, Any] = {"cache_dir": self._paths.embeddings, "paths": self._paths}
             options.update(self._suggestion_options)
             self._suggestions = SuggestionService(
                 self._cat, images_root=self._images_root, **options
@@ -269,9 +278,9 @@ class Desk:
         from heritage_desk.services.check import CheckOptions, check_catalogue
 
         roots = [Path(r) for r in self._resolver.roots]
+        # The folder retrains write to (the model store's), not the data folder's models/.
         report = check_catalogue(
-            self._cat,
-            CheckOptions(images_roots=roots, models_dir=self._paths.models, checksums=False),
+            self._cat, CheckOptions(images_roots=roots, paths=self._paths, checksums=False)
         )
         return report.ok, report.lines()
 
@@ -282,7 +291,10 @@ class Desk:
         if not self.with_model:
             mv = self._cat.active_model()
             return mv.version if mv is not None else None
-        m = self._suggestion_service().current_model()
+        try:
+            m = self._suggestion_service().current_model()
+        except ModelUnavailableError as exc:  # the status bar says so (gui: UNLOADABLE)
+            return f"{exc.version} cannot be loaded"
         return m.version if m is not None else None
 
     def model_report(self, device: str = "CPU") -> ModelReport:
@@ -290,7 +302,8 @@ class Desk:
         from heritage_desk.services.model_report import model_report
 
         in_use = self.model_in_use() if self.with_model else None
-        return model_report(self._cat, in_use, device)
+        store = self._suggestion_service().store if self.with_model else None
+        return model_report(self._cat, in_use, device, store or ModelStore(self._cat, self._paths))
 
     def activate_model(self, version: str) -> Changes:
         """Roll back (or forward) to `version`."""
@@ -304,6 +317,11 @@ class Desk:
         """Build the manifest and start the child (under the retrain lock)."""
         return self._retrain_service().prepare()
 
-    def register_retrain(self, job: RetrainJob, outcome: ChildOutcome) -> RetrainResult:
-        """Validate and register what the child made; activate it if it is better."""
-        return self._retrain_service().register(job, outcome)
+    def register_retrain(
+        self,
+        job: RetrainJob,
+        outcome: ChildOutcome,
+        curves: dict[str, list[float]] | None = None,
+    ) -> RetrainResult:
+        """Validate and register what the child made (and its curves); activate it if better."""
+        return self._retrain_service().register(job, outcome, curves)

@@ -12,27 +12,11 @@ from pathlib import Path
 from heritage_desk.core.model import Action, Decision, Field, ModelVersion
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.views import ModelReport
+from heritage_desk.services.model_store import ModelStore
 from heritage_desk.storage.catalogue import Catalogue
 
-
-def _curves(path: str) -> dict[str, tuple[float, ...]]:
-    """Training curves saved beside a checkpoint (the sidecar's history, or ours)."""
-    p = Path(path)
-    for side in (p.with_suffix(".json"), p.with_suffix(".curves.json")):
-        try:
-            data = json.loads(side.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        hist = data.get("train_config", {}).get("history") if "train_config" in data else data
-        if isinstance(hist, dict):
-            series = {
-                k: tuple(float(x) for x in v)
-                for k, v in hist.items()
-                if isinstance(v, list) and v and all(isinstance(x, int | float) for x in v)
-            }
-            if series:
-                return series
-    return {}
+#: How Desk.model_in_use names an active version this machine cannot load.
+UNLOADABLE = "cannot be loaded"
 
 
 def _sidecar(path: str) -> dict[str, object]:
@@ -72,6 +56,11 @@ def _with_sidecar_facts(v: ModelVersion) -> ModelVersion:
         if isinstance(x, int | float)
     }  # fmt: skip
     return replace(v, metrics=metrics) if metrics else v
+
+
+def unloadable(in_use: str | None) -> bool:
+    """True when the model status says the catalogue's active model cannot be loaded here."""
+    return bool(in_use) and str(in_use).endswith(UNLOADABLE)
 
 
 #: Placeholder year of starters registered before they were dated from their sidecar.
@@ -134,17 +123,20 @@ def _person(name: str) -> str:
     return ref.name or name
 
 
-def model_report(cat: Catalogue, in_use: str | None, device: str) -> ModelReport:
-    """Everything the model panel shows (in_use: the version suggestions come from, if any)."""
+def model_report(cat: Catalogue, in_use: str | None, device: str, store: ModelStore) -> ModelReport:
+    """Everything the model panel shows (in_use: the version suggestions come from, if any).
+
+    Curves are read through the model store (a shared catalogue's come from the catalogue).
+    """
     versions = tuple(_with_sidecar_facts(v) for v in cat.model_versions())
     active = next((v for v in versions if v.active), None)
-    note = ""
+    note = f"The active model {in_use}: no suggestions are made. " if unloadable(in_use) else ""
     if active is None:
         note = "No retrain yet: the starter model shipped with the app makes the suggestions."
         if in_use is None:
             note = "No model found: put a starter model in resources/models, or retrain."
     labels, matrix = _confusion(cat)
-    curves = {v.version: c for v in versions if (c := _curves(v.path))}
+    curves = {v.version: c for v in versions if (c := store.curves(v))}
     if labels:
         note += (
             " Confusion: the artist first suggested vs the artist curators confirmed (undone"

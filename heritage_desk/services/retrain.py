@@ -24,14 +24,17 @@ from pathlib import Path
 
 from heritage_desk.core.model import Action, Changes, Field, ModelVersion
 from heritage_desk.core.progress import CancelToken, ProgressCallback, no_progress
+from heritage_desk.services.model_store import (
+    ModelStore,
+    clean_temp_files,
+    clean_unregistered_checkpoints,
+)
 from heritage_desk.services.retrain_job import ChildOutcome, RetrainJob
 from heritage_desk.services.retrain_labels import confirmed_items
-from heritage_desk.services.retrain_lock import RetrainBusyError, RetrainLock
+from heritage_desk.services.retrain_lock import RetrainBusyError, retrain_lock
 from heritage_desk.services.retrain_manifest import Manifest, ManifestItem
 from heritage_desk.services.retrain_protocol import ChildStatus, RetrainStatus
 from heritage_desk.services.retrain_versions import (
-    clean_temp_files,
-    clean_unregistered_checkpoints,
     compare,
     ensure_starter_registered,
     models_dir_for,
@@ -102,10 +105,18 @@ class RetrainService:
         models_dir: Path | None = None,
         settings: RetrainSettings | None = None,
         python: str | None = None,
+        curator: str | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.suggestions = suggestions
-        self.models_dir = models_dir or models_dir_for(catalogue)
+        if models_dir is not None and models_dir != suggestions.store.folder:
+            # One store for both services: what this one registers, that one loads.
+            suggestions.store = ModelStore(
+                catalogue, folder=models_dir, starter=suggestions.starter_path
+            )
+        #: The catalogue's model files: registered here, loaded by the suggestion service.
+        self.store = suggestions.store
+        self.models_dir = self.store.folder
         self.settings = settings or RetrainSettings()
         self.python = python
         self._lock = threading.Lock()
@@ -113,7 +124,8 @@ class RetrainService:
         self._spare: RetrainJob | None = None
         self._backoff = 0
         self.models_dir.mkdir(parents=True, exist_ok=True)
-        self._guard = RetrainLock(self.models_dir, catalogue.location)
+        # One retrain per catalogue: a file lock beside SQLite, an advisory lock on PostgreSQL.
+        self._guard = retrain_lock(catalogue, self.models_dir, curator)
         self._clean_leftovers()
 
     def _clean_leftovers(self) -> None:
@@ -249,7 +261,7 @@ class RetrainService:
                 job.start()
             try:
                 version = self.new_version_name()
-                job.send(self.manifest(version), self.models_dir / f"{version}.safetensors")
+                job.send(self.manifest(version), self.store.checkpoint_path(version))
             except BaseException:
                 job.cancel(grace_s=1.0)
                 raise
@@ -259,15 +271,26 @@ class RetrainService:
         self._running = job
         return job
 
-    def register(self, job: RetrainJob, outcome: ChildOutcome) -> RetrainResult:
-        """Record the new version; activate it only if it is not worse on held-out items."""
+    def register(
+        self,
+        job: RetrainJob,
+        outcome: ChildOutcome,
+        curves: dict[str, list[float]] | None = None,
+    ) -> RetrainResult:
+        """Record the new version; activate it only if it is not worse on held-out items.
+
+        `curves` (training curves the caller recorded from the child's events) are kept with
+        the version's files.
+        """
         try:
-            return self._register(job, outcome)
+            return self._register(job, outcome, curves)
         finally:
             self._running = None
             self._guard.release()
 
-    def _register(self, job: RetrainJob, outcome: ChildOutcome) -> RetrainResult:
+    def _register(
+        self, job: RetrainJob, outcome: ChildOutcome, curves: dict[str, list[float]] | None
+    ) -> RetrainResult:
         if outcome.status is not ChildStatus.DONE or outcome.checkpoint is None:
             self._backoff = self.confirmations_since_last_model()
             stopped = outcome.status is ChildStatus.CANCELLED
@@ -289,9 +312,10 @@ class RetrainService:
         metrics.update({f"baseline_{k}": v for k, v in (outcome.baseline or {}).items()})
         metrics["train_seconds"] = outcome.seconds
         ensure_starter_registered(self.catalogue, self.suggestions.starter_path)
-        version = self.catalogue.add_model_version(
-            job.version, str(outcome.checkpoint), metrics=metrics, note=note, active=active
-        )
+        version = self.store.register(
+            job.version, outcome.checkpoint, metrics=metrics, note=note, active=active,
+            curves=curves,
+        )  # fmt: skip
         changes = Changes(model=True)
         if active:
             self.suggestions.reload_model()
@@ -343,5 +367,5 @@ class RetrainService:
 
     def rollback(self) -> Changes:
         """Activate the version that was in use before the active one (one action)."""
-        target = rollback_target(self.catalogue.model_versions())
+        target = rollback_target(self.catalogue.model_versions(), self.store.available)
         return Changes() if target is None else self.activate(target.version)

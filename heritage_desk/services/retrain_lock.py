@@ -1,21 +1,19 @@
-"""One retrain per catalogue at a time, across processes: an OS lock on a file in its models folder.
+"""One retrain per catalogue at a time, across processes and machines.
 
-The lock is `fcntl.flock` on POSIX (Linux, macOS) and `msvcrt.locking` on Windows, taken on
-`retrain.lock` in the catalogue's models folder (retrain_versions.models_dir_for). The OS
-releases it when the holder exits in any way, kill -9 included, so a crash never leaves a stale
-lock behind; the file itself stays (removing a lock file races with the next holder).
-
-A SQLite catalogue's models folder lies beside the file, so every process on every machine that
-opens the file through the same folder shares the lock (as far as the file system honours
-flock: local disks do, some network shares do not). A PostgreSQL catalogue's models folder is
-per catalogue URL in this machine's data folder, so the lock guards one catalogue per machine:
-the GUI and the CLI on one computer never retrain it at once; two computers still can.
+SQLite: an OS lock on `retrain.lock` in the catalogue's models folder (beside the file):
+`fcntl.flock` on POSIX, `msvcrt.locking` on Windows. Every process that opens the file through
+that folder shares it (as far as the file system honours flock: local disks do, some network
+shares do not). PostgreSQL: a session advisory lock in the catalogue's database
+(storage.advisory), so two machines never retrain one shared catalogue at once. Either way the
+OS or the server releases the lock when the holder dies in any way, kill -9 included, and
+RetrainBusyError names the holder: curator, machine, process, since when.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import getpass
 import logging
 import os
 import socket
@@ -23,6 +21,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
+
+from heritage_desk.storage.catalogue import Catalogue
 
 LOCK_NAME = "retrain.lock"
 #: What a non-blocking lock attempt fails with when someone else holds it (POSIX, Windows).
@@ -44,6 +44,24 @@ class RetrainBusyError(RuntimeError):
         )
 
 
+def current_curator() -> str:
+    """Who this process retrains for: $HERITAGE_CURATOR, else the login name."""
+    name = os.environ.get("HERITAGE_CURATOR", "").strip()
+    if name:
+        return name[:100]
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): the lock still names the machine
+        return "unknown"
+
+
+def holder_note(curator: str | None = None) -> str:
+    """What a holder leaves for others: "curator X on HOST (process N) since TIME UTC"."""
+    since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    who = curator or current_curator()
+    return f"curator {who} on {socket.gethostname()} (process {os.getpid()}) since {since}"
+
+
 class RetrainLock:
     """An exclusive, non-blocking, cross-process lock on one catalogue's retraining.
 
@@ -52,9 +70,10 @@ class RetrainLock:
     (the GUI prepares and registers on its executor, the child runs meanwhile).
     """
 
-    def __init__(self, folder: Path, catalogue: str) -> None:
+    def __init__(self, folder: Path, catalogue: str, curator: str | None = None) -> None:
         self.path = folder / LOCK_NAME
         self.catalogue = catalogue
+        self.curator = curator
         self._file: IO[bytes] | None = None
 
     @property
@@ -82,8 +101,7 @@ class RetrainLock:
         with contextlib.suppress(OSError):  # who holds it: only for the other side's message
             f.seek(0)
             f.truncate()
-            note = f"process {os.getpid()} on {socket.gethostname()} since "
-            f.write((note + datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")).encode())
+            f.write(holder_note(self.curator).encode())
             f.flush()
 
     def release(self) -> None:
@@ -107,7 +125,7 @@ class RetrainLock:
         return False
 
     def holder(self) -> str:
-        """What the holder wrote into the lock file ("process 123 on host since ..."), or ""."""
+        """What the holder wrote into the lock file (holder_note), or ""."""
         try:
             return self.path.read_text(encoding="utf-8", errors="replace").strip()[:200]
         except OSError:  # Windows refuses to read a locked byte range
@@ -119,6 +137,68 @@ class RetrainLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+class SharedRetrainLock:
+    """The same lock for a PostgreSQL catalogue: a server-side advisory lock (any machine)."""
+
+    NAME = "heritage_desk.retrain"
+
+    def __init__(self, catalogue: Catalogue, curator: str | None = None) -> None:
+        from heritage_desk.storage.advisory import AdvisoryLock
+
+        self.catalogue = catalogue.location
+        self.curator = curator
+        self._lock = AdvisoryLock(catalogue, self.NAME)
+
+    @property
+    def held(self) -> bool:
+        return self._lock.held
+
+    def acquire(self) -> None:
+        """Take the lock or raise RetrainBusyError naming the holder (never waits)."""
+        if self._lock.held:
+            raise RetrainBusyError(self.catalogue, "in this process")
+        if not self._lock.try_acquire(holder_note(self.curator)):
+            raise RetrainBusyError(self.catalogue, self.holder())
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def busy(self) -> bool:
+        """True when another holder has the lock right now."""
+        if self._lock.held:
+            return False
+        try:
+            self.acquire()
+        except RetrainBusyError:
+            return True
+        self.release()
+        return False
+
+    def holder(self) -> str:
+        """The holder's note (curator, machine, process, since), or "" when it left none."""
+        try:
+            return self._lock.note()[:300]
+        except Exception as exc:  # the note is for a message only
+            log.info("cannot read the retrain lock's holder: %s", exc)
+            return ""
+
+    def __enter__(self) -> SharedRetrainLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def retrain_lock(
+    catalogue: Catalogue, folder: Path, curator: str | None = None
+) -> RetrainLock | SharedRetrainLock:
+    """The retrain lock of `catalogue`: the file lock in `folder` (SQLite), else advisory."""
+    if catalogue.is_sqlite:
+        return RetrainLock(folder, catalogue.location, curator)
+    return SharedRetrainLock(catalogue, curator)
 
 
 if sys.platform == "win32":

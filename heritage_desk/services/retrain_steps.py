@@ -3,11 +3,9 @@ process watched on the supervisor thread (workers.retrain drives it)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from heritage_desk.core.progress import CancelToken
@@ -49,8 +47,6 @@ class RetrainSteps:
         return Finished(job, job.run_to_outcome(cancel=cancel, on_event=relay), curves)
 
     def finish(self, desk: Desk, result: Finished) -> RetrainResult:
-        registered = desk.register_retrain(result.job, result.outcome)
-        if result.outcome.checkpoint is not None and result.curves["loss"]:
-            side = Path(result.outcome.checkpoint).with_suffix(".curves.json")
-            side.write_text(json.dumps(result.curves), encoding="utf-8")
-        return registered
+        # The model store keeps the curves with the version's files (and in a shared catalogue).
+        curves = result.curves if result.curves["loss"] else None
+        return desk.register_retrain(result.job, result.outcome, curves)

@@ -7,84 +7,32 @@ activated before the current one.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import re
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from heritage_desk import config
 from heritage_desk.core.model import ModelVersion
 from heritage_desk.services.model_report import checkpoint_created
+from heritage_desk.services.model_store import (
+    CHECKPOINT_MIN_AGE_S,
+    clean_temp_files,
+    clean_unregistered_checkpoints,
+    models_folder,
+)
 from heritage_desk.services.suggestion_model import starter_version
 from heritage_desk.storage.catalogue import Catalogue
 
+#: Where the models folder is decided now (the model store); kept for existing callers.
+models_dir_for = models_folder
+__all__ = [
+    "CHECKPOINT_MIN_AGE_S",
+    "clean_temp_files",
+    "clean_unregistered_checkpoints",
+    "models_dir_for",
+]
+
 #: The held-out metrics a new model must not be worse at than the active one.
 COMPARED = ("artist_top1", "decade_acc")
-#: A retrain's checkpoint and its sidecars ("m004-20260101T120000.safetensors", ".json",
-#: ".curves.json"); group 1 is the version name (next_version_name).
-_CHECKPOINT = re.compile(r"^(m\d{3,}-\d{8}T\d{6})\.(safetensors|json|curves\.json)$")
-#: An unregistered checkpoint younger than this is left alone (it may be about to register).
-CHECKPOINT_MIN_AGE_S = 300.0
-
-
-def models_dir_for(catalogue: Catalogue, paths: config.Paths | None = None) -> Path:
-    """Where a catalogue's models live: beside a SQLite file, else under the data folder."""
-    db = catalogue.url.database if catalogue.is_sqlite else None
-    if db and db != ":memory:":
-        p = Path(db)
-        return p.with_name(p.name + ".models")
-    key = catalogue.url.render_as_string(hide_password=True).encode()
-    return (paths or config.paths()).models / hashlib.sha256(key).hexdigest()[:12]
-
-
-def clean_temp_files(folder: Path) -> list[Path]:
-    """Remove what an interrupted retrain or save left behind (*.tmp); returns what went."""
-    removed = []
-    if folder.is_dir():
-        for p in folder.iterdir():
-            if p.name.endswith(".tmp") and p.is_file():
-                with contextlib.suppress(OSError):
-                    p.unlink()
-                    removed.append(p)
-    return removed
-
-
-def clean_unregistered_checkpoints(
-    folder: Path, catalogue: Catalogue, min_age_s: float = CHECKPOINT_MIN_AGE_S
-) -> list[Path]:
-    """Remove checkpoints (and sidecars) no model version refers to, older than `min_age_s`.
-
-    They are what a retrain left when the app died between the child's `done` and the
-    registration. Only files named like a retrain's output are candidates, so the starter and
-    anything else in the folder stay; a file is kept when a version row has its name or its
-    path (a moved catalogue's rows may hold old absolute paths). Call it only while holding
-    the retrain lock, so that no retrain in another process is between save and register.
-    """
-    if not folder.is_dir():
-        return []
-    versions = catalogue.model_versions()
-    names = {v.version for v in versions}
-    names |= {Path(v.path).name.split(".", 1)[0] for v in versions}  # stem w/o ".curves.json"
-    paths = set()
-    for v in versions:
-        with contextlib.suppress(OSError):
-            paths.add(Path(v.path).resolve())
-    removed = []
-    now = time.time()
-    for p in sorted(folder.iterdir()):
-        m = _CHECKPOINT.match(p.name)
-        if m is None or m.group(1) in names or p.is_symlink() or not p.is_file():
-            continue
-        try:
-            if p.resolve() in paths or now - p.stat().st_mtime < min_age_s:
-                continue
-            p.unlink()
-        except OSError:
-            continue
-        removed.append(p)
-    return removed
 
 
 def next_version_name(catalogue: Catalogue) -> str:
@@ -141,10 +89,13 @@ def ensure_starter_registered(catalogue: Catalogue, starter: Path | None) -> Non
     )
 
 
-def rollback_target(versions: list[ModelVersion]) -> ModelVersion | None:
-    """The version activated before the active one whose file still exists (None: no active).
+def rollback_target(
+    versions: list[ModelVersion], available: Callable[[ModelVersion], bool]
+) -> ModelVersion | None:
+    """The version activated before the active one that can be loaded (None: no active).
 
-    Raises ValueError when there is an active version but nothing earlier to go back to.
+    `available` is ModelStore.available. Raises ValueError when there is an active version
+    but nothing earlier to go back to.
     """
     active = next((v for v in versions if v.active), None)
     if active is None:
@@ -152,9 +103,7 @@ def rollback_target(versions: list[ModelVersion]) -> ModelVersion | None:
     older = [
         v
         for v in versions
-        if v.created_at < active.created_at
-        and v.note.startswith("activated")
-        and Path(v.path).exists()
+        if v.created_at < active.created_at and v.note.startswith("activated") and available(v)
     ]
     if not older:
         raise ValueError(f"no earlier model to roll back to from {active.version}")

@@ -1,4 +1,4 @@
-"""The model behind suggestions: which one (active version or starter), loading, reading it.
+"""The model behind suggestions: which one (the catalogue's active version), loading, reading it.
 
 Torch-lazy: heritage_desk.ml is imported only when a predictor is loaded.
 """
@@ -16,6 +16,7 @@ from heritage_desk import config
 from heritage_desk.core.model import Asset, Field, Suggestion, needs_value
 from heritage_desk.core.names import ArtistRef, parse_artist
 from heritage_desk.core.yearbins import decade_label
+from heritage_desk.services.model_store import STARTER_PREFIX, ModelStore, ModelUnavailableError
 from heritage_desk.storage.catalogue import Catalogue
 
 if TYPE_CHECKING:
@@ -63,42 +64,36 @@ class ModelInUse:
     """The model suggestions come from: the catalogue's active version, or the starter."""
 
     version: str
-    path: Path
+    path: Path  # a verified local file (ModelStore.local_file)
     is_starter: bool
 
 
-def model_in_use(catalogue: Catalogue, starter_path: Path | None) -> ModelInUse | None:
-    """The active version whose file exists, else the starter, else None."""
+def model_in_use(catalogue: Catalogue, store: ModelStore) -> ModelInUse | None:
+    """The active version's verified local file; the starter when none is active; else None.
+
+    Raises ModelUnavailableError when the catalogue names a version that cannot be loaded
+    here: suggesting with another model would record decisions against a model the
+    catalogue did not name (issue 15), so there is no fallback.
+    """
     active = catalogue.active_model()
-    if active is not None and Path(active.path).is_file():
-        starter = starter_path is not None and active.version.startswith("starter-")
-        return ModelInUse(active.version, Path(active.path), starter)
     if active is not None:
-        log.warning("model %s is missing its file %s", active.version, active.path)
-    if starter_path is not None and starter_path.is_file():
-        return ModelInUse(starter_version(starter_path), starter_path, True)
+        path = store.local_file(active)
+        return ModelInUse(active.version, path, active.version.startswith(STARTER_PREFIX))
+    starter = store.starter
+    if starter is not None and starter.is_file():
+        return ModelInUse(starter_version(starter), starter, True)
     return None
 
 
-def load_predictor(
-    model: ModelInUse, starter_path: Path | None, *, fallback_to_starter: bool
-) -> tuple[Predictor, str | None]:
-    """Load `model`; if its file is damaged, the starter instead, with the reason why.
-
-    The second value is None when `model` itself was loaded.
-    """
+def load_predictor(model: ModelInUse) -> Predictor:
+    """Load `model`; a file that is not a usable checkpoint is a ModelUnavailableError."""
     from heritage_desk.ml.checkpoint import CheckpointError
     from heritage_desk.ml.predictor import Predictor
 
     try:
-        return Predictor.load(model.path, model.version), None
+        return Predictor.load(model.path, model.version)
     except CheckpointError as exc:
-        if model.is_starter or starter_path is None or not fallback_to_starter:
-            raise
-        # A damaged model file must not stop the app: say so, use the starter.
-        error = f"model {model.version} cannot be used: {exc}"
-        log.error("%s; using the starter model", error)
-        return Predictor.load(starter_path, starter_version(starter_path)), error
+        raise ModelUnavailableError(model.version, str(exc)) from None
 
 
 def suggestions_from(

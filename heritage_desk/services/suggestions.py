@@ -32,6 +32,7 @@ from heritage_desk.core.progress import (
 )
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.services.image_paths import image_roots, resolve_image
+from heritage_desk.services.model_store import ModelStore, ModelUnavailableError
 from heritage_desk.services.suggestion_evidence import EvidenceIndex, SimilarWork
 from heritage_desk.services.suggestion_model import (
     DEFAULT_BACKBONE,
@@ -57,6 +58,7 @@ __all__ = [
     "STARTER_NAME",
     "EmbedReport",
     "ModelInUse",
+    "ModelUnavailableError",
     "SimilarWork",
     "SuggestionService",
     "default_starter",
@@ -100,12 +102,14 @@ class SuggestionService:
         num_threads: int | None = None,
         weights: str | Path | None = None,
         batch_size: int = 16,
-        fallback_to_starter: bool = True,
+        paths: config.Paths | None = None,
+        store: ModelStore | None = None,
     ) -> None:
         from heritage_desk.ml.embeddings import EmbeddingCache
 
         self.catalogue = catalogue
-        self.cache: EmbeddingCache = EmbeddingCache(cache_dir or config.paths().embeddings)
+        paths = paths or config.paths()
+        self.cache: EmbeddingCache = EmbeddingCache(cache_dir or paths.embeddings)
         self.images_root = Path(images_root).expanduser().resolve() if images_root else None
         if starter is True:
             self.starter_path = default_starter()
@@ -113,10 +117,12 @@ class SuggestionService:
             self.starter_path = None
         else:
             self.starter_path = Path(starter)
+        #: The catalogue's model files (the retrain service registers through the same store).
+        self.store = store or ModelStore(catalogue, paths, starter=self.starter_path)
+        if self.store.starter is None:
+            self.store.starter = self.starter_path
         self.top_k = top_k
         self.coverage = coverage
-        # The GUI keeps working on the starter when the active file is damaged; the CLI fails.
-        self.fallback_to_starter = fallback_to_starter
         self.num_threads = num_threads
         self.weights = weights
         self.batch_size = batch_size
@@ -124,33 +130,48 @@ class SuggestionService:
         self._predictor_key: tuple[str, str] | None = None
         self._embedder: Embedder | None = None
         self._evidence = EvidenceIndex(catalogue, self.embeddings, self.all_assets)
-        #: Why the active model could not be loaded (the starter is used instead), if so.
+        #: Why the catalogue's active model could not be loaded, if so (no suggestions then).
         self.model_error: str | None = None
 
     # -- the model ----------------------------------------------------------------------------
 
     def current_model(self) -> ModelInUse | None:
-        """The active version whose file exists, else the starter, else None."""
-        return model_in_use(self.catalogue, self.starter_path)
+        """The active version's verified file (the starter when none is active), else None.
+
+        Raises ModelUnavailableError when the active version cannot be loaded here.
+        """
+        try:
+            model = model_in_use(self.catalogue, self.store)
+        except ModelUnavailableError as exc:
+            if self.model_error != str(exc):  # said once, not for every batch; the caller shows it
+                log.info("%s", exc)
+            self.model_error = str(exc)
+            raise
+        self.model_error = None
+        return model
 
     def predictor(self) -> Predictor | None:
-        """The current model, loaded once (again after reload_model or a switch)."""
+        """The current model, loaded once (again after reload_model or a switch).
+
+        Raises ModelUnavailableError when the catalogue's active model cannot be loaded.
+        """
         model = self.current_model()
         return self.load_for(model) if model is not None else None
 
     def load_for(self, model: ModelInUse) -> Predictor:
-        """`model` loaded once, the starter instead if its file is damaged; reads no catalogue,
-        so the inference thread loads through here what the executor chose (current_model)."""
+        """`model` loaded once (ModelUnavailableError if its file is not a usable checkpoint);
+        reads no catalogue, so the inference thread loads what the executor chose."""
         key = (model.version, str(model.path))
         if self._predictor is None or self._predictor_key != key:
             from heritage_desk.ml.runtime import set_num_threads
 
             set_num_threads(self.num_threads)
-            predictor, error = load_predictor(
-                model, self.starter_path, fallback_to_starter=self.fallback_to_starter
-            )
-            if error is not None:
-                self.model_error = error
+            try:
+                predictor = load_predictor(model)
+            except ModelUnavailableError as exc:
+                self.model_error = str(exc)
+                log.info("%s", exc)
+                raise
             self._predictor, self._predictor_key = predictor, key
             return predictor
         return self._predictor

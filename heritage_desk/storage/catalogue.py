@@ -156,6 +156,8 @@ class Catalogue(Scope):
     set_active_model = _to("models", ModelRepository.set_active_model)
     active_model = _to("models", ModelRepository.active_model)
     model_versions = _to("models", ModelRepository.model_versions)
+    model_files = _to("models", ModelRepository.model_files)
+    set_model_curves = _to("models", ModelRepository.set_model_curves)
     # -- maintenance --------------------------------------------------------------------------
     integrity_check = _to("maintenance", MaintenanceRepository.integrity_check)
     orphan_ids = _to("maintenance", MaintenanceRepository.orphan_ids)

@@ -7,11 +7,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from heritage_desk.core.model import Changes, ModelVersion
+from heritage_desk.core.model import Changes, ModelFiles, ModelVersion
 from heritage_desk.storage import convert
 from heritage_desk.storage.base import Repository
 from heritage_desk.storage.errors import CatalogueError
-from heritage_desk.storage.orm import ModelVersionRow, utcnow
+from heritage_desk.storage.orm import ModelFileRow, ModelVersionRow, utcnow
 
 
 class ModelRepository(Repository):
@@ -26,8 +26,14 @@ class ModelRepository(Repository):
         note: str = "",
         active: bool = False,
         created_at: datetime | None = None,
+        sha256: str | None = None,
+        files: ModelFiles | None = None,
     ) -> ModelVersion:
-        """Record a trained model; `active` makes it the one in use."""
+        """Record a trained model; `active` makes it the one in use.
+
+        `files` (a shared catalogue's copy of the checkpoint) goes in the same transaction as
+        the row: another machine never sees a version whose bytes are not there yet.
+        """
         where = self._scope.location
         with self._scope.session(write=True) as s:
             if s.scalar(sa.select(ModelVersionRow.id).where(ModelVersionRow.version == version)):
@@ -36,11 +42,38 @@ class ModelRepository(Repository):
                 s.execute(sa.update(ModelVersionRow).values(active=False))
             row = ModelVersionRow(
                 version=version, path=path, metrics=dict(metrics or {}), note=note,
-                active=active, created_at=created_at or utcnow(),
+                active=active, created_at=created_at or utcnow(), sha256=sha256,
             )  # fmt: skip
             s.add(row)
             s.flush()
+            if files is not None:
+                s.add(
+                    ModelFileRow(
+                        version_id=row.id, checkpoint=files.checkpoint,
+                        sidecar=files.sidecar, curves=files.curves,
+                    )
+                )  # fmt: skip
             return convert.model_version(row)
+
+    def model_files(self, version: str) -> ModelFiles | None:
+        """The bytes a shared catalogue keeps for `version` (None: it keeps none)."""
+        with self._scope.session() as s:
+            row = s.scalars(
+                sa.select(ModelFileRow)
+                .join(ModelVersionRow, ModelVersionRow.id == ModelFileRow.version_id)
+                .where(ModelVersionRow.version == version)
+            ).first()
+            return ModelFiles(row.checkpoint, row.sidecar, row.curves) if row else None
+
+    def set_model_curves(self, version: str, curves: str) -> bool:
+        """Store `version`'s training curves (JSON) with its files; False: it has no files here."""
+        with self._scope.session(write=True) as s:
+            vid = s.scalar(sa.select(ModelVersionRow.id).where(ModelVersionRow.version == version))
+            row = s.get(ModelFileRow, vid) if vid is not None else None
+            if row is None:
+                return False
+            row.curves = curves
+            return True
 
     def set_active_model(self, version: str) -> Changes:
         """Make `version` the active model (rollback = activating an older one)."""

@@ -373,17 +373,22 @@ def test_the_child_reports_a_manifest_without_labels_as_one_clear_error(opened: 
     assert not o_out.exists()
 
 
-def test_a_damaged_active_model_falls_back_to_the_starter(
+def test_a_damaged_active_model_stops_suggestions_with_one_line(
     opened: Opened, collection: Collection, tmp_path: Path
 ) -> None:
+    """No silent fallback: suggestions with another model would be recorded against it."""
+    from heritage_desk.services.suggestions import ModelUnavailableError
+
     o = opened
+    o.svc.refresh()
+    asset = o.cat.find_asset_by_path(sorted(collection.hidden)[0])
+    assert asset is not None
+    before = o.cat.suggestions(asset.id)
     bad = tmp_path / "m001-bad.safetensors"
     bad.write_bytes(b"\x80\x04pickle, not a checkpoint")
     o.cat.add_model_version("m001-bad", str(bad), active=True, note="activated: test")
-    changes = o.svc.refresh()
-    assert changes.suggestions
+    with pytest.raises(ModelUnavailableError, match="m001-bad cannot be loaded") as info:
+        o.svc.refresh()
+    assert "\n" not in str(info.value)
     assert o.svc.model_error is not None and "m001-bad" in o.svc.model_error
-    asset = o.cat.find_asset_by_path(sorted(collection.hidden)[0])
-    assert asset is not None
-    versions = {s.model_version for s in o.cat.suggestions(asset.id)}
-    assert versions == {starter_version(collection.starter)}
+    assert o.cat.suggestions(asset.id) == before  # nothing rewritten with the starter

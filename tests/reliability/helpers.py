@@ -145,10 +145,13 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def build_retrain_collection(root: Path, per_artist: int = 20) -> tuple[Path, Path, Path]:
+def build_retrain_collection(
+    root: Path, per_artist: int = 20, location: str | None = None
+) -> tuple[Path, Path, Path]:
     """A catalogue of synthetic assets with cached lite0-sized embeddings and a toy starter.
 
     Returns (catalogue file, embeddings cache folder, starter checkpoint). No dataset needed.
+    With `location` (a PostgreSQL URL) the assets go there instead of root/c.sqlite.
     """
     import numpy as np
 
@@ -164,7 +167,7 @@ def build_retrain_collection(root: Path, per_artist: int = 20) -> tuple[Path, Pa
     cache = EmbeddingCache(root / "cache")
     starter_ex, starter_x = [], []
     cat_path = root / "c.sqlite"
-    with Catalogue.open(cat_path) as cat, cat.transaction():
+    with Catalogue.open(location or cat_path) as cat, cat.transaction():
         for k, artist in enumerate(artists):
             for j in range(per_artist * 2):
                 x = centers[k] + rng.normal(size=dim).astype(np.float32)
