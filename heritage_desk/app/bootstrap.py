@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import sys
 import time
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from heritage_desk import __version__, config
 from heritage_desk.core.progress import Progress
+from heritage_desk.core.redact import PrivateRotatingFileHandler, redact, redact_handlers
 from heritage_desk.gui.main_window import MainWindow, WindowParts
 from heritage_desk.gui.settings import AppSettings
 from heritage_desk.services.desk import Desk
@@ -71,11 +71,13 @@ def setup_logging(paths: config.Paths, verbose: bool = False) -> Path:
     target = paths.logs / "heritage_desk.log"
     root = logging.getLogger()
     if not any(getattr(h, "baseFilename", None) == str(target) for h in root.handlers):
-        h = logging.handlers.RotatingFileHandler(target, maxBytes=2_000_000, backupCount=3)
+        # 0600 and passwords masked: a log may name a PostgreSQL URL (issue 16 item 3).
+        h = PrivateRotatingFileHandler(target, maxBytes=2_000_000, backupCount=3)
         h.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
         )
         root.addHandler(h)
+    redact_handlers(root)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     return target
 
@@ -300,10 +302,10 @@ def run(opts: GuiOptions, t0: float) -> int:
     except CatalogueError as exc:
         log.error("cannot open %s: %s", location, exc)
         if not opts.screenshot:
-            QMessageBox.critical(None, "heritage_desk", str(exc))
-        print(f"heritage-desk: error: {exc}", file=sys.stderr)
+            QMessageBox.critical(None, "heritage_desk", redact(str(exc)))
+        print(f"heritage-desk: error: {redact(str(exc))}", file=sys.stderr)
         return 1
-    log.info("heritage_desk %s opened %s (log %s)", __version__, location, logfile)
+    log.info("heritage_desk %s opened %s (log %s)", __version__, desk.catalogue.location, logfile)
     if opts.screenshot:
         desk.window.resize(*opts.size)
     desk.window.show()

@@ -98,13 +98,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from heritage_desk.core.redact import redact, redact_handlers
+
+    redact_handlers()  # a URL's password never reaches stderr
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
         return int(args.func(args) or 0)
     except CliError as exc:
-        print(f"heritage-desk: error: {exc}", file=sys.stderr)
+        print(f"heritage-desk: error: {redact(str(exc))}", file=sys.stderr)
         return exc.status
     except KeyboardInterrupt:
         print("heritage-desk: interrupted", file=sys.stderr)

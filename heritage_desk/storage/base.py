@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
+from heritage_desk.core.redact import redact
 from heritage_desk.storage import db, migrations
 from heritage_desk.storage.errors import (
     CatalogueError,
@@ -106,11 +107,23 @@ def read_only_message(name: str, reason: str) -> str:
     )
 
 
+#: What PostgreSQL drivers say when the server ended the connection (restart, terminate).
+_CONNECTION_LOST = (
+    "terminating connection",
+    "server closed the connection",
+    "connection is closed",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "consuming input failed",
+    "Connection refused",
+)
+
+
 def as_catalogue_error(
     name: str, exc: sa.exc.DBAPIError, busy_timeout_ms: int = db.BUSY_TIMEOUT_MS
 ) -> CatalogueError:
     """A one-line CatalogueError from a driver error."""
-    text = str(exc.orig) if exc.orig is not None else str(exc)
+    text = redact(str(exc.orig) if exc.orig is not None else str(exc))
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     if "locked" in first or "busy" in first:
         return CatalogueLockedError(
@@ -119,6 +132,12 @@ def as_catalogue_error(
         )
     if "readonly" in first or "read-only" in first:
         return CatalogueReadOnlyError(read_only_message(name, first))
+    if exc.connection_invalidated or any(m in first for m in _CONNECTION_LOST):
+        return CatalogueError(
+            f"{name}: the connection to the database server was lost ({first}); the "
+            "interrupted transaction was rolled back and nothing of it was saved: try again "
+            "when the server is back (an import resumes where it stopped)"
+        )
     if "file is not a database" in first or "file is encrypted" in first:
         return NotACatalogueError(f"{name} is not a heritage_desk catalogue ({first})")
     return CatalogueError(f"{name}: {first}")
