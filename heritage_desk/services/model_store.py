@@ -273,7 +273,7 @@ class ModelStore:
         return out
 
     def _legacy_file(self, v: ModelVersion) -> Path:
-        """A row recorded before hashes: its file as recorded, unverified (as before 0004)."""
+        """A row recorded before hashes: its file as recorded, unverified (as before 0005)."""
         for p in self._recorded(v):
             if p.is_file():
                 return p

@@ -31,16 +31,26 @@ def _after(*_: Any) -> None:
     _count[0] += 1
     if _pause_at and _count[0] == _pause_at:
         say("PAUSED", _count[0])
-        time.sleep(3600)
+        # With HERITAGE_RESUME_WHEN=FILE: go on once FILE exists (the parent did something to
+        # the server meanwhile, e.g. ended our connection), else wait to be killed.
+        resume = os.environ.get("HERITAGE_RESUME_WHEN")
+        deadline = time.monotonic() + 3600
+        while time.monotonic() < deadline and not (resume and Path(resume).exists()):
+            time.sleep(0.05)
 
 
 def cmd_import(cat_path: str, images: str, csv_path: str) -> None:
     from heritage_desk.storage import importer
     from heritage_desk.storage.catalogue import Catalogue
+    from heritage_desk.storage.errors import CatalogueError
 
     importer.BATCH = int(os.environ.get("HERITAGE_IMPORT_BATCH", importer.BATCH))
-    with Catalogue.open(cat_path) as cat:
-        report = importer.import_collection(cat, images, csv_path or None)
+    try:
+        with Catalogue.open(cat_path) as cat:
+            report = importer.import_collection(cat, images, csv_path or None)
+    except CatalogueError as exc:  # what the CLI and the window show: one line
+        say("ERROR", str(exc).replace("\n", " | "))
+        sys.exit(3)
     say("IMPORTED", report.added, report.updated, len(report.problems))
 
 
