@@ -59,6 +59,10 @@ class WindowParts:
     import_targets: tuple[str, ...] = ()
 
 
+#: How the model status reads when the catalogue's active model cannot be loaded here.
+UNLOADABLE = "cannot be loaded"
+
+
 class MainWindow(WindowCommands):
     """Collection on the left; image, metadata and suggestions on the right."""
 
@@ -230,6 +234,7 @@ class MainWindow(WindowCommands):
         if inf is not None:
             inf.progressed.connect(self._on_backlog_progress)
             inf.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
+            inf.failed.connect(lambda _text: self.refresh_model_label())
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -344,7 +349,18 @@ class MainWindow(WindowCommands):
 
     def _on_active_model(self, version: str | None) -> None:
         self.model_version = version
-        self.model_label.setText(f"model {version}" if version else "no model")
+        broken = bool(version) and str(version).endswith(UNLOADABLE)
+        self.model_label.setText(
+            f"⚠ model {version}: no suggestions" if broken else
+            (f"model {version}" if version else "no model")
+        )  # fmt: skip
+        # Visible, not only in the log: the catalogue names a model this machine cannot load.
+        self.model_label.setStyleSheet("color: #b00020; font-weight: bold;" if broken else "")
+        self.model_label.setToolTip(
+            "The catalogue's active model cannot be loaded here, so no suggestions are made "
+            "(never with another model). Model ▸ Model panel: activate another version."
+            if broken else "The model suggestions come from"
+        )  # fmt: skip
 
     def _on_stats(self, stats: dict[str, int]) -> None:
         self._stats = stats

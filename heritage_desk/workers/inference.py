@@ -70,6 +70,7 @@ class InferenceWorker(QObject):
         self._seq = 0
         self._pending_batch: tuple[int, list[int], bool] = (0, [], False)
         self._skip: set[int] = set()  # assets the model could not handle this session
+        self._model_error = ""  # the last "model cannot be loaded" said (said once)
         self._predicted.connect(self._on_predicted)
         self._thread = threading.Thread(target=self._loop, name="inference", daemon=True)
         self._thread.start()
@@ -88,6 +89,7 @@ class InferenceWorker(QObject):
     def start_backlog(self, asset_ids: Sequence[int]) -> None:
         """Work through these assets in the background, after any urgent request."""
         self._backlog = deque(asset_ids)
+        self._model_error = ""  # a new pass (say, after a model switch) may say it again
         self._backlog_done = 0
         self._backlog_total = len(asset_ids)
         if not asset_ids:
@@ -194,6 +196,19 @@ class InferenceWorker(QObject):
         self._kick()
 
     def _on_batch_error(self, ids: list[int], exc: Exception) -> None:
+        from heritage_desk.services.model_store import ModelUnavailableError
+
+        if isinstance(exc, ModelUnavailableError):
+            # No batch can succeed until another version is active: say it once, stop the
+            # backlog (a model switch starts it again), never fall back to another model.
+            if str(exc) != self._model_error:
+                self._model_error = str(exc)
+                log.warning("%s", exc)
+                self.failed.emit(str(exc))
+            self._backlog.clear()
+            self._urgent.clear()
+            self._set_running(False)
+            return
         log.warning("suggestions failed for %s: %s", ids, exc)
         self._skip.update(ids)
         self.failed.emit(f"Suggestions failed: {exc}")
