@@ -143,6 +143,19 @@ class ModelVersion:
     sha256: str | None = None  # the checkpoint's content hash (None: recorded before 0004)
 
 
+class ModelUnavailableError(RuntimeError):
+    """The catalogue names a model this process cannot load; the message is one line."""
+
+    def __init__(self, version: str, reason: str) -> None:
+        self.version = version
+        self.reason = reason
+        super().__init__(
+            f"the catalogue's active model {version} cannot be loaded: {reason}; "
+            "no suggestions are made with another model (activate another version, "
+            "or restore the file)"
+        )
+
+
 @dataclass(frozen=True)
 class ModelFiles:
     """The bytes of a model version as a shared catalogue keeps them (services.model_store)."""

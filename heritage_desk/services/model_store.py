@@ -30,10 +30,12 @@ from typing import Any
 
 from heritage_desk import config
 from heritage_desk.core.atomic import atomic_path, atomic_write
-from heritage_desk.core.model import ModelFiles, ModelVersion
+from heritage_desk.core.model import ModelFiles, ModelUnavailableError, ModelVersion
 from heritage_desk.storage.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
+
+__all__ = ["ModelStore", "ModelUnavailableError", "models_folder"]
 
 CHECKPOINT_SUFFIX = ".safetensors"
 SIDECAR_SUFFIX = ".json"
@@ -46,19 +48,6 @@ STARTER_PREFIX = "starter-"
 _CHECKPOINT = re.compile(r"^(m\d{3,}-\d{8}T\d{6})\.(safetensors|json|curves\.json)$")
 #: An unregistered checkpoint younger than this is left alone (it may be about to register).
 CHECKPOINT_MIN_AGE_S = 300.0
-
-
-class ModelUnavailableError(RuntimeError):
-    """The catalogue names a model this process cannot load; the message is one line."""
-
-    def __init__(self, version: str, reason: str) -> None:
-        self.version = version
-        self.reason = reason
-        super().__init__(
-            f"the catalogue's active model {version} cannot be loaded: {reason}; "
-            "no suggestions are made with another model (activate another version, "
-            "or restore the file)"
-        )
 
 
 def models_folder(catalogue: Catalogue, paths: config.Paths | None = None) -> Path:

@@ -196,7 +196,7 @@ class InferenceWorker(QObject):
         self._kick()
 
     def _on_batch_error(self, ids: list[int], exc: Exception) -> None:
-        from heritage_desk.services.model_store import ModelUnavailableError
+        from heritage_desk.core.model import ModelUnavailableError
 
         if isinstance(exc, ModelUnavailableError):
             # No batch can succeed until another version is active: say it once, stop the
