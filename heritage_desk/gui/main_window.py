@@ -32,6 +32,7 @@ from heritage_desk.gui.metadata_form import COMBO_FIELDS, MetadataForm
 from heritage_desk.gui.review import ReviewController
 from heritage_desk.gui.settings import AppSettings
 from heritage_desk.gui.suggestions_panel import SuggestionsPanel
+from heritage_desk.gui.team_follow import TeamFollower
 from heritage_desk.gui.window_commands import WindowCommands
 from heritage_desk.workers import operations
 from heritage_desk.workers.inference import InferenceWorker
@@ -68,6 +69,8 @@ class MainWindow(WindowCommands):
 
     #: Emitted each time a detail (with or without suggestions) has been put on screen.
     detail_shown = Signal(object)
+    #: File ▸ Open / New / Recent: the app closes this catalogue and opens the location.
+    switch_requested = Signal(str)
 
     def __init__(self, parts: WindowParts, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +94,10 @@ class MainWindow(WindowCommands):
         self.collection.filters.emit_query()
         self.refresh_vocabulary()
         self.refresh_stats()
+        # Others' decisions and model switches on a shared catalogue show within seconds.
+        self.team = TeamFollower(
+            self, self.on_changes, lambda t: self.statusBar().showMessage(t, 8000)
+        )
 
     # -- construction ---------------------------------------------------------------------------
 
@@ -143,6 +150,13 @@ class MainWindow(WindowCommands):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         m = bar.addMenu("&File")
+        cats = self.catalogues = CatalogueMenu(self, self.switch_requested.emit)
+        keys = QKeySequence.StandardKey
+        self._action(m, "open", "&Open catalogue…", cats.open_file, (keys.Open,))
+        self._action(m, "open_shared", "Open &shared catalogue (PostgreSQL)…", cats.open_url)
+        self._action(m, "new", "&New catalogue…", cats.new_file, (keys.New,))
+        m.addMenu(cats.recent)
+        m.addSeparator()
         self._action(m, "import", "&Import images…", self.open_import, ("Ctrl+I",))
         self._action(m, "export", "&Export CSV…", self.open_export, ("Ctrl+E",))
         self._action(m, "check", "&Check catalogue…", self.check_catalogue)

@@ -24,6 +24,7 @@ from heritage_desk.core.views import AssetDetail, Evidence, ModelReport, Page, R
 from heritage_desk.services.image_paths import ImageResolver
 from heritage_desk.services.model_store import ModelStore
 from heritage_desk.services.review import ReviewService
+from heritage_desk.services.team_watch import TeamWatch
 from heritage_desk.storage.catalogue import Catalogue
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class Desk:
         self._retrain_options = dict(retrain_options or {})
         self._suggestions: SuggestionService | None = None
         self._retrain: RetrainService | None = None
+        self._team: TeamWatch | None = None
         #: Where the catalogue is, for the title bar.
         self.location = catalogue.location
 
@@ -304,6 +306,12 @@ class Desk:
         in_use = self.model_in_use() if self.with_model else None
         store = self._suggestion_service().store if self.with_model else None
         return model_report(self._cat, in_use, device, store or ModelStore(self._cat, self._paths))
+
+    def team_changes(self) -> Changes:
+        """What other curators (or processes) changed since the last call (services.team_watch)."""
+        if self._team is None:
+            self._team = TeamWatch(self._cat)
+        return self._team.poll()
 
     def activate_model(self, version: str) -> Changes:
         """Roll back (or forward) to `version`."""

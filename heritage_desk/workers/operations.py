@@ -128,6 +128,11 @@ def model_in_use() -> Op[str | None]:
     return Op(lambda d: d.model_in_use(), key="active-model", background=True)
 
 
+def team_changes() -> Op[Changes]:
+    """What other curators changed since the last poll (gui.team_follow)."""
+    return Op(lambda d: d.team_changes(), key="team-watch", background=True)
+
+
 def model_report(*, initiator: object) -> Op[ModelReport]:
     return Op(lambda d: d.model_report(), key="model-report", initiator=initiator)
 

@@ -51,3 +51,97 @@ def test_an_unloadable_active_model_is_shown_in_the_status_bar_and_nothing_is_su
         assert cat.stats()["pending_suggestions"] == before
         versions = {s.model_version for a in cat.asset_ids() for s in cat.suggestions(a)}
     assert not any(v.startswith("starter-") for v in versions)
+
+
+def test_the_window_follows_decisions_and_model_switches_made_elsewhere(
+    collection: Collection,
+    catalogue_copy: Path,
+    tmp_path: Path,
+    qtbot: Any,
+    isolated_settings: None,
+) -> None:
+    """Another curator's edit and model switch reach this window within seconds (was: never)."""
+    from heritage_desk.core.model import Action, Field, Provenance
+    from tests.gui.test_window import open_desk
+
+    app: Any = open_desk(catalogue_copy, tmp_path, collection.images)
+    try:
+        w = app.window
+        w.show()
+        qtbot.waitUntil(lambda: w.model.rowCount() == 14, timeout=WAIT)
+        qtbot.wait(500)  # the first poll has taken note of where the catalogue stands
+        other = Catalogue.open(catalogue_copy)  # another curator's connection
+        try:
+            first = w.model.row_data(0, fetch=False).asset.id
+            other.set_field(first, Field.TITLE, "Retitled by Bob", Provenance.CURATOR,
+                            reviewer="bob", action=Action.EDIT)  # fmt: skip
+            other.add_model_version("m042-elsewhere", str(tmp_path / "m.safetensors"),
+                                    active=True)  # fmt: skip
+        finally:
+            other.close()
+
+        def row_title() -> str | None:
+            r = w.model.row_data(0, fetch=False)
+            return r.asset.title if r is not None else None
+
+        qtbot.waitUntil(lambda: row_title() == "Retitled by Bob", timeout=10_000)
+        qtbot.waitUntil(lambda: "m042-elsewhere" in w.model_label.text(), timeout=10_000)
+    finally:
+        app.close()
+
+
+@pytest.mark.postgres
+def test_file_menu_switches_to_a_postgres_url_and_its_password_is_written_nowhere(
+    collection: Collection,
+    catalogue_copy: Path,
+    tmp_path: Path,
+    qtbot: Any,
+    isolated_settings: None,
+    postgres_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Open, Recent and a PostgreSQL URL: title, recent list and settings hold no password."""
+    import sqlalchemy as sa
+    from PySide6.QtCore import QSettings
+
+    from heritage_desk.app.switch import CatalogueSwitcher
+    from heritage_desk.gui.catalogue_menu import recent_catalogues
+    from tests.gui.test_window import open_desk
+
+    password = sa.engine.make_url(postgres_url).password
+    assert password
+    Catalogue.open(postgres_url).close()
+    caplog.set_level(logging.DEBUG)
+    first: Any = open_desk(catalogue_copy, tmp_path, collection.images)
+    first.window.show()
+    switcher = CatalogueSwitcher(first, lambda loc: open_desk(Path(loc) if "://" not in loc
+                                                               else loc, tmp_path))  # type: ignore[arg-type]  # fmt: skip
+    try:
+        for name in ("open", "open_shared", "new"):
+            assert name in first.window.actions_by_name
+        first.window.switch_requested.emit(postgres_url)  # what File ▸ Open shared does
+        qtbot.waitUntil(lambda: switcher.desk is not first, timeout=WAIT)
+        w = switcher.desk.window
+        assert "postgresql" in w.windowTitle() and password not in w.windowTitle()
+        recent = recent_catalogues()
+        assert recent[0].startswith("postgresql+psycopg://heritage@")  # reopenable, no "***"
+        assert str(catalogue_copy) in recent
+        QSettings().sync()
+        for ini in (tmp_path / "qs").rglob("*.ini"):
+            assert f":{password}@" not in ini.read_text(encoding="utf-8"), ini
+        # A catalogue that cannot be opened: the open one stays, one masked line says why.
+        from PySide6.QtWidgets import QMessageBox
+
+        shown: list[str] = []  # a modal box would block the test: its text is captured instead
+        orig = QMessageBox.warning
+        QMessageBox.warning = staticmethod(lambda _p, _t, text, *a: shown.append(text))  # type: ignore[method-assign,assignment]
+        try:
+            bad = postgres_url.replace(f":{password}@", ":not-the-password@")
+            switcher.switch(bad)
+        finally:
+            QMessageBox.warning = orig  # type: ignore[method-assign]
+        assert switcher.desk.window is w
+        assert shown and "not-the-password" not in shown[0]
+    finally:
+        switcher.desk.close()
+    assert not any(f":{password}@" in r.getMessage() for r in caplog.records)
