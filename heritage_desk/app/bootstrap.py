@@ -15,6 +15,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from heritage_desk import __version__, config
+from heritage_desk.app.switch import CatalogueSwitcher
 from heritage_desk.core.progress import Progress
 from heritage_desk.core.redact import PrivateRotatingFileHandler, redact, redact_handlers
 from heritage_desk.gui.main_window import MainWindow, WindowParts
@@ -313,6 +314,9 @@ def run(opts: GuiOptions, t0: float) -> int:
         (images_root, images_root / "metadata.csv") if needs_import and images_root else None
     )
     desk.start(demo_import)
+    switcher = CatalogueSwitcher(
+        desk, lambda loc: DeskApp(loc, paths, with_model=opts.with_model)
+    )  # File ▸ Open / New / Recent
     status = 0
     if opts.screenshot:
         from heritage_desk.app.screenshot import Screenshot
@@ -323,7 +327,7 @@ def run(opts: GuiOptions, t0: float) -> int:
         status = shot.status
     else:
         app.exec()
-    desk.close()
+    switcher.desk.close()
     log.info("closed after %.1f s", time.perf_counter() - t0)
     return status
 

@@ -70,3 +70,27 @@ def redact_handlers(root: logging.Logger | None = None) -> None:
     for h in (root or logging.getLogger()).handlers:
         if not any(isinstance(f, RedactingFilter) for f in h.filters):
             h.addFilter(RedactingFilter())
+
+
+def without_password(location: str) -> str:
+    """`location` with any password removed (not masked): safe to store and still reopenable.
+
+    A URL kept in the recent list or in settings reopens with the password from PGPASSWORD
+    or a .pgpass file; "***" in its place would be taken for the password itself.
+    """
+    text = _URL_PASSWORD.sub(lambda m: m.group("head")[:-1], location)
+    return _KV_PASSWORD.sub("", text).strip()
+
+
+def with_password(url: str, password: str) -> str:
+    """A URL `scheme://user@host/db` with `password` put in (kept in memory only, never stored)."""
+    from urllib.parse import quote
+
+    if not password or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    auth, sep, host = rest.rpartition("@")
+    if not sep:
+        return url
+    user = auth.split(":", 1)[0]
+    return f"{scheme}://{user}:{quote(password, safe='')}@{host}"

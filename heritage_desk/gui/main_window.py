@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Field, needs_value
 from heritage_desk.core.views import AssetDetail
+from heritage_desk.gui.catalogue_menu import CatalogueMenu
 from heritage_desk.gui.collection_model import THUMB, CollectionModel
 from heritage_desk.gui.collection_view import VOCAB_FIELDS, CollectionView
 from heritage_desk.gui.image_view import ImageView

@@ -1,7 +1,7 @@
 """The models folder and its files, one owner: where checkpoints live, how they are written,
 read back and verified, for SQLite and for PostgreSQL catalogues.
 
-Where a version's files live (argued in docs/architecture.md and the README's team section):
+Where a version's files live (the README's team section says it for curators):
 - SQLite: beside the catalogue file, in `<catalogue>.models/` (as before). A SQLite catalogue
   is one curator's file; the folder travels with it, and keeping 5-10 MB checkpoints out of
   the file keeps the file small, its WAL light and the backup before each migration quick.
