@@ -306,7 +306,7 @@ def run(opts: GuiOptions, t0: float) -> int:
             QMessageBox.critical(None, "heritage_desk", redact(str(exc)))
         print(f"heritage-desk: error: {redact(str(exc))}", file=sys.stderr)
         return 1
-    log.info("heritage_desk %s opened %s (log %s)", __version__, desk.catalogue.location, logfile)
+    log.info("heritage_desk %s opened %s (log %s)", __version__, desk.desk.location, logfile)
     if opts.screenshot:
         desk.window.resize(*opts.size)
     desk.window.show()

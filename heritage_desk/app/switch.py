@@ -30,7 +30,7 @@ class CatalogueSwitcher:
 
     def _wire(self, desk: Any) -> None:
         desk.window.switch_requested.connect(self.switch)
-        remember(desk.catalogue.location)  # the masked location: no password reaches QSettings
+        remember(desk.desk.location)  # the masked location: no password reaches QSettings
 
     def switch(self, location: str) -> None:
         old = self.desk
@@ -46,5 +46,5 @@ class CatalogueSwitcher:
         new.start()
         self.desk = new
         self._wire(new)
-        log.info("switched to %s", new.catalogue.location)
+        log.info("switched to %s", new.desk.location)
         old.close()

@@ -9,6 +9,7 @@ password typed here stays in memory for this opening only.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMenu, QWidget
@@ -23,7 +24,13 @@ SQLITE_FILTER = "heritage_desk catalogues (*.sqlite *.db);;All files (*)"
 def recent_catalogues() -> list[str]:
     """The recent list, newest first (never holds a password)."""
     value = QSettings().value(RECENT_KEY, [])
-    items = [value] if isinstance(value, str) else list(value or [])
+    items: list[object] = (
+        [value]
+        if isinstance(value, str)
+        else list(value or [])
+        if isinstance(value, list | tuple)
+        else []
+    )
     return [without_password(str(v)) for v in items if str(v).strip()][:RECENT_MAX]
 
 
@@ -48,7 +55,7 @@ class CatalogueMenu:
         self.recent.clear()
         items = recent_catalogues()
         for loc in items:
-            self.recent.addAction(loc, lambda loc=loc: self.switch(loc))
+            self.recent.addAction(loc, partial(self.switch, loc))
         self.recent.setEnabled(bool(items))
 
     def open_file(self) -> None:
