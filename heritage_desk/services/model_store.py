@@ -262,7 +262,7 @@ class ModelStore:
         return out
 
     def _legacy_file(self, v: ModelVersion) -> Path:
-        """A row recorded before hashes: its file as recorded, unverified (as before 0005)."""
+        """A row recorded before hashes: its file as recorded, unverified (as before 0006)."""
         for p in self._recorded(v):
             if p.is_file():
                 return p

@@ -186,12 +186,12 @@ class ModelVersionRow(Base):
     active: Mapped[bool] = mapped_column(default=False)
     metrics: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     note: Mapped[str] = mapped_column(sa.Text, default="")
-    # The checkpoint's content hash (0005): checked on every load; None for older rows.
+    # The checkpoint's content hash (0006): checked on every load; None for older rows.
     sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class ModelFileRow(Base):
-    """The bytes of a version's files in a shared catalogue (0005; see services.model_store)."""
+    """The bytes of a version's files in a shared catalogue (0006; see services.model_store)."""
 
     __tablename__ = "model_files"
     version_id: Mapped[int] = mapped_column(

@@ -5,8 +5,8 @@ JSON and its training curves, written in the transaction that adds the version r
 curator's machine loads the same model; each machine keeps only a cache keyed by sha256.
 SQLite catalogues keep their files beside the catalogue file and record the sha256 alone.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
