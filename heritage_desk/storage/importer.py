@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from heritage_desk.core.dates import is_unknown, parse_date
 from heritage_desk.core.model import Asset, Field, FieldValue, Provenance
@@ -35,6 +35,7 @@ from heritage_desk.storage.import_cells import (
     parse_year,
     read_cell,
 )
+from heritage_desk.storage.import_join import RowJoin
 
 #: Files per transaction: large enough to be fast, small enough that cancel keeps most work.
 BATCH = 200
@@ -66,6 +67,8 @@ class ImportReport:
     unused_columns: list[str] = field(default_factory=list)
     #: Artists whose life dates or authority ids a row stated (kept on the artist).
     artist_facts: int = 0
+    #: CSV rows whose *_source claimed a curator's or reviewer's confirmation (read as imported).
+    unproven_rows: list[int] = field(default_factory=list)
 
     def problem(self, where: str, reason: str) -> None:
         self.problems.append((where, " ".join(reason.split())))
@@ -88,48 +91,21 @@ class ImportReport:
             out.append(f"artists with life dates or ids from the records: {self.artist_facts}")
         out += [f"problem: {w}: {r}" for w, r in self.problems]
         out += [f"note: {w}: {r}" for w, r in self.notes]
+        if self.unproven_rows:
+            rows = ", ".join(map(str, self.unproven_rows[:10]))
+            more = (
+                f" and {len(self.unproven_rows) - 10} more" if len(self.unproven_rows) > 10 else ""
+            )
+            out.append(
+                f"note: row {rows}{more}: a *_source of curator or suggestion was read as imported "
+                "(a confirmation comes only from a decision made in this catalogue)"
+            )
         return out
 
 
-@dataclass
-class _Join:
-    """CSV rows by relative path, by path suffix, by basename and by id."""
-
-    table: MetadataTable
-    by_path: dict[str, CsvRow] = field(default_factory=dict)
-    #: Trailing parts of CSV paths ("images/a.jpg" -> "a.jpg"); None when two rows share one.
-    by_suffix: dict[str, CsvRow | None] = field(default_factory=dict)
-    by_id: dict[str, CsvRow] = field(default_factory=dict)
-    used: set[int] = field(default_factory=set)
-    artists_seen: set[str] = field(default_factory=set)
-
-    def add_path(self, key: str, row: CsvRow) -> None:
-        self.by_path[key] = row
-        parts = key.split("/")
-        for i in range(1, len(parts)):
-            suffix = "/".join(parts[i:])
-            self.by_suffix[suffix] = None if suffix in self.by_suffix else row
-
-    def row_for(self, rel: str) -> CsvRow | None:
-        """The CSV row of the image at `rel`: same path, a path suffix either way, or its id."""
-        parts = rel.casefold().split("/")
-        for i in range(len(parts)):
-            row = self.by_path.get("/".join(parts[i:]))
-            if row is not None:
-                return row
-        row = self.by_suffix.get("/".join(parts))
-        if row is not None:
-            return row
-        stem = PurePosixPath(rel).stem.casefold()
-        for key in (stem, stem.rsplit("_", 1)[-1], stem.rsplit("-", 1)[-1]):
-            if key in self.by_id:
-                return self.by_id[key]
-        return None
-
-
-def _index(table: MetadataTable, report: ImportReport, label: str) -> _Join:
+def _index(table: MetadataTable, report: ImportReport, label: str) -> RowJoin:
     """Index CSV rows by their file column (or id column); report unusable paths."""
-    join = _Join(table)
+    join = RowJoin(table)
     has_file, has_id = "image_file" in table.mapping, "id" in table.mapping
     if not has_file and not has_id:
         raise ImportFailed(
@@ -189,6 +165,9 @@ def import_collection(
         else:
             files.append((rel, real))
     report.files = len(files)
+    if join is not None:  # each image's row decided once: an ambiguous row goes to none
+        for where, reason in join.assign([rel for rel, _ in files]):
+            report.problem(where, reason)
     if files:  # before the first asset, so its relative path can always be resolved
         try:
             catalogue.record_images_root(root)
@@ -221,7 +200,7 @@ def _problem_order(problem: tuple[str, str]) -> tuple[int, int]:
     return 1, int(m.group(1))
 
 
-def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: _Join | None,
+def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: RowJoin | None,
                 report: ImportReport, seen: dict[str, str]) -> None:  # fmt: skip
     """Validate one image, add or find its asset, and apply its CSV row."""
     try:
@@ -353,7 +332,7 @@ def _years(table: MetadataTable, row: CsvRow, f: Field, value: str, where: str,
     return parsed.years
 
 
-def _record_artist(catalogue: Catalogue, join: _Join, row: CsvRow, report: ImportReport) -> None:
+def _record_artist(catalogue: Catalogue, join: RowJoin, row: CsvRow, report: ImportReport) -> None:
     """Keep what the row states about its artist (life dates, ids) on the artist."""
     table, artist = join.table, join.table.value(row, "artist")
     if len(artist) > MAX_LENGTH["artist"]:
@@ -389,18 +368,11 @@ def _provenance(table: MetadataTable, row: CsvRow, f: Field, where: str,
         report.notes.append((where, f"{f.value}_source {source!r} unknown; read as imported"))
         provenance = Provenance.IMPORTED
     at: datetime | None = _cell(table, row, f"{f.value}_decided_at", report, parse_time)
-    if provenance is Provenance.IMPORTED:
-        return _Source(at=at)
-    return _Source(
-        provenance,
-        reviewer=_cell(table, row, f"{f.value}_reviewer", report, limited("reviewer")) or None,
-        model_version=_cell(
-            table, row, f"{f.value}_model_version", report, limited("model_version")
-        )
-        or None,
-        probability=_cell(table, row, f"{f.value}_probability", report, float),
-        at=at,
-    )
+    if provenance in PROTECTED and row.row not in report.unproven_rows[-1:]:
+        # A file cannot prove a confirmation: only a decision row in this catalogue does (a
+        # forged "curator" value would be kept from later imports and trained on as a label).
+        report.unproven_rows.append(row.row)
+    return _Source(at=at)
 
 
 def _cell(table: MetadataTable, row: CsvRow, target: str, report: ImportReport,
@@ -409,7 +381,7 @@ def _cell(table: MetadataTable, row: CsvRow, target: str, report: ImportReport,
     return read_cell(table, row, target, parse, report.problem)
 
 
-def _report_unmatched(root: Path, join: _Join, report: ImportReport) -> None:
+def _report_unmatched(root: Path, join: RowJoin, report: ImportReport) -> None:
     """Name every CSV row that matched no image, and why."""
     label = join.table.path.name
     for row in join.by_path.values():

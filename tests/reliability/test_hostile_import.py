@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from heritage_desk.core.model import Field
+from heritage_desk.core.model import Field, Provenance
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.importer import import_collection
 from tests.fixtures import broken
@@ -122,3 +122,57 @@ def test_length_limits_are_per_row_problems_sqlite(tmp_path: Path) -> None:
 def test_length_limits_are_per_row_problems_postgres(tmp_path: Path, postgres_url: str) -> None:
     """Was `value too long for type character varying(400)`: the whole import aborted."""
     _long_values(tmp_path, postgres_url)
+
+
+def test_ambiguous_csv_matches_are_problems_never_applied(tmp_path: Path) -> None:
+    """Id 7 matched 7.jpg, box1_7.jpg, box2_7.jpg and scan-7.jpg; a row naming dup.jpg matched
+    x/dup.jpg and y/dup.jpg: each was given the row. Now: a problem, applied to none."""
+    images = tmp_path / "img"
+    for name in ("7.jpg", "box1_7.jpg", "box2_7.jpg", "scan-7.jpg", "x/dup.jpg", "y/dup.jpg",
+                 "8.jpg", "exact/one.jpg", "other/exact/one.jpg"):  # fmt: skip
+        broken.good_jpeg(images / name)
+    by_id = broken.write_csv(
+        tmp_path / "ids.csv", [["id", "title"], ["7", "Seven"], ["8", "Eight"]]
+    )
+    with Catalogue.open(tmp_path / "a.sqlite") as cat:
+        report = import_collection(cat, images, by_id)
+        titles = {p: a.title for p, a in _assets(cat).items()}  # type: ignore[attr-defined]
+    assert titles["8.jpg"] == "Eight"
+    for name in ("7.jpg", "box1_7.jpg", "box2_7.jpg", "scan-7.jpg"):
+        assert titles[name] is None, (name, titles[name])
+    text = "\n".join(f"{w}: {r}" for w, r in report.problems)
+    assert "ids.csv row 2" in text and "4 images" in text, text
+    by_file = broken.write_csv(
+        tmp_path / "files.csv",
+        [["file", "title"], ["dup.jpg", "Which?"], ["exact/one.jpg", "Exact"]],
+    )
+    with Catalogue.open(tmp_path / "b.sqlite") as cat:
+        report = import_collection(cat, images, by_file)
+        titles = {p: a.title for p, a in _assets(cat).items()}  # type: ignore[attr-defined]
+    assert titles["x/dup.jpg"] is None and titles["y/dup.jpg"] is None, titles
+    assert titles["exact/one.jpg"] == "Exact"  # the path named exactly wins over a suffix
+    assert titles["other/exact/one.jpg"] is None
+    text = "\n".join(f"{w}: {r}" for w, r in report.problems)
+    assert "files.csv row 2" in text and "2 images" in text, text
+
+
+def test_a_csv_cannot_forge_a_curator_confirmation(tmp_path: Path) -> None:
+    """`artist_source=curator` made a confirmed curator value with no decision behind it (and a
+    retrain then trusted it as a label). Now read as imported, with one note."""
+    rows = [
+        ["file", "artist", "artist_source", "artist_reviewer", "date", "date_source",
+         "date_model_version", "date_probability"],
+        ["a.jpg", "Claude Monet", "curator", "eve", "1874", "suggestion", "m999", "0.99"],
+        ["b.jpg", "Edgar Degas", "imported", "", "1880", "", "", ""],
+    ]  # fmt: skip
+    report, assets = _cell_attack(tmp_path, rows, str(tmp_path / "c.sqlite"))
+    a = assets["a.jpg"]
+    for f in (Field.ARTIST, Field.DATE):
+        fv = a.fields[f]  # type: ignore[attr-defined]
+        assert fv.provenance == Provenance.IMPORTED, (f, fv)
+        assert fv.reviewer is None and fv.model_version is None, fv
+    assert a.value(Field.ARTIST) == "Claude Monet"  # type: ignore[attr-defined]
+    with Catalogue.open(tmp_path / "c.sqlite") as cat:
+        assert cat.history(a.id) == []  # type: ignore[attr-defined]
+    notes = "\n".join(report.lines())  # type: ignore[attr-defined]
+    assert "read as imported" in notes and "row 2" in notes, notes
