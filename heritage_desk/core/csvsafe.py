@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-#: First characters a spreadsheet may treat as the start of a formula (OWASP CSV injection).
-TRIGGERS = frozenset("=+-@\t\r")
+#: First characters a spreadsheet may treat as the start of a formula (OWASP CSV injection),
+#: with their fullwidth forms (＝ ＋ － ＠), which some spreadsheets read as the ASCII ones.
+TRIGGERS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+#: Delimiters an export may be opened with (a ";" locale, tabs, pipes): after one, a spreadsheet
+#: starts a new cell, so a trigger there is escaped as at the start of the cell.
+SPLITTERS = ",;\t|"
+_INNER = re.compile(r"([,;\t|])('*)([^,;\t|]*)")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -21,8 +26,7 @@ def _escaped_form(cell: str) -> bool:
     return rest != cell and bool(rest) and rest[0] in TRIGGERS
 
 
-def neutralise(cell: str) -> str:
-    """Prefix a quote to a cell a spreadsheet would run as a formula; plain numbers stay."""
+def _neutralise_start(cell: str) -> str:
     if not cell:
         return cell
     if cell[0] in TRIGGERS:
@@ -31,8 +35,31 @@ def neutralise(cell: str) -> str:
     return "'" + cell if _escaped_form(cell) else cell
 
 
+def _inner(m: re.Match[str], add: int) -> str:
+    """One part after a delimiter: quotes + trigger get one quote more (add=1) or less (-1)."""
+    sep, quotes, rest = m.group(1), m.group(2), m.group(3)
+    if not rest or rest[0] not in TRIGGERS:
+        return m.group(0)
+    if add > 0 and not quotes and is_plain_number(rest):
+        return m.group(0)  # "1;-2": a number in each cell
+    if add < 0 and not quotes:
+        return m.group(0)
+    return sep + "'" * (len(quotes) + add) + rest
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a quote to a cell a spreadsheet would run as a formula, and to each part after
+    a delimiter it may be split at (`x;=cmd|...`); plain numbers stay."""
+    start = _neutralise_start(cell)
+    if not any(c in start for c in SPLITTERS):
+        return start
+    return _INNER.sub(lambda m: _inner(m, 1), start)
+
+
 def restore(cell: str) -> str:
-    """The inverse of neutralise(): drop the one quote it added."""
+    """The inverse of neutralise(): drop the quotes it added."""
+    if any(c in cell for c in SPLITTERS):
+        cell = _INNER.sub(lambda m: _inner(m, -1), cell)
     return cell[1:] if _escaped_form(cell) else cell
 
 

@@ -109,12 +109,15 @@ class AssetRepository(Repository):
         inventory_number: str | Unset | None = UNSET,
         width: int | None = None,
         height: int | None = None,
+        checksum: str | None = None,
     ) -> Changes:
-        """Change an asset's own columns (a moved file, a corrected inventory number)."""
+        """Change an asset's own columns (a moved or retouched file, an inventory number)."""
         with self._scope.session(write=True) as s:
             row = fieldops.lock_asset(s, asset_id, self._scope.location)
             if image_path is not None:
                 row.image_path = str(image_path)
+            if checksum is not None:
+                row.checksum = checksum
             if not isinstance(inventory_number, Unset):
                 row.inventory_number = inventory_number
             row.width = width if width is not None else row.width

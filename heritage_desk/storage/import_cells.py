@@ -16,7 +16,7 @@ from typing import TypeVar, cast
 import sqlalchemy as sa
 
 from heritage_desk.storage.csv_input import CsvRow, MetadataTable
-from heritage_desk.storage.orm import ArtistRow, AssetRow, FieldValueRow
+from heritage_desk.storage.orm import ArtistRow, AssetRow
 
 T = TypeVar("T")
 
@@ -29,8 +29,6 @@ MAX_LENGTH: dict[str, int] = {
     for kind, column in (
         ("inventory_number", AssetRow.__table__.c.inventory_number),
         ("artist", ArtistRow.__table__.c.display_name),
-        ("reviewer", FieldValueRow.__table__.c.reviewer),
-        ("model_version", FieldValueRow.__table__.c.model_version),
     )
 }
 

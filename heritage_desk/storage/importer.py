@@ -26,6 +26,7 @@ from heritage_desk.storage.images import (
     iter_image_files,
     resolve_inside,
     safe_relative,
+    sha256_file,
 )
 from heritage_desk.storage.import_cells import (
     MAX_LENGTH,
@@ -174,17 +175,22 @@ def import_collection(
         except ValueError as exc:
             report.notes.append((str(root), str(exc)))
     seen: dict[str, str] = {}
+    later: list[tuple[str, Path]] = []
     for start in range(0, len(files), BATCH):
         with catalogue.transaction():  # a cancel ends the batch early and still commits it
             for i, (rel, real) in enumerate(files[start : start + BATCH], start=start):
                 if cancel is not None and cancel.cancelled:
                     report.cancelled = True
                     break
-                _import_one(catalogue, root, rel, real, join, report, seen)
+                _import_one(catalogue, root, rel, real, join, report, seen, later)
                 if progress is not None:
                     progress(Progress(i + 1, len(files), rel))
         if report.cancelled:
             break
+    if later and not report.cancelled:
+        with catalogue.transaction():
+            for rel, real in later:
+                _import_one(catalogue, root, rel, real, join, report, seen)
     if join is not None and not report.cancelled:
         _report_unmatched(root, join, report)
         catalogue.save_import_mapping(join.table.mapping)  # the next import starts from it
@@ -201,14 +207,23 @@ def _problem_order(problem: tuple[str, str]) -> tuple[int, int]:
 
 
 def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: RowJoin | None,
-                report: ImportReport, seen: dict[str, str]) -> None:  # fmt: skip
-    """Validate one image, add or find its asset, and apply its CSV row."""
+                report: ImportReport, seen: dict[str, str],
+                later: list[tuple[str, Path]] | None = None) -> None:  # fmt: skip
+    """Validate one image, add or find its asset, and apply its CSV row.
+
+    A file whose content is new at a path an asset already has goes to `later`: once every
+    file was seen, that asset was either relinked to its content elsewhere or was retouched.
+    """
     try:
         facts = inspect_image(real)
     except ImageProblem as exc:
         report.problem(rel, str(exc))
         if join is not None and (row := join.row_for(rel)) is not None:
             join.used.add(row.row)
+        return
+    retouched = _asset_at_path_with_other_content(catalogue, rel, facts.checksum)
+    if retouched is not None and later is not None:
+        later.append((rel, real))
         return
     for note in facts.notes:
         report.notes.append((rel, note))
@@ -224,13 +239,21 @@ def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: Ro
     asset = catalogue.find_asset_by_checksum(facts.checksum)
     moved = False
     if asset is not None and asset.image_path != rel:
-        if (root / asset.image_path).exists():
+        if _holds(root / asset.image_path, facts.checksum):
             report.skipped_duplicates += 1
             report.notes.append((rel, f"same content as {asset.image_path}; skipped"))
             return
-        catalogue.update_asset(asset.id, image_path=rel)  # the file moved since the last import
+        # Moved since the last import, or swapped with another file: the record follows its
+        # image, whatever name the file has now.
+        catalogue.update_asset(asset.id, image_path=rel)
         report.notes.append((rel, f"moved from {asset.image_path}"))
         moved = True
+    elif retouched is not None:
+        catalogue.update_asset(
+            retouched.id, checksum=facts.checksum, width=facts.width, height=facts.height
+        )
+        report.notes.append((rel, "content changed since the last import; its record kept"))
+        asset, moved = catalogue.get_asset(retouched.id), True
     inventory = (
         _cell(join.table, row, "inventory_number", report, limited("inventory_number")) or ""
         if join and row
@@ -254,6 +277,23 @@ def _import_one(catalogue: Catalogue, root: Path, rel: str, real: Path, join: Ro
         report.updated += 1
     else:
         report.unchanged += 1
+
+
+def _asset_at_path_with_other_content(catalogue: Catalogue, rel: str,
+                                      checksum: str) -> Asset | None:  # fmt: skip
+    """The asset recorded at `rel` when the file there now holds content no asset has."""
+    at_path = catalogue.find_asset_by_path(rel)
+    if at_path is None or at_path.checksum == checksum:
+        return None
+    return None if catalogue.find_asset_by_checksum(checksum) is not None else at_path
+
+
+def _holds(path: Path, checksum: str) -> bool:
+    """True when the file at `path` still has this content (a real duplicate, not a swap)."""
+    try:
+        return path.is_file() and sha256_file(path) == checksum
+    except OSError:
+        return False
 
 
 def _add(catalogue: Catalogue, rel: str, facts: ImageFacts, inventory: str | None,

@@ -136,3 +136,48 @@ def test_a_fifo_is_written_directly(catalogue: Path, tmp_path: Path) -> None:
     with pytest.raises(OSError, match="not a regular file"), atomic_path(fifo):
         pass
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+INNER_PAYLOADS = [
+    "x;=cmd|' /C calc'!A0;",
+    'Study\t=HYPERLINK("http://evil.example")',
+    "a|@SUM(1+1)|b",
+    "\uff1d1+1",  # fullwidth ＝
+    "\uff0bcmd",
+    "Monet, Claude; -1870",
+    "1;-2;3",
+]
+
+
+def test_formulas_after_any_delimiter_are_neutralised(tmp_path: Path) -> None:
+    """A comma CSV opened as `;`-, tab- or `|`-delimited starts a cell after each of them; a
+    fullwidth ＝ counts as =. Was: only the cell's own first character was escaped."""
+    import csv
+
+    from heritage_desk.core.csvsafe import TRIGGERS, is_plain_number
+    from heritage_desk.storage.exporter import export_csv
+    from heritage_desk.storage.importer import import_collection
+    from tests.fixtures import broken
+
+    images = tmp_path / "img"
+    with Catalogue.open(tmp_path / "a.sqlite") as cat:
+        for i, payload in enumerate(INNER_PAYLOADS):
+            from heritage_desk.storage.images import inspect_image
+
+            facts = inspect_image(broken.good_jpeg(images / f"{i}.jpg"))
+            a = cat.add_asset(f"{i}.jpg", facts.checksum)
+            from heritage_desk.core.model import Provenance
+
+            cat.set_field(a, Field.TITLE, payload, Provenance.IMPORTED)
+        out = tmp_path / "out.csv"
+        export_csv(cat, out)
+    text = out.read_text(encoding="utf-8")
+    for delimiter in (",", ";", "\t", "|"):
+        for row in csv.reader(text.splitlines(), delimiter=delimiter):
+            for cell in row:
+                c = cell.strip('"')
+                assert not c or c[0] not in TRIGGERS or is_plain_number(c), (delimiter, cell)
+    with Catalogue.open(tmp_path / "b.sqlite") as cat:
+        import_collection(cat, images, out)
+        titles = sorted(a.title or "" for a in cat.get_assets(cat.asset_ids()))
+    assert titles == sorted(INNER_PAYLOADS)
