@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -105,7 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, not at exit: a closed pipe is handled below
+        return status
+    except BrokenPipeError:
+        # `heritage-desk info ... | head -1`: the reader has gone; end as quietly as `cat` does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a program a pipe ended
     except CliError as exc:
         print(f"heritage-desk: error: {redact(str(exc))}", file=sys.stderr)
         return exc.status

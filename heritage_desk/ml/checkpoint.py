@@ -21,6 +21,11 @@ FORMAT_VERSION = 1
 _MAX_HEADER = 64 << 20
 
 
+#: What odd metadata raises while it is read: a list where a dict belongs (AttributeError),
+#: 1e400 as a number (OverflowError), JSON nested 100,000 deep (RecursionError), ...
+_ODD_METADATA = (KeyError, ValueError, TypeError, AttributeError, OverflowError, RecursionError)
+
+
 class CheckpointError(ValueError):
     """A file is not a usable heritage_desk checkpoint; the message says why."""
 
@@ -127,7 +132,7 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
     try:
         meta = json.loads(header["json"])
         version = int(meta["format_version"])
-    except (KeyError, ValueError, TypeError) as exc:
+    except _ODD_METADATA as exc:
         raise CheckpointError(f"{path} has unreadable metadata: {exc}") from exc
     if version > FORMAT_VERSION:
         raise CheckpointError(
@@ -142,7 +147,7 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
             float(cal.get("decade_temperature", 1.0)),
         )
         levels = tuple((float(q), float(c)) for q, c in cal.get("year_range_levels", []))
-    except (KeyError, ValueError, TypeError) as exc:
+    except _ODD_METADATA as exc:
         raise CheckpointError(f"{path} has invalid metadata: {exc}") from exc
     if len(vocab.artists) != config.n_artists or len(vocab.decades) != config.n_decades:
         raise CheckpointError(f"{path}: vocabularies do not match the model's output sizes")
@@ -157,8 +162,11 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
         for k, v in tensors.items()
         if k.startswith("model.")
     }
-    with torch.device("meta"):  # shapes only: a hostile config must not allocate anything
-        expected = {k: tuple(v.shape) for k, v in MultimodalNet(config).state_dict().items()}
+    try:
+        with torch.device("meta"):  # shapes only: a hostile config must not allocate anything
+            expected = {k: tuple(v.shape) for k, v in MultimodalNet(config).state_dict().items()}
+    except (*_ODD_METADATA, RuntimeError) as exc:
+        raise CheckpointError(f"{path} records an impossible architecture: {exc}") from exc
     got = {k: tuple(v.shape) for k, v in state.items()}
     if expected != got:
         bad = sorted(k for k in expected.keys() | got.keys() if expected.get(k) != got.get(k))

@@ -25,8 +25,10 @@ from heritage_desk.storage.errors import CatalogueError
 from heritage_desk.storage.maintenance import ORPHAN_LINKS, REPAIRABLE_ORPHANS
 
 #: mkstemp names our atomic writers use: ".<target>.<8 random chars>.tmp" (core.atomic,
-#: exporter, checkpoint).
-_OUR_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
+#: exporter, checkpoint), for targets of the kinds we write: another program's
+#: ".letter.docx.1a2b3c4d.tmp" has the same shape and is not ours to delete.
+_OUR_TEMP = re.compile(r"^\.(?P<target>.+)\.[A-Za-z0-9_]{8}\.tmp$")
+_OUR_TARGETS = (".csv", ".json", ".safetensors", ".sqlite", ".sqlite3", ".db")
 #: Artist values linked to an artist row that is gone: the link is cleared, the name kept.
 _ARTIST_LINK = ("field_values", "artist_id", "artists")
 #: Rows that are derived data: without their parent they mean nothing and can go.
@@ -80,9 +82,10 @@ def check_catalogue(
     except CatalogueError as exc:
         report.add("problem", "integrity", cat.location, str(exc))
     models = _models_dir(cat, opts)
+    db = Path(cat.url.database).name if cat.is_sqlite and cat.url.database else ""
     for folder in _temp_folders(cat, opts):
         if folder != models:
-            _temp_files(folder, report, opts, all_tmp=False)
+            _temp_files(folder, report, opts, all_tmp=False, catalogue_name=db)
             continue
         # A retrain (here or in another process) writes its checkpoint there: leave it alone.
         lock = retrain_lock(cat, folder)
@@ -217,11 +220,23 @@ def _temp_folders(cat: Catalogue, opts: CheckOptions) -> list[Path]:
     return seen
 
 
-def _temp_files(folder: Path, report: CheckReport, opts: CheckOptions, *, all_tmp: bool) -> None:
+def _is_our_temp(name: str, catalogue_name: str) -> bool:
+    """True for a temp name one of our writers makes (beside a catalogue file of any name)."""
+    m = _OUR_TEMP.match(name)
+    if m is None:
+        return False
+    target = m.group("target")
+    return target.lower().endswith(_OUR_TARGETS) or (
+        bool(catalogue_name) and target.startswith(catalogue_name)
+    )
+
+
+def _temp_files(folder: Path, report: CheckReport, opts: CheckOptions, *, all_tmp: bool,
+                catalogue_name: str = "") -> None:  # fmt: skip
     """Remove temp files an interrupted export, save or retrain left; young ones are left."""
     now = time.time()
     for p in sorted(folder.iterdir()):
-        ours = p.name.endswith(".tmp") if all_tmp else bool(_OUR_TEMP.match(p.name))
+        ours = p.name.endswith(".tmp") if all_tmp else _is_our_temp(p.name, catalogue_name)
         if not ours or not p.is_file() or p.is_symlink():
             continue
         try:

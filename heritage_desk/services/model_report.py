@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -20,9 +21,10 @@ UNLOADABLE = "cannot be loaded"
 
 
 def _sidecar(path: str) -> dict[str, object]:
+    """The JSON object beside a checkpoint ({} for an odd one: the panel must still open)."""
     try:
         data = json.loads(Path(path).with_suffix(".json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -52,8 +54,8 @@ def _with_sidecar_facts(v: ModelVersion) -> ModelVersion:
         return v
     raw = _sidecar(v.path).get("metrics", {})
     metrics = {
-        k: float(x) for k, x in (raw.items() if isinstance(raw, dict) else ())
-        if isinstance(x, int | float)
+        str(k): float(x) for k, x in (raw.items() if isinstance(raw, dict) else ())
+        if isinstance(x, int | float) and math.isfinite(x)
     }  # fmt: skip
     return replace(v, metrics=metrics) if metrics else v
 

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -78,7 +79,7 @@ def file_sha256(path: Path) -> str:
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         return None
     return data if isinstance(data, dict) else None
 
@@ -132,7 +133,7 @@ def clean_unregistered_checkpoints(
 
 
 def _number(x: object) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool)
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
 class ModelStore:
@@ -320,7 +321,12 @@ class ModelStore:
             data = _read_json(side)
             if data is None:
                 continue
-            hist = data.get("train_config", {}).get("history") if "train_config" in data else data
+            train = data.get("train_config")
+            hist = (
+                (train.get("history") if isinstance(train, dict) else None)
+                if "train_config" in data
+                else data
+            )
             if isinstance(hist, dict):
                 series = {
                     str(k): tuple(float(x) for x in val)

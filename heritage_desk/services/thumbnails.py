@@ -59,12 +59,24 @@ def _shrink(img: Image.Image, image_path: str | Path, size: int) -> Image.Image:
         # JPEG draft mode decodes at 1/2..1/8 scale: a 12 MP file in ~15 ms instead of ~150.
         img.draft("RGB", (size, size))
         img = ImageOps.exif_transpose(img)
+        if img.mode.startswith("I") or img.mode == "F":
+            img = _to_8_bit(img)
         if img.mode not in ("RGB", "L"):
             img = img.convert("RGBA").convert("RGB") if "A" in img.mode else img.convert("RGB")
         img.thumbnail((size, size), Image.Resampling.LANCZOS)
         return img.convert("RGB") if img.mode != "RGB" else img.copy()
     except (OSError, ValueError, SyntaxError) as exc:
         raise ThumbnailError(f"{image_path}: {exc}") from exc
+
+
+def _to_8_bit(img: Image.Image) -> Image.Image:
+    """A 16-bit or 32-bit greyscale scan stretched over 0..255 (a plain convert clips at 255:
+    a 16-bit scan came out almost all white)."""
+    img = img.convert("F")
+    extrema = img.getextrema()  # (min, max) for a one-band image
+    lo, hi = float(extrema[0]), float(extrema[1])  # type: ignore[arg-type]
+    scale = 255.0 / (hi - lo) if hi > lo else 0.0
+    return img.point(lambda v: (v - lo) * scale).convert("L")
 
 
 class ThumbnailCache:

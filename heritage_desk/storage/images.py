@@ -18,7 +18,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_PIXELS = 170_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif", ".bmp"})
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".jfif", ".jpe", ".png", ".tif", ".tiff", ".webp", ".gif", ".bmp"}
+)
+#: Image types a museum share holds that Pillow cannot read here: named, with what to do.
+UNSUPPORTED_SUFFIXES = {
+    ".heic": "HEIC", ".heif": "HEIF", ".avif": "AVIF", ".jp2": "JPEG 2000", ".jxl": "JPEG XL",
+    ".cr2": "camera raw", ".nef": "camera raw", ".arw": "camera raw", ".dng": "camera raw",
+    ".psd": "Photoshop",
+}  # fmt: skip
 #: Above this many pixels a JPEG is checked by a reduced-size decode (DCT scaling): same data read.
 _DRAFT_PIXELS = 4_000_000
 _ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
@@ -111,6 +119,11 @@ def iter_image_files(root: Path) -> Iterator[tuple[str, Path | None, str]]:
                 if not (here / d).resolve().is_relative_to(real_root):
                     yield rel, None, "symlinked folder leads outside the images folder; skipped"
         for name in sorted(filenames):
+            kind = UNSUPPORTED_SUFFIXES.get(Path(name).suffix.lower())
+            if kind is not None and not name.startswith("._"):
+                rel = printable((here / name).relative_to(real_root).as_posix())
+                yield rel, None, f"{kind} images cannot be read; convert it to JPEG or TIFF"
+                continue
             if Path(name).suffix.lower() not in IMAGE_SUFFIXES or name.startswith("._"):
                 continue
             p = here / name
