@@ -90,6 +90,7 @@ def test_metadata_too_deep_to_parse_is_one_checkpoint_error(
 def test_odd_sidecars_leave_the_model_panel_data_empty(tmp_path: Path, sidecar: str) -> None:
     """Was: AttributeError / RecursionError out of the model panel's report."""
     from heritage_desk.services.model_report import model_report
+    from heritage_desk.services.model_store import ModelStore
     from heritage_desk.storage.catalogue import Catalogue
 
     ckpt = tmp_path / "m001-20260101T000000.safetensors"
@@ -98,6 +99,6 @@ def test_odd_sidecars_leave_the_model_panel_data_empty(tmp_path: Path, sidecar: 
         side.write_bytes(sidecar.encode("utf-8", "surrogateescape"))
     with Catalogue.open(tmp_path / "c.sqlite") as cat:
         cat.add_model_version("m001-20260101T000000", str(ckpt))
-        report = model_report(cat, None, "cpu")
+        report = model_report(cat, None, "cpu", ModelStore(cat, folder=tmp_path))
     assert [v.version for v in report.versions] == ["m001-20260101T000000"]
     assert report.curves == {} or all(report.curves.values())
