@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from heritage_desk import config
 from heritage_desk.core.model import Action, Field, Provenance, Suggestion
 from heritage_desk.services.model_report import NOT_TOP, model_report
+from heritage_desk.services.model_store import ModelStore
 from heritage_desk.services.retrain_versions import ensure_starter_registered
 from heritage_desk.storage.catalogue import Catalogue
 
@@ -19,7 +21,9 @@ def test_the_starter_is_dated_by_its_checkpoint(tmp_path: Path) -> None:
     )
     with Catalogue.open(tmp_path / "c.sqlite") as cat:
         ensure_starter_registered(cat, starter)
-        (v,) = model_report(cat, None, "CPU").versions
+        (v,) = model_report(
+            cat, None, "CPU", ModelStore(cat, config.paths(tmp_path / "data"))
+        ).versions
         assert v.created_at.strftime("%Y-%m-%d %H:%M") == "2026-11-28 16:18"
 
 
@@ -37,7 +41,7 @@ def test_rejected_then_typed_and_picked_candidates_are_off_the_diagonal(tmp_path
         cat.accept_suggestions([(ids[2], degas)], "ana")  # candidate 2 picked
         cat.accept_suggestions([(ids[3], monet)], "ana")
         cat.undo("ana")  # undone: not counted
-        report = model_report(cat, None, "CPU")
+        report = model_report(cat, None, "CPU", ModelStore(cat, config.paths(tmp_path / "data")))
     labels, matrix = report.confusion_labels, report.confusion
     cell = {
         (labels[i], labels[j]): n for i, row in enumerate(matrix) for j, n in enumerate(row) if n
