@@ -19,6 +19,8 @@ from heritage_desk.core.redact import with_password, without_password
 RECENT_KEY = "catalogues/recent"
 RECENT_MAX = 8
 SQLITE_FILTER = "heritage_desk catalogues (*.sqlite *.db);;All files (*)"
+#: The file name File ▸ New offers.
+NEW_NAME = "collection.sqlite"
 
 
 def recent_catalogues() -> list[str]:
@@ -64,9 +66,7 @@ class CatalogueMenu:
             self.switch(path)
 
     def new_file(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self.parent, "New catalogue", "catalogue.sqlite", SQLITE_FILTER
-        )
+        path, _ = QFileDialog.getSaveFileName(self.parent, "New catalogue", NEW_NAME, SQLITE_FILTER)
         if path:
             self.switch(path)
 
