@@ -1,16 +1,15 @@
-"""Metadata from spreadsheets (.xlsx, .ods): the first sheet read as a CSV would be.
+"""Metadata from spreadsheets (.xlsx, .xlsm, .ods): the first sheet read as a CSV would be.
 
-.xlsx is streamed with openpyxl's read-only mode (pandas' read_excel loads the whole workbook:
-100,000 rows cost about ten times the memory); .ods goes through pandas with odfpy, the one
-reader of that format. Either way the rows become the same MetadataTable the CSV reader makes,
-so column guessing, mapping and the report are shared.
+Read with python-calamine (Rust), which reads both formats: openpyxl's read-only mode took
+about 30 times as long on the same .xlsx, and odfpy longer still (benchmarks/bench_import.py).
+The rows become the same MetadataTable the CSV reader makes, so column guessing, mapping and
+the report are shared; row numbers are the sheet's own.
 """
 
 from __future__ import annotations
 
-import zipfile
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, time
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,38 +35,27 @@ def cell_text(value: Any) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time(0) else value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, (date, time)):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     return str(value)
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
-    """The first sheet's rows, streamed."""
-    import openpyxl
+def _sheet_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    """(sheet row number, cells) of the first sheet, streamed."""
+    from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise CsvError(f"{path}: not a readable .xlsx workbook ({exc})") from None
-    try:
-        sheet = book.worksheets[0]
-        yield from sheet.iter_rows(values_only=True)
-    finally:
-        book.close()
-
-
-def _ods_rows(path: Path) -> Iterator[tuple[Any, ...]]:
-    """The first sheet's rows, through pandas' odf reader."""
-    import pandas as pd
-
-    try:
-        frame = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="odf")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise CsvError(f"{path}: not a readable .ods spreadsheet ({exc})") from None
-    for values in frame.itertuples(index=False, name=None):
-        yield tuple(values)
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        # iter_rows starts at the sheet's first row (leading blank rows included, as blank
+        # lists), so the numbers are the ones the curator sees in the spreadsheet.
+        yield from enumerate(sheet.iter_rows(), start=1)
+    except (CalamineError, ValueError, OSError, IndexError) as exc:
+        kind = path.suffix.lower().lstrip(".")
+        raise CsvError(f"{path}: not a readable .{kind} spreadsheet ({exc})") from None
 
 
 def read_spreadsheet(path: str | Path, mapping: Mapping[str, str] | None = None,
@@ -76,10 +64,9 @@ def read_spreadsheet(path: str | Path, mapping: Mapping[str, str] | None = None,
     p = Path(path)
     if not p.is_file():
         raise CsvError(f"{p}: no such file")
-    rows: Iterable[tuple[Any, ...]] = _ods_rows(p) if p.suffix.lower() == ".ods" else _xlsx_rows(p)
     table: MetadataTable | None = None
     problems: list[CsvProblem] = []
-    for number, values in enumerate(rows, start=1):
+    for number, values in _sheet_rows(p):
         cells = [cell_text(v).replace("\x00", "").strip() for v in values]
         if table is None:
             if not any(cells):
