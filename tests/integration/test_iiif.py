@@ -3,6 +3,7 @@ here): metadata and images come in; a hanging or oversized image server is repor
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import threading
@@ -105,8 +106,8 @@ class _Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 pass
             return
-        colour = (hash(name) % 256, 90, 160)
-        self._send(_jpeg(colour), "image/jpeg")
+        digest = hashlib.sha256(name.encode()).digest()  # one colour per image: no duplicates
+        self._send(_jpeg((digest[0], digest[1], digest[2])), "image/jpeg")
 
     def _send(self, body: bytes, kind: str) -> None:
         self.send_response(200)
@@ -164,7 +165,7 @@ def test_v21_and_v3_manifests_import_with_metadata_and_images(
                        "--into", str(tmp_path / "iiif")])  # fmt: skip
     out, err = capsys.readouterr()
     assert status == 0, err
-    assert "manifests read: 3" in out and "images fetched: 3" in out and "added: 3" in out
+    assert "manifests read: 3" in out and "images fetched: 3" in out and "added: 3" in out, out
     # Images asked through the Image API at the app's size, never full size.
     images = [p for p in _Handler.seen if "/iiif/" in p]
     assert len(images) == 3 and all(
