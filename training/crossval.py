@@ -32,7 +32,44 @@ KEYS = [
     "year_range_coverage",
     "artist_top1_dated",
     "artist_top1_date_known",
+    "unknown_auroc",
+    "unknown_ece",
 ]
+
+
+def auroc(score: np.ndarray, positive: np.ndarray) -> float:
+    """Area under the ROC curve: P(score of a positive > score of a negative), ties halved."""
+    order = np.argsort(score, kind="mergesort")
+    ranks = np.empty(len(score))
+    s = score[order]
+    i = 0
+    while i < len(s):  # average ranks of ties
+        j = i
+        while j + 1 < len(s) and s[j + 1] == s[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    n1, n0 = int(positive.sum()), int((~positive).sum())
+    if not n1 or not n0:
+        return float("nan")
+    return float((ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def open_set_scores(
+    pred: Predictor, ex: list, x: np.ndarray, novel: np.ndarray, use_context: bool
+) -> dict[str, float]:
+    """How well p("none of the painters I know") tells held-out artists' works from the rest."""
+    from heritage_desk.ml.calibration import expected_calibration_error
+    from heritage_desk.ml.evaluate import contexts_of
+
+    ctx = contexts_of(ex) if use_context else [None] * len(ex)
+    _, pu, _ = pred.open_probabilities(x, ctx)
+    conf = np.where(pu >= 0.5, pu, 1 - pu)
+    return {
+        "unknown_auroc": auroc(pu, novel),
+        "unknown_ece": expected_calibration_error(conf, (pu >= 0.5) == novel),
+        "n_novel": float(novel.sum()),
+    }
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -50,6 +87,14 @@ def get_args_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--cache", default=str(DEFAULT_CACHE))
     p.add_argument("--json", help="write per-fold and summary metrics here")
+    p.add_argument(
+        "--artists-out",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="also hold out this share of the artists whole in each fold (a different group per "
+        "fold): their works test 'none of the painters I know' (AUROC against the others' works)",
+    )
     return p
 
 
@@ -63,12 +108,22 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, list[float]]]:
         x = np.ascontiguousarray(x[..., : a.slice])
     folds = grouped_folds(ex, a.folds)
     base = TrainConfig(**_overrides(TrainConfig, a.set, num_threads=a.threads))  # type: ignore[arg-type]
+    if a.artists_out > 0 and not any(kv.startswith("open_set_fraction=") for kv in a.set):
+        base = replace(base, open_set_fraction=0.2)  # the starter's probe (MODEL_CARD.md)
     variants = {"multimodal": False, "image-only": True}
     if a.only:
         variants = {a.only: variants[a.only]}
     results: dict[str, dict[str, list[float]]] = {v: {} for v in variants}
+    names = sorted({e.artist for e in ex if e.artist})
+    perm = np.random.default_rng(0).permutation(len(names))
     for k in range(min(a.folds, a.max_folds or a.folds)):
         tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+        novel = np.zeros(len(ex), dtype=bool)
+        if a.artists_out > 0:  # artists held out whole: never trained on, tested on every work
+            n_out = max(1, round(a.artists_out * len(names)))
+            out = {names[i] for i in np.roll(perm, -k * n_out)[:n_out]}
+            novel = np.array([e.artist in out for e in ex])
+            tr, te = tr[~novel[tr]], np.concatenate([te[~novel[te]], np.flatnonzero(novel)])
         ex_tr, ex_te = [ex[i] for i in tr], [ex[i] for i in te]
         x_te = x[te].mean(axis=1) if x.ndim == 3 else x[te]
         for name, image_only in variants.items():
@@ -77,13 +132,23 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, list[float]]]:
                 ex_tr, x[tr], replace(base, image_only=image_only), backbone=a.backbone, views=views
             )
             secs = time.perf_counter() - t0
-            m, _ = score(Predictor(tm), ex_te, x_te, use_context=not image_only)
+            pred = Predictor(tm)
+            known_te = ~novel[te]
+            m, _ = score(
+                pred,
+                [e for e, keep in zip(ex_te, known_te, strict=True) if keep],
+                x_te[known_te],
+                use_context=not image_only,
+            )
+            if novel.any():
+                m.update(open_set_scores(pred, ex_te, x_te, novel[te], not image_only))
             m["train_seconds"] = secs
             for key, val in m.items():
                 results[name].setdefault(key, []).append(val)
             print(
                 f"fold {k} {name}: top1 {m['artist_top1']:.3f} mae {m['year_mae']:.1f} "
-                f"ece {m['ece']:.3f} ({secs:.1f} s)",
+                f"ece {m['ece']:.3f} unknown AUROC {m.get('unknown_auroc', float('nan')):.3f} "
+                f"({secs:.1f} s)",
                 flush=True,
             )
     print(f"\n{a.subset or 'all'} {a.backbone} views={a.views} slice={a.slice} set={a.set}")

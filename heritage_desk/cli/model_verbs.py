@@ -22,6 +22,10 @@ CSV_COLUMNS = [
     "year_to",
     "year_range_probability",
     "model_version",
+    # New facts go in new columns (scripts written for the ones above keep working).
+    "unknown_painter_probability",
+    "artist_probability_source",
+    "year_range_probability_source",
 ]
 
 
@@ -156,8 +160,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 def _rows(svc: Any) -> list[list[str]]:
     """One CSV row per asset that needs an artist or a date, with its suggestions."""
-    from heritage_desk.core.model import PREDICTED_FIELDS, Field, needs_value
+    from heritage_desk.core.model import PREDICTED_FIELDS, UNKNOWN_ARTIST, Field, needs_value
 
+    sources = _sources(svc)
     rows = []
     for asset in svc.all_assets():
         if not any(needs_value(asset, f) for f in PREDICTED_FIELDS):
@@ -177,8 +182,21 @@ def _rows(svc: Any) -> list[list[str]]:
         )
         versions = {s.model_version for s in sugg}
         row.append(";".join(sorted(versions)))
+        unknown = next((s for s in artists if s.value == UNKNOWN_ARTIST), None)
+        row += [f"{unknown.probability:.4f}" if unknown else "", *sources]
         rows.append(row)
     return rows
+
+
+def _sources(svc: Any) -> list[str]:
+    """Where the stated artist and range probabilities were measured, in words."""
+    p = svc.predictor()
+    rel = p.reliability if p is not None else None
+    words = {"catalogue": "this catalogue", "training": "starter prior"}
+    out = []
+    for fit in (rel.open_set if rel else None, rel.ranges if rel else None):
+        out.append(f"{words.get(fit.source, fit.source)} (n={fit.n})" if fit else "starter prior")
+    return out
 
 
 def _write_csv(out: str, rows: list[list[str]]) -> None:

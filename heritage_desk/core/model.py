@@ -20,6 +20,8 @@ class Field(enum.StrEnum):
 
 #: Fields the model predicts.
 PREDICTED_FIELDS: tuple[Field, ...] = (Field.ARTIST, Field.DATE)
+#: The artist candidate that says the painter is none the model knows; never a field value.
+UNKNOWN_ARTIST = "none of the painters I know"
 #: Fields the model reads as known context.
 CONTEXT_FIELDS: tuple[Field, ...] = (Field.GENRE, Field.STYLE, Field.MEDIUM)
 

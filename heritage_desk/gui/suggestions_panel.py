@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from heritage_desk.core.model import Field, Suggestion
+from heritage_desk.core.model import UNKNOWN_ARTIST, Field, Suggestion
 from heritage_desk.core.views import AssetDetail, Evidence
 from heritage_desk.core.yearbins import decade_label
 from heritage_desk.gui.widgets import ProbabilityBar, Thumb, confidence_colour, confidence_word
@@ -30,12 +30,18 @@ EVIDENCE_EDGE = 34
 EVIDENCE_THUMB = 144  # the grid's size: one cached file serves both
 
 
+#: A suggested range wider than this (years) is headed by the range, not by a decade.
+WIDE_RANGE = 30
+
+
 def date_text(s: Suggestion) -> str:
-    """'1870s (1865–1884)' for a date suggestion."""
+    """'1870s (1865–1884)' for a date suggestion; a wide one reads '1650–2019 (likeliest 1880s)'."""
     label = s.value
     if s.year_from is not None and not s.value.endswith("s"):
         label = decade_label(s.year_from - s.year_from % 10)
     if s.year_from is not None and s.year_to is not None and s.year_to != s.year_from:
+        if s.year_to - s.year_from + 1 > WIDE_RANGE:
+            return f"{s.year_from}–{s.year_to}  (likeliest {label})"
         return f"{label}  ({s.year_from}–{s.year_to})"
     return label
 
@@ -241,6 +247,8 @@ class SuggestionsPanel(QFrame):
         else:
             top = artists[0].probability if artists else 0.0
             word = f" — <i>{confidence_word(top)}</i>" if artists else ""
+            if artists and artists[0].value == UNKNOWN_ARTIST:
+                word = " — <i>probably by a painter the model does not know</i>"
             self.artist_label.setText(f"Artist{word}")
         for i, row in enumerate(self.rows):
             if not known_artist and i < len(artists):
@@ -257,7 +265,10 @@ class SuggestionsPanel(QFrame):
         elif dates:
             d = dates[0]
             self.date_label.setText("Date")
-            style = "" if d.probability >= 0.5 else "font-style:italic;"
+            wide = (
+                d.year_from is not None and (d.year_to or d.year_from) - d.year_from >= WIDE_RANGE
+            )
+            style = "" if d.probability >= 0.5 and not wide else "font-style:italic;"
             self.date_value.setText(f"<span style='{style}'>{date_text(d)}</span>")
             self.date_bar.set_probability(d.probability)
             self.date_bar.show()

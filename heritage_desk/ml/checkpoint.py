@@ -13,6 +13,7 @@ import torch
 
 from heritage_desk.core.atomic import atomic_write
 from heritage_desk.ml.model import ModelConfig, MultimodalNet
+from heritage_desk.ml.reliability import Reliability
 from heritage_desk.ml.trained import TrainedModel
 from heritage_desk.ml.vocab import Vocab
 
@@ -41,6 +42,7 @@ def _metadata(tm: TrainedModel) -> dict[str, Any]:
             "artist_temperature": tm.artist_temperature,
             "decade_temperature": tm.decade_temperature,
             "year_range_levels": [list(pair) for pair in tm.range_levels],
+            "reliability": tm.reliability.to_dict(),
         },
         "metrics": tm.metrics,
         "data_hash": tm.data_hash,
@@ -147,6 +149,7 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
             float(cal.get("decade_temperature", 1.0)),
         )
         levels = tuple((float(q), float(c)) for q, c in cal.get("year_range_levels", []))
+        reliability = Reliability.from_dict(cal.get("reliability"))
     except _ODD_METADATA as exc:
         raise CheckpointError(f"{path} has invalid metadata: {exc}") from exc
     if len(vocab.artists) != config.n_artists or len(vocab.decades) != config.n_decades:
@@ -200,4 +203,5 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> TrainedModel:
         train_config=dict(meta.get("train_config", {})),
         extra_tensors=extra,
         range_levels=tuple(sorted(levels)),
+        reliability=reliability,
     )

@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from heritage_desk.core.lifespan import Window, window_for
 from heritage_desk.core.yearbins import BIN_WIDTH
 from heritage_desk.ml.checkpoint import load_checkpoint
+from heritage_desk.ml.reliability import RANGE_LEVELS, Reliability
 from heritage_desk.ml.trained import TrainedModel
 
 Context = Mapping[str, str | None]
@@ -47,6 +49,8 @@ class Prediction:
     artists: list[ArtistCandidate]
     year: YearRange | None
     model_version: str
+    #: p("none of the painters I know"): the painter is outside the vocabulary.
+    unknown: float = 0.0
 
 
 class Predictor:
@@ -57,15 +61,13 @@ class Predictor:
         self.model = trained.model.eval()
         self.vocab = trained.vocab
         self.version = version or (trained.data_hash[:12] or "unversioned")
-        dec = np.asarray(self.vocab.decades)
-        mask = np.ones((len(self.vocab.artists), len(dec)), dtype=np.float64)
-        for i, a in enumerate(self.vocab.artists):
-            span = self.vocab.active_years.get(a)
-            if span:
-                mask[i] = (dec + BIN_WIDTH - 1 >= span[0]) & (dec <= span[1])
-        self._active_mask = mask
+        #: Where the stated figures were measured; a catalogue's own fit replaces the prior.
+        self.reliability: Reliability = trained.reliability
+        self._life: dict[int, Window] = {}
+        self._set_windows()
         # p(decade | artist) from the dated works seen in training, add-half smoothed; artists
         # with none are neutral (uniform), so a known date never rules out the undocumented.
+        dec = np.asarray(self.vocab.decades)
         lik = np.full((len(self.vocab.artists), len(dec)), 1.0 / len(dec))
         for i, a in enumerate(self.vocab.artists):
             counts = self.vocab.decade_counts.get(a)
@@ -75,6 +77,44 @@ class Predictor:
                     row[self.vocab.decade_index(d)] += n
                 lik[i] = row / row.sum()
         self._decade_given_artist = lik
+        # An unknown painter's date is as likely as any work's: the decades of all dated works.
+        total = np.full(len(dec), 0.5)
+        for counts in self.vocab.decade_counts.values():
+            for d, n in counts.items():
+                total[self.vocab.decade_index(d)] += n
+        self._decade_marginal = total / total.sum()
+
+    def _set_windows(self) -> None:
+        """Each artist's working window (core.lifespan) and its mask over the decade bins."""
+        dec = np.asarray(self.vocab.decades)
+        mask = np.ones((len(self.vocab.artists), len(dec)), dtype=np.float64)
+        self.windows: list[Window | None] = []
+        for i, a in enumerate(self.vocab.artists):
+            w = window_for(self._life.get(i), self.vocab.active_years.get(a))
+            self.windows.append(w)
+            if w is not None:
+                row = (dec + BIN_WIDTH - 1 >= w[0]) & (dec <= w[1])
+                mask[i] = row if row.any() else 1.0
+        self._active_mask = mask
+
+    def set_life_dates(self, windows: Mapping[str, Window]) -> None:
+        """Working windows from life dates the catalogue records, by artist name (any spelling)."""
+        life = {}
+        for name, w in windows.items():
+            i = self.vocab.artist_index(name)
+            if i is not None:
+                life[i] = w
+        if life != self._life:
+            self._life = life
+            self._set_windows()
+
+    def window_mask(self, window: Window | None) -> np.ndarray:
+        """[Dc] 1 for the decade bins a work inside `window` can fall in."""
+        dec = np.asarray(self.vocab.decades)
+        if window is None:
+            return np.ones(len(dec))
+        row = ((dec + BIN_WIDTH - 1 >= window[0]) & (dec <= window[1])).astype(np.float64)
+        return row if row.any() else np.ones(len(dec))
 
     @classmethod
     def load(cls, path: str | Path, version: str | None = None) -> Predictor:
@@ -86,30 +126,69 @@ class Predictor:
         return self.trained.backbone
 
     @torch.inference_mode()
+    def scores(
+        self, embeddings: np.ndarray, contexts: Sequence[Context | None]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Calibrated closed-set artist [N,A] and decade [N,Dc] probabilities, and the energy
+        (logsumexp of the artist logits) [N] that tells known painters from unknown ones."""
+        x = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32))
+        meta = self.vocab.encode_meta([dict(c or {}) for c in contexts])
+        za, zd = self.model(x, meta)
+        pa = torch.softmax(za / self.trained.artist_temperature, 1).double().numpy()
+        pd = torch.softmax(zd / self.trained.decade_temperature, 1).double().numpy()
+        return pa, pd, torch.logsumexp(za, 1).double().numpy()
+
     def probabilities(
         self,
         embeddings: np.ndarray,
         contexts: Sequence[Context | None],
         known_years: Sequence[YearSpan | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Calibrated artist [N,A] and decade [N,Dc] probabilities.
+        """Calibrated artist [N,A] (among the painters it knows) and decade [N,Dc] probabilities.
 
-        Where a row's creation years are known (`known_years`, e.g. (1870, 1880)), the artist
-        probabilities also weigh how often each artist painted then: p(artist | image, fields,
-        date) ~ p(artist | image, fields) * p(decade | artist).
+        Where a row's creation years are known (`known_years`, e.g. (1870, 1880)), painters
+        not working then are ruled out (core.lifespan) and the others weighed by how often
+        they painted then: p(artist | image, fields, date) ~ p(artist | ...) p(decade | artist).
         """
-        x = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32))
-        meta = self.vocab.encode_meta([dict(c or {}) for c in contexts])
-        za, zd = self.model(x, meta)
-        pa = torch.softmax(za / self.trained.artist_temperature, 1).double().numpy()
-        pd = torch.softmax(zd / self.trained.decade_temperature, 1).double().numpy()
-        first, last = self.vocab.decades[0], self.vocab.decades[-1] + BIN_WIDTH - 1
-        for i, span in enumerate(known_years or ()):
-            if span is not None and span[1] >= first and span[0] <= last:  # else: no evidence
-                lo, hi = self.vocab.decade_index(span[0]), self.vocab.decade_index(span[1])
-                w = pa[i] * self._decade_given_artist[:, min(lo, hi) : max(lo, hi) + 1].mean(1)
-                pa[i] = w / w.sum() if w.sum() > 0 else pa[i]
+        pa, pd, _ = self.scores(embeddings, contexts)
+        pa, _ = self._with_dates(pa, np.zeros(len(pa)), known_years)
         return pa, pd
+
+    def open_probabilities(
+        self,
+        embeddings: np.ndarray,
+        contexts: Sequence[Context | None],
+        known_years: Sequence[YearSpan | None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Artist [N,A] and "none of the painters I know" [N] probabilities (each row sums to
+        1 over both), and decade [N,Dc]. Without an open-set fit the unknown share is 0."""
+        pa, pd, energy = self.scores(embeddings, contexts)
+        o = self.reliability.open_set
+        pu = o.p_unknown(energy) if o is not None else np.zeros(len(pa))
+        pa, pu = self._with_dates(pa * (1 - pu)[:, None], pu, known_years)
+        return pa, pu, pd
+
+    def _with_dates(
+        self, pa: np.ndarray, pu: np.ndarray, known_years: Sequence[YearSpan | None] | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Bayes with a known date: an unknown painter's date is distributed like all works'."""
+        pa, pu = pa.copy(), pu.copy()
+        dec = np.asarray(self.vocab.decades)
+        for i, span in enumerate(known_years or ()):
+            if span is None:
+                continue
+            lo_y, hi_y = min(span), max(span)
+            ok = np.array([w is None or (lo_y <= w[1] and hi_y >= w[0]) for w in self.windows])
+            inside = (dec + BIN_WIDTH - 1 >= lo_y) & (dec <= hi_y)
+            lik = self._decade_given_artist[:, inside].mean(1) if inside.any() else 1.0 / len(dec)
+            w = pa[i] * lik * ok
+            wu = pu[i] * (self._decade_marginal[inside].mean() if inside.any() else 1.0 / len(dec))
+            total = w.sum() + wu
+            if total > 0:
+                pa[i], pu[i] = w / total, wu / total
+            else:  # every painter it knows is ruled out, and there is no open-set fit
+                pa[i], pu[i] = 0.0, 1.0
+        return pa, pu
 
     def predict(
         self,
@@ -128,9 +207,11 @@ class Predictor:
         top_k: int = 5,
         coverage: float = 0.8,
         known_years: Sequence[YearSpan | None] | None = None,
+        artist_windows: Sequence[Window | None] | None = None,
     ) -> list[Prediction]:
-        """Suggestions for a batch: embeddings [N,D], one context dict (or None) per row, and
-        the creation years where known (they sharpen the artist; see `probabilities`)."""
+        """Suggestions for a batch: embeddings [N,D], one context dict (or None) per row, the
+        creation years where known (they sharpen the artist; see `probabilities`), and the
+        working window of an artist the record names (it bounds the suggested date)."""
         emb = np.asarray(embeddings, dtype=np.float32)
         if emb.ndim != 2 or emb.shape[1] != self.model.config.feature_dim:
             raise ValueError(
@@ -138,8 +219,12 @@ class Predictor:
                 f"{self.backbone!r}; got {emb.shape}"
             )
         ctx = list(contexts) if contexts is not None else [None] * len(emb)
-        pa, pd = self.probabilities(emb, ctx, known_years)
-        return [self.from_probabilities(pa[i], pd[i], top_k, coverage) for i in range(len(emb))]
+        pa, pu, pd = self.open_probabilities(emb, ctx, known_years)
+        wins = list(artist_windows) if artist_windows is not None else [None] * len(emb)
+        return [
+            self.from_probabilities(pa[i], pd[i], top_k, coverage, pu[i], wins[i])
+            for i in range(len(emb))
+        ]
 
     def year_given_artists(self, pd: np.ndarray) -> np.ndarray:
         """[A,Dc]: the decade distribution restricted to each artist's active years."""
@@ -149,9 +234,19 @@ class Predictor:
         return np.where(s > 1e-12, q / np.maximum(s, 1e-300), fallback)
 
     def from_probabilities(
-        self, pa: np.ndarray, pd: np.ndarray, top_k: int = 5, coverage: float = 0.8
+        self,
+        pa: np.ndarray,
+        pd: np.ndarray,
+        top_k: int = 5,
+        coverage: float = 0.8,
+        unknown: float = 0.0,
+        window: Window | None = None,
     ) -> Prediction:
-        """The prediction for one row of `probabilities()` (artist [A], decade [Dc])."""
+        """The prediction for one row (artist [A], decade [Dc], p(unknown painter)); `window`
+        bounds the date when the record names the artist (life dates)."""
+        if window is not None:
+            masked = pd * self.window_mask(window)
+            pd = masked / masked.sum() if masked.sum() > 0 else pd
         cond = self.year_given_artists(pd)
         order = np.argsort(-pa)[: max(1, min(top_k, len(pa)))]
         cands = [
@@ -159,59 +254,83 @@ class Predictor:
                 self.vocab.artists[j],
                 float(pa[j]),
                 r + 1,
-                self._range(cond[j], coverage, self.vocab.active_years.get(self.vocab.artists[j])),
+                self._range(cond[j], coverage, self.windows[j]),
             )
             for r, j in enumerate(order)
         ]
-        p, span = self._headline(pa, cond)
-        year = self._range(p, coverage, span)
-        return Prediction(cands, year, self.version)
+        p, span = self._headline(pa, cond, pd, unknown)
+        year = self._range(p, coverage, span or window)
+        return Prediction(cands, year, self.version, float(unknown))
 
     def headline_distribution(
-        self, pa: np.ndarray, pd: np.ndarray
-    ) -> tuple[np.ndarray, tuple[int, int] | None]:
-        """The decade distribution behind the headline year, and the active years it is held to."""
-        return self._headline(pa, self.year_given_artists(pd))
+        self, pa: np.ndarray, pd: np.ndarray, unknown: float = 0.0
+    ) -> tuple[np.ndarray, Window | None]:
+        """The decade distribution behind the headline year, and the window it is held to."""
+        return self._headline(pa, self.year_given_artists(pd), pd, unknown)
 
     def _headline(
-        self, pa: np.ndarray, cond: np.ndarray
-    ) -> tuple[np.ndarray, tuple[int, int] | None]:
-        # The headline year mixes the per-artist distributions by artist probability; when one
-        # artist dominates it is that artist's year, so it agrees with the top suggestion.
+        self, pa: np.ndarray, cond: np.ndarray, pd: np.ndarray, unknown: float = 0.0
+    ) -> tuple[np.ndarray, Window | None]:
+        # The headline year mixes the per-artist distributions by artist probability (an
+        # unknown painter's by the unrestricted decade head); when one artist dominates it is
+        # that artist's year, so it agrees with the top suggestion.
         top = int(np.argmax(pa))
         if pa[top] >= 0.5:
-            return cond[top], self.vocab.active_years.get(self.vocab.artists[top])
-        return pa @ cond, None
+            return cond[top], self.windows[top]
+        return pa @ cond + unknown * pd, None
 
-    def _range(
-        self, p: np.ndarray, coverage: float, span: tuple[int, int] | None
-    ) -> YearRange | None:
-        """Most likely decade, median year, and the shortest grown interval reaching `coverage`.
+    def interval(self, p: np.ndarray, mass: float, span: Window | None) -> tuple[int, int, float]:
+        """Years of the interval grown from the mode of `p` to `mass`, held to `span`."""
+        dec = self.vocab.decades
+        lo, hi, got = grow_interval(p, mass * p.sum())
+        y0, y1 = dec[lo], dec[hi] + BIN_WIDTH - 1
+        if span:
+            y0, y1 = max(y0, span[0]), min(y1, span[1])
+            if y0 > y1:
+                y0, y1 = span
+        return y0, y1, got / p.sum()
 
-        With range levels measured on held-out data, the interval is grown to the mass that
-        held the truth `coverage` of the time there, and that observed share is what it states.
+    def _range(self, p: np.ndarray, coverage: float, span: Window | None) -> YearRange | None:
+        """Most likely decade, median year, and a grown interval that holds the truth about
+        `coverage` of the time, with the share it is expected to hold.
+
+        With a range reliability fit (measured on held-out works: a share that depends on the
+        range's width), the narrowest level whose expected share reaches `coverage` is chosen
+        and that share stated; older checkpoints use their range levels (one share per mass).
         """
         if p.sum() <= 0:
             return None
-        target, stated = coverage, None
+        dec = self.vocab.decades
+        best = int(np.argmax(p))
+        med = min(int(np.searchsorted(np.cumsum(p), 0.5 * p.sum())), len(p) - 1)
+        year = dec[med] + BIN_WIDTH // 2
+        if span:
+            year = min(max(year, span[0]), span[1])
+
+        def bounds(mass: float) -> tuple[int, int, float]:
+            return self.interval(p, mass, span)
+
+        rel = self.reliability.ranges
+        if rel is not None:
+            y0 = y1 = 0
+            stated = 0.0
+            for mass in RANGE_LEVELS:
+                y0, y1, _ = bounds(mass)
+                stated = float(rel.held(y1 - y0 + 1, mass))
+                if stated >= coverage:
+                    break
+            return YearRange(dec[best], float(p[best] / p.sum()), year, y0, y1, stated)
+        target, legacy = coverage, None
         for mass, observed in self.trained.range_levels:
             if observed >= coverage:
-                target, stated = mass, observed
+                target, legacy = mass, observed
                 break
         else:
             if self.trained.range_levels:  # even the widest level fell short: say so
-                target, stated = self.trained.range_levels[-1]
-        dec = self.vocab.decades
-        best = int(np.argmax(p))
-        lo, hi, mass = grow_interval(p, target)
-        med = int(np.searchsorted(np.cumsum(p), 0.5 * p.sum()))
-        med = min(med, len(p) - 1)
-        year, y0, y1 = dec[med] + BIN_WIDTH // 2, dec[lo], dec[hi] + BIN_WIDTH - 1
-        if span:
-            year = min(max(year, span[0]), span[1])
-            y0, y1 = max(y0, span[0]), min(y1, span[1])
-        prob = stated if stated is not None else min(mass, 1.0)
-        return YearRange(dec[best], float(p[best]), year, y0, y1, prob)
+                target, legacy = self.trained.range_levels[-1]
+        y0, y1, mass_got = bounds(target)
+        prob = legacy if legacy is not None else min(mass_got, 1.0)
+        return YearRange(dec[best], float(p[best] / p.sum()), year, y0, y1, prob)
 
 
 def grow_interval(p: np.ndarray, target: float) -> tuple[int, int, float]:
@@ -229,10 +348,6 @@ def grow_interval(p: np.ndarray, target: float) -> tuple[int, int, float]:
             hi += 1
             mass += float(right)
     return lo, hi, mass
-
-
-#: Masses at which held-out coverage of the year range is measured.
-RANGE_LEVELS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.96, 0.98, 0.99, 0.995, 1.0)
 
 
 def fit_range_levels(

@@ -18,9 +18,10 @@ from heritage_desk.ml.calibration import fit_temperature
 from heritage_desk.ml.data import Example, artwork_key
 from heritage_desk.ml.model import IGNORE, ModelConfig, MultimodalNet, mask_meta, multitask_loss
 from heritage_desk.ml.predictor import Predictor, fit_range_levels
+from heritage_desk.ml.reliability import Reliability
 from heritage_desk.ml.runtime import set_num_threads
 from heritage_desk.ml.trained import TrainedModel
-from heritage_desk.ml.vocab import Vocab
+from heritage_desk.ml.vocab import Vocab, normalize_name
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class TrainConfig:
     shared_hidden: int = 512  # the paper has 1024: same grouped-CV accuracy, half the time
     dropout: float = 0.5
     calibration_fraction: float = 0.1
+    #: Share of artists held out whole to fit "none of the painters I know" (0: no probe).
+    open_set_fraction: float = 0.0
     seed: int = 0
     num_threads: int | None = None
     bf16: bool | None = (
@@ -259,8 +262,64 @@ def train_head(
         train_config=replace(config).to_dict(),
     )
     if len(ho):
-        tm.range_levels = measure_range_levels(tm, [examples[i] for i in ho], feats[t_ho])
+        from heritage_desk.ml.evaluate import measure_reliability
+
+        held_ex = [examples[i] for i in ho]
+        tm.range_levels = measure_range_levels(tm, held_ex, feats[t_ho])
+        tm.reliability = measure_reliability(
+            Predictor(tm), held_ex, _mean_views(feats[t_ho]), None, "training"
+        )
+    if config.open_set_fraction > 0 and len(ho):
+        probe = probe_open_set(examples, feats, vocab, tr, ho, config, cancel)
+        tm.reliability = tm.reliability.merged(probe)
     return tm
+
+
+def _mean_views(feats: torch.Tensor) -> np.ndarray:
+    f = feats.float()
+    return (f.mean(dim=1) if f.dim() == 3 else f).numpy()
+
+
+def probe_open_set(
+    examples: Sequence[Example],
+    feats: torch.Tensor,
+    vocab: Vocab,
+    tr: np.ndarray,
+    ho: np.ndarray,
+    config: TrainConfig,
+    cancel: CancelToken | None = None,
+) -> Reliability:
+    """Fit "none of the painters I know" on painters the model never saw: a probe network
+    is trained without `open_set_fraction` of the artists (held out whole), then scored on
+    their works (novel) and on held-out works of the others (known)."""
+    from heritage_desk.ml.evaluate import measure_reliability
+
+    names = sorted({normalize_name(e.artist) for e in examples if e.artist})
+    if len(names) < 5:
+        return Reliability()
+    rng = np.random.default_rng(config.seed + 1)
+    out = set(rng.permutation(names)[: max(1, round(config.open_set_fraction * len(names)))])
+    gone = np.array([normalize_name(e.artist or "") in out for e in examples])
+    keep_tr = tr[~gone[tr]]
+    known_ho = ho[~gone[ho]]
+    # As many novel rows as known ones: the prior states even odds; each catalogue's own fit
+    # then says how many unknown painters it has.
+    novel_rows = rng.permutation(np.flatnonzero(gone))[: max(len(known_ho), 1)]
+    test = np.concatenate([known_ho, np.sort(novel_rows)])
+    a, d, m = vocab.encode(examples)
+    idx = torch.from_numpy(keep_tr)
+    net = fit_model(Batchable(feats[idx], a[idx], d[idx], m[idx]), vocab, config, cancel=cancel)
+    probe = TrainedModel(model=net, vocab=vocab, backbone="probe")
+    t = torch.from_numpy(test)
+    with torch.no_grad():
+        za, _ = predict_logits(net, feats[t], m[t])
+    probe.artist_temperature = fit_temperature(
+        za, a[t].masked_fill(torch.from_numpy(gone[test]), IGNORE)
+    )
+    rel = measure_reliability(
+        Predictor(probe), [examples[i] for i in test], _mean_views(feats[t]), gone[test], "training"
+    )
+    return Reliability(open_set=rel.open_set)
 
 
 def measure_range_levels(

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from heritage_desk.ml.model import MultimodalNet
+from heritage_desk.ml.reliability import Reliability
 from heritage_desk.ml.vocab import Vocab
 
 
@@ -28,3 +29,5 @@ class TrainedModel:
     extra_tensors: dict[str, torch.Tensor] = field(default_factory=dict)  # e.g. exemplars
     #: (mass grown to, share of held-out years inside) pairs, ascending; () = uncalibrated.
     range_levels: tuple[tuple[float, float], ...] = ()
+    #: Open-set and range-reliability fits on held-out works (heritage_desk.ml.reliability).
+    reliability: Reliability = field(default_factory=Reliability)

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import torch
@@ -13,6 +14,9 @@ import torch
 from heritage_desk.core.yearbins import BIN_WIDTH, decade
 from heritage_desk.ml.data import Example
 from heritage_desk.ml.model import IGNORE, META_FIELDS, UNKNOWN
+
+#: The first decade every model can suggest (museum collections reach back to here).
+FIRST_DECADE = 1200
 
 
 def normalize_name(name: str) -> str:
@@ -65,7 +69,10 @@ class Vocab:
             [base.decades[0], base.decades[-1]] if base and base.decades else []
         )
         if all_years:
-            lo, hi = decade(min(all_years)), decade(max(all_years))
+            # Bins span at least FIRST_DECADE to today, so a catalogue of older (or newer)
+            # works can be dated: bins nobody trained on stay unlikely until a retrain.
+            lo = min(decade(min(all_years)), FIRST_DECADE)
+            hi = max(decade(max(all_years)), decade(date.today().year))
             decades = list(range(lo, hi + BIN_WIDTH, BIN_WIDTH))
         else:
             decades = [0]

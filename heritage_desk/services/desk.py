@@ -221,6 +221,7 @@ class Desk:
             if key:
                 names[key] = n
         files = [str(svc.image_file(a)) for a in assets]
+        svc.trust.gather(self._cat)  # confirmed works and life dates, read on this thread
         return Batch(assets, needs, files, svc.current_model(), names, svc)
 
     def store_suggestions(self, outputs: Outputs) -> Changes:

@@ -36,6 +36,7 @@ from heritage_desk.services.retrain_training import (
     evaluate_on,
     examples_of,
     load_embeddings,
+    measure_on_holdout,
     starter_exemplars,
     warm_start_head,
 )
@@ -121,9 +122,12 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     )
     warm = base if m.warm_start and same_input and len(items) else None
 
+    trained_on: list[Any] = []
+
     def fit(rows: Any) -> Any:
         sel = [i for i, keep in zip(items, rows, strict=True) if keep]
         ex = examples_of(sel) + ex_s
+        trained_on[:] = ex
         parts = [feats[rows]] if rows.any() else []
         x = np.concatenate([*parts, f_s]) if f_s is not None else (parts or [feats])[0]
         if not any(e.artist for e in ex) and not any(e.year is not None for e in ex):
@@ -161,8 +165,13 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     # Year ranges say how often they held on this catalogue's own held-out confirmed works
     # (when there are enough of them), not on the data the starter came from.
     own_levels = measure_range_levels(tm, examples_of(hold), feats[~train_mask])
+    prior = starter if starter is not None else base
+    if prior is not None and tm.reliability.open_set is None:  # what a small catalogue leans on
+        tm.reliability = prior.reliability.merged(tm.reliability)
+    own = measure_on_holdout(tm, feats[~train_mask], hold, trained_on)
     if m.refit_all and len(hold):
         tm = fit(np.ones(len(items), dtype=bool))
+    tm.reliability = own
     if own_levels:  # () with fewer than 30 dated works held out: keep the fit's own measure
         tm.range_levels = own_levels
     tm.metrics.update({f"holdout_{k}": v for k, v in metrics.items()})

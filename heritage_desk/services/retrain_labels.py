@@ -13,6 +13,7 @@ from heritage_desk.core.model import Field
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.services.retrain_manifest import ManifestItem
+from heritage_desk.services.suggestion_trust import window_of_line as trust_window
 from heritage_desk.services.suggestions import SuggestionService
 from heritage_desk.storage.catalogue import Catalogue
 
@@ -81,6 +82,7 @@ def confirmed_items(
                     group=group,
                     holdout=is_holdout(group, holdout_fraction),
                     files=files,
+                    window=list(w) if (w := trust_window(art.value if art else None)) else None,
                 )
             )
     return out

@@ -30,6 +30,8 @@ class ManifestItem:
     group: str = ""  # artwork key: copies of one painting share it
     holdout: bool = False
     files: list[str] = field(default_factory=list)  # cached embedding per view, under cache_dir
+    #: The artist's working window from the life dates its line states (core.lifespan).
+    window: list[int] | None = None
 
 
 @dataclass

@@ -61,38 +61,31 @@ def starter_exemplars(tm: Any) -> tuple[list[Any], Any]:
 
 
 def evaluate_on(tm: Any, feats: Any, items: Sequence[ManifestItem]) -> dict[str, float]:
-    """Artist top-1 (same person by canonical key), decade accuracy and year MAE on `items`."""
+    """Artist top-1, decade accuracy and year error on `items`, scored through the Predictor
+    curators see (heritage_desk.ml.evaluate: the one evaluator)."""
+    from heritage_desk.ml.evaluate import evaluate_items
+    from heritage_desk.ml.predictor import Predictor
+
+    return evaluate_items(Predictor(tm), examples_of(items), feats)
+
+
+def measure_on_holdout(tm: Any, feats: Any, hold: Sequence[ManifestItem], trained: Any) -> Any:
+    """The new model's stated figures measured on the works it held out: "none of the painters
+    I know" (a held-out painter with no training work is one it does not know) and the year
+    ranges; where too few held-out works exist, the starter's fit is kept."""
     import numpy as np
-    import torch
 
     from heritage_desk.core.names import parse_artist
-    from heritage_desk.core.yearbins import decade
-    from heritage_desk.ml.train import predict_logits
+    from heritage_desk.ml.evaluate import measure_reliability
+    from heritage_desk.ml.predictor import Predictor
 
-    out: dict[str, float] = {"n": float(len(items))}
-    if not items:
-        return out
-    ctx = [{"genre": i.genre, "style": i.style, "medium": i.medium} for i in items]
-    za, zd = predict_logits(
-        tm.model, torch.from_numpy(np.asarray(feats)), tm.vocab.encode_meta(ctx)
+    seen = {parse_artist(e.artist).key for e in trained if e.artist}
+    novel = np.array(
+        [bool(i.artist) and parse_artist(i.artist or "").key not in seen for i in hold]
     )
-    keys = [parse_artist(a).key for a in tm.vocab.artists]
-    pa = za.argmax(1).tolist()
-    hits = [
-        keys[p] == parse_artist(i.artist).key for p, i in zip(pa, items, strict=True) if i.artist
-    ]
-    if hits:
-        out["artist_top1"] = float(np.mean(hits))
-        out["n_artist"] = float(len(hits))
-    pd = zd.argmax(1).tolist()
-    dec = [
-        (tm.vocab.decades[p], i.year) for p, i in zip(pd, items, strict=True) if i.year is not None
-    ]
-    if dec:
-        out["decade_acc"] = float(np.mean([d == decade(y) for d, y in dec]))
-        out["year_mae"] = float(np.mean([abs(d + 5 - y) for d, y in dec]))
-        out["n_year"] = float(len(dec))
-    return out
+    return measure_reliability(
+        Predictor(tm), examples_of(hold), feats, novel, "catalogue", prior=tm.reliability
+    )
 
 
 def load_embeddings(root: Path, items: Sequence[ManifestItem]) -> tuple[Any, Any]:

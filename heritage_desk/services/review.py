@@ -8,6 +8,7 @@ from dataclasses import replace
 from heritage_desk.core.dates import parse_years
 from heritage_desk.core.model import (
     PREDICTED_FIELDS,
+    UNKNOWN_ARTIST,
     Action,
     Changes,
     Decision,
@@ -36,8 +37,13 @@ class ReviewService:
         *,
         expected_old: str | Unset | None = UNSET,
     ) -> Changes:
-        """Make a suggestion the field's value; `expected_old` = the value the reviewer saw."""
+        """Make a suggestion the field's value; `expected_old` = the value the reviewer saw.
+
+        "None of the painters I know" is no value: accepting it rejects the field's artist
+        suggestions, so the field stays empty and its history says why."""
         _same_field(field, suggestion)
+        if suggestion.value == UNKNOWN_ARTIST:
+            return self.reject_all(asset_id, field, reviewer)
         return self.catalogue.set_field(
             asset_id,
             suggestion.field,
@@ -146,7 +152,14 @@ class ReviewService:
         self, query: AssetQuery, min_probability: float, fields: Iterable[Field] = PREDICTED_FIELDS
     ) -> int:
         """How many values batch_accept would fill for the assets of `query` (paging ignored)."""
-        return self.catalogue.count_top_suggestions(_unpaged(query), min_probability, fields)
+        return len(self._batch_items(query, min_probability, tuple(fields)))
+
+    def _batch_items(
+        self, query: AssetQuery, min_probability: float, fields: tuple[Field, ...]
+    ) -> list[tuple[int, Suggestion]]:
+        # "None of the painters I know" is never batch-accepted: it is no value to write.
+        items = self.catalogue.top_suggestions(_unpaged(query), min_probability, fields)
+        return [(i, s) for i, s in items if s.value != UNKNOWN_ARTIST]
 
     def batch_accept(
         self,
@@ -156,8 +169,7 @@ class ReviewService:
         fields: Iterable[Field] = PREDICTED_FIELDS,
     ) -> Changes:
         """Accept every best suggestion at or above `min_probability`: one undoable step."""
-        fields = tuple(fields)
-        items = self.catalogue.top_suggestions(_unpaged(query), min_probability, fields)
+        items = self._batch_items(query, min_probability, tuple(fields))
         if not items:
             return Changes()
         return self.catalogue.accept_suggestions(items, reviewer, batch_id=new_batch_id())

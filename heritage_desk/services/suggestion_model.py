@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from heritage_desk import config
-from heritage_desk.core.model import Asset, Field, Suggestion, needs_value
+from heritage_desk.core.model import UNKNOWN_ARTIST, Asset, Field, Suggestion, needs_value
 from heritage_desk.core.names import ArtistRef, parse_artist
 from heritage_desk.core.yearbins import decade_label
 from heritage_desk.services.model_store import STARTER_PREFIX, ModelStore, ModelUnavailableError
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_BACKBONE = "lite0"
+#: The merge key of the "none of the painters I know" candidate (never a person's key).
+UNKNOWN_KEY = "\x00unknown"
 STARTER_NAME = "starter.safetensors"
 
 
@@ -106,12 +108,14 @@ def suggestions_from(
         for c in pred.artists:  # two model names of one person add up
             key = artist_ref(c.artist).key
             merged[key] = merged.get(key, 0.0) + c.probability
+        shown = {key: names.get(key, key) for key in merged}
+        if pred.unknown > 0:  # "none of the painters I know", ranked like any candidate
+            merged[UNKNOWN_KEY] = pred.unknown
+            shown[UNKNOWN_KEY] = UNKNOWN_ARTIST
         for rank, (key, prob) in enumerate(
             sorted(merged.items(), key=lambda kv: -kv[1])[:top_k], start=1
         ):
-            out.append(
-                Suggestion(Field.ARTIST, names.get(key, key), prob, rank, pred.model_version)
-            )
+            out.append(Suggestion(Field.ARTIST, shown[key], prob, rank, pred.model_version))
     if needs_value(a, Field.DATE):
         year = pred.year
         known = a.value(Field.ARTIST)

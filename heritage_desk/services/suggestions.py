@@ -45,6 +45,7 @@ from heritage_desk.services.suggestion_model import (
     starter_version,
     suggestions_from,
 )
+from heritage_desk.services.suggestion_trust import CatalogueTrust
 from heritage_desk.storage.catalogue import Catalogue
 
 if TYPE_CHECKING:
@@ -130,6 +131,8 @@ class SuggestionService:
         self._predictor_key: tuple[str, str] | None = None
         self._embedder: Embedder | None = None
         self._evidence = EvidenceIndex(catalogue, self.embeddings, self.all_assets)
+        #: The catalogue's confirmed works and life dates the suggestions are held to.
+        self.trust = CatalogueTrust()
         #: Why the catalogue's active model could not be loaded, if so (no suggestions then).
         self.model_error: str | None = None
 
@@ -318,8 +321,14 @@ class SuggestionService:
         ]
         full = [needs_value(a, Field.DATE) and not needs_value(a, Field.ARTIST) for a in assets]
         k = len(p.vocab.artists) if any(full) else self.top_k
+        self.trust.apply(p, self.embeddings)
         preds = p.predict_many(
-            feats, contexts, top_k=k, coverage=self.coverage, known_years=known_years(assets)
+            feats,
+            contexts,
+            top_k=k,
+            coverage=self.coverage,
+            known_years=known_years(assets),
+            artist_windows=[self.trust.window_for_asset(a) for a in assets],
         )
         return {
             a.id: suggestions_from(a, pred, names, self.top_k)
@@ -351,6 +360,7 @@ class SuggestionService:
         p = self.predictor()
         if p is None:
             return Changes()
+        self.trust.gather(self.catalogue)
         names = self.artist_names()
         if asset_ids is None:  # only the assets with something unknown, found in SQL
             wanted: set[int] = set()

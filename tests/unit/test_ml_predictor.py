@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from heritage_desk.core.lifespan import works_window
 from heritage_desk.core.model import Field
 from heritage_desk.ml import Predictor, TrainConfig, normalize_name, train_head
 from heritage_desk.ml.calibration import expected_calibration_error, fit_temperature
@@ -20,7 +21,9 @@ def test_year_with_each_artist_lies_in_their_active_years() -> None:
     for i in range(50):
         pred = p.predict(x[i], None, top_k=5)
         for c in pred.artists:
-            lo, hi = p.vocab.active_years[c.artist]
+            # inside the working window: active years widened by core.lifespan's margin
+            lo, hi = p.windows[p.vocab.artists.index(c.artist)] or (0, 0)
+            assert (lo, hi) == works_window(*p.vocab.active_years[c.artist])
             assert c.year is not None
             assert lo <= c.year.year <= hi and lo <= c.year.year_from <= c.year.year_to <= hi
         assert pred.year is not None and 0 < pred.year.range_probability <= 1
@@ -122,17 +125,22 @@ def _coverage(p: Predictor, ex: list, x: np.ndarray) -> tuple[float, float]:
 
 
 def test_year_range_states_how_often_it_held_on_held_out_data() -> None:
+    from heritage_desk.ml.evaluate import measure_reliability
     from heritage_desk.ml.predictor import fit_range_levels
+    from heritage_desk.ml.reliability import Reliability
 
     tm = train_head(*_spread_years(800, 1), FAST)
+    assert tm.reliability.ranges is not None and tm.reliability.ranges.source == "training"
     tm.decade_temperature = 0.2  # over-confident decades, like a model on unfamiliar images
     tm.range_levels = ()
+    tm.reliability = Reliability()
     p = Predictor(tm)
     test_ex, test_x = _spread_years(1500, 3)
     held, stated = _coverage(p, test_ex, test_x)
     assert stated >= 0.8 and held < stated - 0.12  # the range claims more than it holds
 
     cal_ex, cal_x = _spread_years(600, 2)
+    # Old checkpoints: one observed share per mass (range levels).
     pa, pd = p.probabilities(cal_x, [None] * len(cal_x))
     years = np.array([e.year for e in cal_ex])
     tm.range_levels = fit_range_levels(p, pa, pd, years)
@@ -141,6 +149,12 @@ def test_year_range_states_how_often_it_held_on_held_out_data() -> None:
     assert masses == sorted(masses) and observed == sorted(observed)
     held, stated = _coverage(Predictor(tm), test_ex, test_x)
     assert stated >= 0.8 and abs(held - stated) < 0.06  # now "80%" is right about 80% of the time
+    # Now: a share that depends on the range's width, measured on the same held-out works.
+    tm.range_levels = ()
+    tm.reliability = measure_reliability(p, cal_ex, cal_x, None, "catalogue")
+    assert tm.reliability.ranges is not None and tm.reliability.ranges.coef[1] > 0
+    held, stated = _coverage(Predictor(tm), test_ex, test_x)
+    assert abs(held - stated) < 0.06
 
 
 def test_train_head_measures_range_levels_and_checkpoints_keep_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -190,8 +204,11 @@ def test_a_known_date_tells_apart_artists_the_image_cannot() -> None:
     assert (blind.argmax(1) == truth).mean() < 0.7
     assert (dated.argmax(1) == truth).mean() > 0.95
     np.testing.assert_allclose(dated.sum(1), 1.0)
-    outside, _ = p.probabilities(x[:5], [None] * 5, [(1200, 1210)] * 5)  # no artist's decades
-    np.testing.assert_allclose(outside, blind[:5])
+    # 1200: long before either worked (core.lifespan windows): neither can have painted it.
+    outside, _ = p.probabilities(x[:5], [None] * 5, [(1200, 1210)] * 5)
+    np.testing.assert_allclose(outside, 0.0)
+    _pa, pu, _ = p.open_probabilities(x[:5], [None] * 5, [(1200, 1210)] * 5)
+    np.testing.assert_allclose(pu, 1.0)
     many = p.predict_many(x[:2], None, top_k=1, known_years=[(ex[0].year, ex[0].year), None])
     assert many[0].artists[0].artist == "Artist 0"
 

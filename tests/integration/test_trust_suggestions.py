@@ -1,0 +1,112 @@
+"""Suggestions held to what the record says (issue 17), with the shipped starter and real AIC
+images: a known date rules out painters who were not working then (app service and CLI), and a
+painting by a painter the starter cannot know gets "none of the painters I know" first."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from heritage_desk.core.model import UNKNOWN_ARTIST, Field
+from heritage_desk.services.suggestions import SuggestionService
+from heritage_desk.storage.catalogue import Catalogue
+from heritage_desk.storage.importer import import_collection
+
+#: A fête galante "after Pater" the starter sees William Hogarth (died 1764) in.
+HOGARTH_LIKE = "aic_105698.jpg"
+#: Painters the starter does not know: Stefano Pozzi, Alessandro Longhi, Carlo Crivelli,
+#: Johann Michael Rottmayr, Alessandro Magnasco. (Not every such work gets it first: the museum
+#: benchmark counts those that still get a confident name, docs/benchmarks.md.)
+UNKNOWN_PAINTERS = (
+    "aic_41208.jpg",
+    "aic_88374.jpg",
+    "aic_111622.jpg",
+    "aic_12883.jpg",
+    "aic_4092.jpg",
+)
+
+
+def _catalogue(root: Path, aic: Path, rows: list[tuple[str, str, str]]) -> Path:
+    """A catalogue of the named AIC images with the given artist and date cells."""
+    images = root / "images"
+    images.mkdir(parents=True)
+    with open(root / "metadata.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["image_file", "artist", "date"])
+        for name, artist, date in rows:
+            shutil.copyfile(aic / "images" / name, images / name)
+            w.writerow([name, artist, date])
+    cat = root / "catalogue.sqlite"
+    with Catalogue.open(cat) as c:
+        assert import_collection(c, images, root / "metadata.csv").added == len(rows)
+    return cat
+
+
+def _artists(cat: Path, cache: Path, name: str) -> list[tuple[str, float]]:
+    with Catalogue.open(cat) as c:
+        svc = SuggestionService(c, cache_dir=cache)
+        svc.refresh()
+        asset = c.find_asset_by_path(name)
+        assert asset is not None
+        return [
+            (s.value, s.probability) for s in c.suggestions(asset.id) if s.field is Field.ARTIST
+        ]
+
+
+def test_a_work_dated_1905_is_not_given_to_hogarth(aic_demo_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    undated = _catalogue(tmp_path / "a", aic_demo_dir, [(HOGARTH_LIKE, "", "")])
+    blind = _artists(undated, cache, HOGARTH_LIKE)
+    named = [a for a, _ in blind if a != UNKNOWN_ARTIST]
+    assert "William Hogarth" in named, blind  # a painter it knows that the image suggests
+    dated = _catalogue(tmp_path / "b", aic_demo_dir, [(HOGARTH_LIKE, "", "1905")])
+    told = _artists(dated, cache, HOGARTH_LIKE)
+    assert told and all(a != "William Hogarth" for a, _ in told)  # died 1764: ruled out
+    assert abs(sum(p for _, p in told) - 1) < 0.05 or len(told) == 5
+
+
+def test_cli_suggest_rules_out_hogarth_for_1905(aic_demo_dir: Path, tmp_path: Path) -> None:
+    cat = _catalogue(tmp_path, aic_demo_dir, [(HOGARTH_LIKE, "", "1905")])
+    out = tmp_path / "s.csv"
+    env = dict(os.environ, HERITAGE_DESK_DATA_DIR=str(tmp_path / "data"))
+    done = subprocess.run(
+        [sys.executable, "-m", "heritage_desk", "suggest", str(cat), "-q", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    (row,) = list(csv.DictReader(out.open(encoding="utf-8")))
+    named = [row[f"artist_{i}"] for i in range(1, 6)]
+    assert named[0] and "William Hogarth" not in named
+    assert row["artist_probability_source"] and row["year_range_probability_source"]
+
+
+@pytest.mark.slow
+def test_an_unknown_painter_gets_none_of_the_painters_i_know(
+    aic_demo_dir: Path, tmp_path: Path
+) -> None:
+    labels = {
+        r["image_file"].split("/")[-1]: r
+        for r in csv.DictReader((aic_demo_dir / "labels.csv").read_text("utf-8").splitlines())
+    }
+    # The record a curator imports: a few confirmed works, known painters and unknown ones.
+    confirmed = [n for n in labels if n not in UNKNOWN_PAINTERS][:40]
+    rows = [(n, labels[n]["artist_display"], labels[n]["date_display"]) for n in confirmed]
+    rows += [(n, "", "") for n in UNKNOWN_PAINTERS]
+    cat = _catalogue(tmp_path, aic_demo_dir, rows)
+    with Catalogue.open(cat) as c:
+        SuggestionService(c, cache_dir=tmp_path / "cache").refresh()
+        for name in UNKNOWN_PAINTERS:
+            asset = c.find_asset_by_path(name)
+            assert asset is not None
+            first = c.suggestions(asset.id)[0]
+            assert first.field is Field.ARTIST and first.rank == 1
+            assert first.value == UNKNOWN_ARTIST and first.probability >= 0.5, (name, first)
