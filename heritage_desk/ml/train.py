@@ -41,6 +41,8 @@ class TrainConfig:
     calibration_fraction: float = 0.1
     #: Share of artists held out whole to fit "none of the painters I know" (0: no probe).
     open_set_fraction: float = 0.0
+    #: Year bins start no later than this decade and reach today (None: the data's span).
+    first_decade: int | None = None
     seed: int = 0
     num_threads: int | None = None
     bf16: bool | None = (
@@ -228,7 +230,7 @@ def train_head(
     set_num_threads(config.num_threads)
     if len(examples) != len(embeddings):
         raise ValueError(f"{len(examples)} examples but {len(embeddings)} embeddings")
-    vocab = Vocab.build(examples, base=base_vocab)
+    vocab = Vocab.build(examples, base=base_vocab, first_decade=config.first_decade)
     a, d, m = vocab.encode(examples)
     feats = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32))
     tr, ho = _calibration_split(examples, config.calibration_fraction, config.seed)

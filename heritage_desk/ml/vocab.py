@@ -47,8 +47,13 @@ class Vocab:
         }
 
     @classmethod
-    def build(cls, examples: Sequence[Example], base: Vocab | None = None) -> Vocab:
-        """Vocabularies of the examples; with `base`, its entries keep their indices first."""
+    def build(
+        cls, examples: Sequence[Example], base: Vocab | None = None, first_decade: int | None = None
+    ) -> Vocab:
+        """Vocabularies of the examples; with `base`, its entries keep their indices first.
+
+        With `first_decade` (the starter: FIRST_DECADE) the bins span at least from it to
+        today; a retrain keeps its base's span (so the shipped starter's 1200-today)."""
         artists = list(base.artists) if base else []
         seen = {normalize_name(a) for a in artists}
         meta = {f: list(base.meta.get(f, [])) if base else [] for f in META_FIELDS}
@@ -71,8 +76,9 @@ class Vocab:
         if all_years:
             # Bins span at least FIRST_DECADE to today, so a catalogue of older (or newer)
             # works can be dated: bins nobody trained on stay unlikely until a retrain.
-            lo = min(decade(min(all_years)), FIRST_DECADE)
-            hi = max(decade(max(all_years)), decade(date.today().year))
+            lo, hi = decade(min(all_years)), decade(max(all_years))
+            if first_decade is not None:
+                lo, hi = min(lo, first_decade), max(hi, decade(date.today().year))
             decades = list(range(lo, hi + BIN_WIDTH, BIN_WIDTH))
         else:
             decades = [0]

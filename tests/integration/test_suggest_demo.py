@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from heritage_desk import config
-from heritage_desk.core.model import Field
+from heritage_desk.core.model import UNKNOWN_ARTIST, Field
 from heritage_desk.core.names import parse_artist
 from heritage_desk.services.suggestions import SuggestionService, default_starter, starter_version
 from heritage_desk.storage.catalogue import Catalogue
@@ -50,7 +50,10 @@ def test_demo_gets_the_famous_painters_right_straight_away(
         for a in blanked:
             sugg = cat.suggestions(a.id, Field.ARTIST)
             assert sugg and sugg[0].model_version == starter_version(starter)
-            keys = [parse_artist(s.value).key for s in sugg]
+            # Among the painters it names ("none of the painters I know" is a candidate of its
+            # own: the demo blanks its famous painters, so its confirmed works are mostly by
+            # painters the starter does not know, and the catalogue's fit says so).
+            keys = [parse_artist(s.value).key for s in sugg if s.value != UNKNOWN_ARTIST]
             key = parse_artist(truth[Path(a.image_path).name]).key
             top1 += keys[0] == key
             top5 += key in keys
