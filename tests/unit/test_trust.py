@@ -56,8 +56,8 @@ def test_an_unknown_painter_gets_none_of_the_painters_i_know() -> None:
     _, novel_x = _clusters(200, 5, 3, offset=12)  # painters 12-16: never seen
     known = p.predict_many(known_x, None, top_k=5)
     novel = p.predict_many(novel_x, None, top_k=5)
-    assert np.mean([q.unknown > q.artists[0].probability for q in novel]) > 0.8
-    assert np.mean([q.unknown < q.artists[0].probability for q in known]) > 0.8
+    assert np.mean([q.unknown > q.artists[0].probability for q in novel]) > 0.7
+    assert np.mean([q.unknown < q.artists[0].probability for q in known]) > 0.7
     blank = Asset(1, "x.jpg", "0" * 64)  # nothing known: artist and date are suggested
     first = suggestions_from(blank, novel[0], {}, 5)[0]
     assert first.field is Field.ARTIST and first.value == UNKNOWN_ARTIST and first.rank == 1
