@@ -99,13 +99,33 @@ def _progress(args: argparse.Namespace) -> Any:
     last = [""]
 
     def report(p: Progress) -> None:
-        line = f"\r{p.message}: {p.done}/{p.total}"
+        counted = f"{p.done:,}/{p.total:,}" in p.message  # the embedder's, with rate and ETA
+        line = f"\r{p.message}" if counted else f"\r{p.message}: {p.done}/{p.total}"
         if line != last[0]:
             last[0] = line
             sys.stderr.write(line + "\x1b[K")
             sys.stderr.flush()
 
     return report
+
+
+@contextmanager
+def _ctrl_c_cancels() -> Iterator[Any]:
+    """A CancelToken that Ctrl-C sets: the batch in flight finishes and is kept, then it stops."""
+    import signal
+    import threading
+
+    from heritage_desk.core.progress import CancelToken
+
+    token = CancelToken()
+    if threading.current_thread() is not threading.main_thread():
+        yield token
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: token.cancel())
+    try:
+        yield token
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _clear_progress(args: argparse.Namespace) -> None:
@@ -133,7 +153,16 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 guard_output(svc.catalogue, args.out, header=CSV_COLUMNS, force=args.force)
             if svc.predictor() is None:
                 raise _no_model()
-            report = svc.embed_missing(_progress(args))
+            with _ctrl_c_cancels() as cancel:
+                report = svc.embed_missing(_progress(args), cancel)
+            if report.cancelled:
+                _clear_progress(args)
+                print(
+                    f"cancelled: {report.embedded} images embedded and kept; "
+                    "run the same command again to go on from there",
+                    file=sys.stderr,
+                )
+                return 130
             svc.refresh(_progress(args), embed=False, stale_only=True)
         except OutputPathError as exc:
             raise output_error(exc) from None

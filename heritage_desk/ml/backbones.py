@@ -80,9 +80,18 @@ _TV_FILES = {
 }
 
 
+def base_name(name: str) -> str:
+    """The architecture of a backbone name: "lite0-ms" for "lite0-ms@ft-1a2b" or "lite0-ms~fast".
+
+    "@tag" names a fine-tuned copy; "~tag" only keys the embedding cache apart (features of
+    the fast path kept beside the reference ones, for the fidelity check).
+    """
+    return name.partition("@")[0].partition("~")[0]
+
+
 def backbone_spec(name: str) -> BackboneSpec:
     """The spec of backbone `name`, or a ValueError listing the known names."""
-    base, _, tag = name.partition("@")  # "lite0@ft-1a2b": a fine-tuned copy of lite0
+    base, tag = base_name(name), name != base_name(name)
     try:
         spec = SPECS[base]
     except KeyError:
@@ -107,7 +116,7 @@ def weights_path(name: str, user_file: str | Path | None = None) -> Path:
     spec = backbone_spec(name)
     if "@" in name and user_file is None:
         raise WeightsNotFoundError(f"{name} is fine-tuned: name the checkpoint file that holds it")
-    name = name.partition("@")[0]
+    name = base_name(name)
     if user_file is not None:
         p = Path(user_file)
         if not p.is_file():
@@ -147,7 +156,7 @@ class Backbone(nn.Module):
         fam = self.spec.family
         if fam == "lite":
             return _lite_features(self.trunk, x, self.spec.stats, self.spec.gram)
-        name = self.spec.name.partition("@")[0]
+        name = base_name(self.spec.name)
         t = self.trunk
         if name == "resnet50":
             x = t.maxpool(t.relu(t.bn1(t.conv1(x))))
@@ -240,7 +249,7 @@ def load_backbone(name: str, weights: str | Path | None = None) -> Backbone:
     """Build backbone `name` with real pretrained weights, in eval mode with frozen parameters."""
     spec = backbone_spec(name)
     path = weights_path(name, weights)
-    name = name.partition("@")[0]
+    name = base_name(name)
     trunk: nn.Module
     if spec.family == "lite":
         from efficientnet_lite_pytorch import EfficientNet

@@ -13,9 +13,10 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-#: Largest image accepted (pixels): a 13,000 x 13,000 museum scan. Pillow warns above this and
-#: refuses above twice it; we turn its warning into an error too, so anything larger is refused.
-MAX_PIXELS = 170_000_000
+from heritage_desk.core.limits import MAX_IMAGE_PIXELS as MAX_PIXELS
+from heritage_desk.core.limits import pixel_problem
+
+# Pillow warns above this and refuses above twice it; we turn its warning into an error too.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 IMAGE_SUFFIXES = frozenset(
@@ -139,16 +140,18 @@ def iter_image_files(root: Path) -> Iterator[tuple[str, Path | None, str]]:
                 yield rel, real, ""
 
 
-def _open_checked(data: bytes) -> tuple[Image.Image, list[str]]:
+def _open_checked(source: Path | bytes) -> tuple[Image.Image, list[str]]:
     """Open and fully decode the first frame; raise ImageProblem with one line on failure."""
     notes: list[str] = []
     with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # Between 1x and 2x the limit Pillow only warns; pixel_problem refuses with the size,
+        # in the same words as the embedding path (one limit, one message).
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            img = Image.open(io.BytesIO(data))
+            img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
             w, h = img.size
-            if w * h > MAX_PIXELS:
-                raise ImageProblem(f"too large: {w}x{h} pixels is over {MAX_PIXELS:,}")
+            if problem := pixel_problem(w, h):
+                raise ImageProblem(problem)
             if img.format == "JPEG" and w * h > _DRAFT_PIXELS:
                 img.draft(img.mode, (w // 4, h // 4))
             img.load()
@@ -190,15 +193,16 @@ def _describe(exc: BaseException) -> str:
 
 def inspect_image(path: Path) -> ImageFacts:
     """Validate one image file and read its facts; ImageProblem (one line) when unusable."""
+    # Hashed in chunks and decoded from the file: an 800 MB scan is never held whole in memory.
     try:
-        data = path.read_bytes()
+        if path.stat().st_size == 0:
+            raise ImageProblem("empty file (0 bytes)")
+        checksum = sha256_file(path)
     except OSError as exc:
         raise ImageProblem(f"cannot read file ({exc.strerror or exc})") from None
-    if not data:
-        raise ImageProblem("empty file (0 bytes)")
-    img, notes = _open_checked(data)
+    img, notes = _open_checked(path)
     try:
-        return _facts(path, data, img, notes)
+        return _facts(path, checksum, img, notes)
     except ImageProblem:
         raise
     except MemoryError:
@@ -211,7 +215,7 @@ def inspect_image(path: Path) -> ImageFacts:
         img.close()
 
 
-def _facts(path: Path, data: bytes, img: Image.Image, notes: list[str]) -> ImageFacts:
+def _facts(path: Path, checksum: str, img: Image.Image, notes: list[str]) -> ImageFacts:
     """The facts of an opened, decoded image (may raise whatever Pillow raises)."""
     fmt, mode = img.format or "?", img.mode
     w, h = img.size
@@ -228,7 +232,7 @@ def _facts(path: Path, data: bytes, img: Image.Image, notes: list[str]) -> Image
         w, h = h, w
     if orientation not in (None, 1):
         notes.append(f"EXIF orientation {orientation}; size as displayed")
-    return ImageFacts(path, sha256_bytes(data), w, h, fmt, mode, tuple(notes))
+    return ImageFacts(path, checksum, w, h, fmt, mode, tuple(notes))
 
 
 def _orientation(img: Image.Image) -> int | None:

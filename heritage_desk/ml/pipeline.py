@@ -1,0 +1,110 @@
+"""Decode overlapped with the forward pass: worker threads decode, the caller runs the batches.
+
+Threads, not processes: Pillow's decoders and resizes and ONNX Runtime / torch all release the
+GIL, so one decode thread and the forward pass run on both cores at once, nothing is pickled,
+and no process is forked after torch started its threads (ARCHITECTURE.md). The window of
+images decoded ahead is bounded (`ahead`), so memory stays that of a few small images.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from heritage_desk.core.progress import CancelToken, Progress
+
+#: Decode one item (by index) into one uint8 [H,W,3] array per view; raises ImageLoadError.
+Decode = Callable[[int], list[np.ndarray]]
+
+
+def default_decode_workers(forward_threads: int) -> int:
+    """Cores left by the forward pass (at least one: it overlaps the forward pass)."""
+    return max(1, min(8, (os.cpu_count() or 1) - forward_threads))
+
+
+@dataclass
+class Decoded:
+    """One batch, decoded: the item indices, one [B,H,W,3] array per view, and the failures."""
+
+    items: list[int]
+    views: list[np.ndarray]
+    failed: list[tuple[int, Exception]]
+
+
+def decoded_batches(
+    items: Sequence[int],
+    decode: Decode,
+    batch_size: int,
+    workers: int = 1,
+    cancel: CancelToken | None = None,
+) -> Iterator[Decoded]:
+    """Batches of decoded items in order, decoding up to two batches ahead on `workers` threads.
+
+    Cancellation is checked before each batch; pending decodes are dropped on exit.
+    """
+    ahead = max(2 * batch_size, workers)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="embed-decode")
+    pending: deque[tuple[int, Future[list[np.ndarray]]]] = deque()
+    it = iter(items)
+    try:
+
+        def fill() -> None:
+            while len(pending) < ahead:
+                i = next(it, None)
+                if i is None:
+                    return
+                pending.append((i, pool.submit(decode, i)))
+
+        fill()
+        while pending:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            ok: list[int] = []
+            arrays: list[list[np.ndarray]] = []
+            failed: list[tuple[int, Exception]] = []
+            while pending and len(ok) + len(failed) < batch_size:
+                i, fut = pending.popleft()
+                try:
+                    arrays.append(fut.result())
+                    ok.append(i)
+                except Exception as exc:  # the caller decides which errors are per-file
+                    failed.append((i, exc))
+                fill()
+            views = [np.stack(v) for v in zip(*arrays, strict=True)] if arrays else []
+            yield Decoded(ok, views, failed)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Eta:
+    """Throughput and time left of a long job, for its progress message."""
+
+    def __init__(self, total: int, start_done: int = 0) -> None:
+        self.total = total
+        self.start_done = start_done
+        self.t0 = time.monotonic()
+
+    def progress(self, done: int, what: str = "embedding images") -> Progress:
+        """A Progress whose message says the rate and the time left."""
+        dt = time.monotonic() - self.t0
+        rate = (done - self.start_done) / dt if dt > 0 else 0.0
+        msg = f"{what}: {done:,}/{self.total:,}"
+        if rate > 0 and done > self.start_done:
+            msg += f", {rate:.0f} images/s, {_clock((self.total - done) / rate)} left"
+        return Progress(done, self.total, msg)
+
+
+def _clock(seconds: float) -> str:
+    """3 s, 4 min 05 s, 1 h 02 min."""
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
