@@ -81,8 +81,15 @@ def embed_examples(
     pack = Path(cache_dir) / "packs" / f"{backbone}-{'+'.join(views)}-{tag}.npy"
     if pack.exists():
         return np.load(pack, allow_pickle=False).astype(np.float32)
+    # The reference path unless the name asks for the fast one ("lite0-ms~fast"), whose
+    # features are then cached under that name, beside the reference ones (fidelity check).
     emb = Embedder(
-        backbone, views=views, cache=EmbeddingCache(cache_dir), weights=weights, num_threads=threads
+        backbone,
+        views=views,
+        cache=EmbeddingCache(cache_dir),
+        weights=weights,
+        num_threads=threads,
+        fast=backbone.endswith("~fast"),
     )
 
     def report(p: object) -> None:
