@@ -210,7 +210,7 @@ class MainWindow(WindowCommands):
         sb = self.statusBar()
         self.count_label = QLabel()
         self.job_bar = QProgressBar()
-        self.job_bar.setMaximumWidth(180)
+        self.job_bar.setMaximumWidth(240)  # room for "1,234/5,000, 4 min 05 s left"
         self.job_bar.setTextVisible(True)
         self.job_bar.hide()
         self.job_cancel = QToolButton()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from heritage_desk.about import about_text
-from heritage_desk.core.progress import Progress
+from heritage_desk.core.progress import Progress, time_left
 from heritage_desk.gui import dialogs
 from heritage_desk.gui.settings import AppSettings, SettingsDialog
 from heritage_desk.gui.transfer_dialogs import ExportDialog, ImportDialog
@@ -62,7 +62,9 @@ class WindowCommands(QMainWindow):
         self.job_cancel.show()
         self.job_bar.setRange(0, max(1, p.total))
         self.job_bar.setValue(p.done)
-        self.job_bar.setFormat("suggesting %v/%m")
+        left = time_left(p)  # images are embedded on the way: minutes for a large collection
+        self.job_bar.setFormat(f"%v/%m, {left}" if left else "suggesting %v/%m")
+        self.job_bar.setToolTip(f"{p.message} (Cancel stops after the current batch)")
         if p.total and p.done >= p.total:
             self.job_bar.hide()
             self.job_cancel.hide()

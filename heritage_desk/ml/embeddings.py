@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from heritage_desk.core.atomic import atomic_write
-from heritage_desk.core.progress import CancelToken, ProgressCallback, no_progress
+from heritage_desk.core.progress import CancelToken, Eta, ProgressCallback, no_progress
 from heritage_desk.ml.backbones import Backbone, BackboneSpec, backbone_spec, load_backbone
 from heritage_desk.ml.decode import ImageChangedError, file_sha256, load_small, normalise, to_array
 from heritage_desk.ml.fastpath import (
@@ -19,7 +19,7 @@ from heritage_desk.ml.fastpath import (
     onnx_runtime_available,
     torch_forward,
 )
-from heritage_desk.ml.pipeline import Eta, decoded_batches, default_decode_workers
+from heritage_desk.ml.pipeline import decoded_batches, default_decode_workers
 from heritage_desk.ml.presets import ImageLoadError, embed_transform, load_image, parse_view
 from heritage_desk.ml.runtime import pick_device, set_num_threads
 

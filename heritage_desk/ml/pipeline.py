@@ -9,7 +9,6 @@ images decoded ahead is bounded (`ahead`), so memory stays that of a few small i
 from __future__ import annotations
 
 import os
-import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from heritage_desk.core.progress import CancelToken, Progress
+from heritage_desk.core.progress import CancelToken
 
 #: Decode one item (by index) into one uint8 [H,W,3] array per view; raises ImageLoadError.
 Decode = Callable[[int], list[np.ndarray]]
@@ -80,31 +79,3 @@ def decoded_batches(
             yield Decoded(ok, views, failed)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-class Eta:
-    """Throughput and time left of a long job, for its progress message."""
-
-    def __init__(self, total: int, start_done: int = 0) -> None:
-        self.total = total
-        self.start_done = start_done
-        self.t0 = time.monotonic()
-
-    def progress(self, done: int, what: str = "embedding images") -> Progress:
-        """A Progress whose message says the rate and the time left."""
-        dt = time.monotonic() - self.t0
-        rate = (done - self.start_done) / dt if dt > 0 else 0.0
-        msg = f"{what}: {done:,}/{self.total:,}"
-        if rate > 0 and done > self.start_done:
-            msg += f", {rate:.0f} images/s, {_clock((self.total - done) / rate)} left"
-        return Progress(done, self.total, msg)
-
-
-def _clock(seconds: float) -> str:
-    """3 s, 4 min 05 s, 1 h 02 min."""
-    s = round(seconds)
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"

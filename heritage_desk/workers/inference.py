@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import QObject, Signal, Slot
 
 from heritage_desk.core.model import Changes
-from heritage_desk.core.progress import CancelToken, Progress
+from heritage_desk.core.progress import CancelToken, Eta, Progress
 from heritage_desk.workers.ops import Op
 from heritage_desk.workers.thumbnails import lower_thread_priority
 
@@ -64,6 +64,7 @@ class InferenceWorker(QObject):
         self._backlog: deque[int] = deque()
         self._backlog_done = 0
         self._backlog_total = 0
+        self._eta = Eta(0)
         self._running = False
         self._token = CancelToken()
         self._jobs: queue.Queue[tuple[int, Any] | None] = queue.Queue()
@@ -92,6 +93,7 @@ class InferenceWorker(QObject):
         self._model_error = ""  # a new pass (say, after a model switch) may say it again
         self._backlog_done = 0
         self._backlog_total = len(asset_ids)
+        self._eta = Eta(len(asset_ids))
         if not asset_ids:
             self.progressed.emit(Progress(0, 0, "done"))
         self._kick()
@@ -176,9 +178,8 @@ class InferenceWorker(QObject):
         if not urgent:
             self._backlog_done += len(ids)
             self._backlog_total = max(self._backlog_total, self._backlog_done)
-            self.progressed.emit(
-                Progress(self._backlog_done, self._backlog_total, "computing suggestions")
-            )
+            self._eta.total = self._backlog_total
+            self.progressed.emit(self._eta.progress(self._backlog_done, "computing suggestions"))
         if urgent:
             # The backlog's own copies of these assets are done too: count them, or the bar
             # stops at "134/135" with every worker idle.
@@ -186,9 +187,8 @@ class InferenceWorker(QObject):
             if len(left) != len(self._backlog):
                 self._backlog_done += len(self._backlog) - len(left)
                 self._backlog = left
-                self.progressed.emit(
-                    Progress(self._backlog_done, self._backlog_total, "computing suggestions")
-                )
+                done = self._backlog_done
+                self.progressed.emit(self._eta.progress(done, "computing suggestions"))
         # Assets the model returned nothing for would be asked for again forever: skip them.
         self._skip.update(i for i in ids if i not in changes.asset_ids)
         self.stored.emit(changes)
