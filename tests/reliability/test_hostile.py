@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from heritage_desk.core.model import Field, Provenance
+from heritage_desk.core.model import Field, ModelUnavailableError, Provenance
 from heritage_desk.ml.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.exporter import export_csv
@@ -85,7 +85,8 @@ def test_pickle_as_active_model_is_refused_by_service_and_cli(tmp_path: Path) ->
         cat.add_asset("a.jpg", "a" * 64)
         cat.add_model_version("m001", str(hostile), active=True)
         svc = SuggestionService(cat, cache_dir=tmp_path / "cache", starter=False)
-        with pytest.raises(CheckpointError, match="pickle"):
+        # The active model is the catalogue's: refused as unavailable (no fallback), naming why.
+        with pytest.raises(ModelUnavailableError, match="pickle"):
             svc.predictor()
     assert not marker.exists()
     res = _cli("suggest", str(cat_path), "-q", env={"HERITAGE_DESK_DATA_DIR": str(tmp_path / "d")})
