@@ -125,7 +125,8 @@ def test_b_uses_the_version_a_trained_with_the_same_probabilities_even_without_a
     assert _value(out, "model") == version, out + err
     rows_a, rows_b = _csv(team.root / "a.csv"), _csv(team.root / "b.csv")
     assert len(rows_a) > 1 and rows_a == rows_b  # same assets, candidates, probabilities
-    assert {r[-1] for r in rows_b[1:]} == {version}
+    col = rows_b[0].index("model_version")
+    assert {r[col] for r in rows_b[1:]} == {version}
     cached = list((b / "models").rglob("*.safetensors"))
     assert len(cached) == 1 and cached[0].parent.name == "by-hash"  # B's copy, keyed by hash
     # B keeps working on its cached copy (A's folder is still gone).
