@@ -124,8 +124,15 @@ def test_review_session(desk: Any, collection: Collection, qtbot: Any, tmp_path:
             ),
             timeout=WAIT,
         )
-        qtbot.waitUntil(lambda: w.review.detail is not None, timeout=WAIT)
+        # One field at a time: the pick decided the artist only and the window stayed on the
+        # asset (its date is focused now); J goes on to the next work.
+        qtbot.keyClick(w.collection.active_view(), Qt.Key.Key_J)
+        qtbot.waitUntil(
+            lambda: w.review.detail is not None and w.review.detail.asset.id != picked,
+            timeout=WAIT,
+        )
     typed = w.review.detail.asset.id
+    assert w.review.detail.asset.value(Field.ARTIST) is None
     qtbot.keyClick(w.collection.active_view(), Qt.Key.Key_E)
     assert w.suggestions.value_edit.hasFocus() or not w.isActiveWindow()
     w.suggestions.value_edit.setText("Claude Monet")
