@@ -10,6 +10,7 @@ lock is taken, so a note left by a dead holder is never shown.
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -75,8 +76,23 @@ class AdvisoryLock:
     def _note_key(self) -> str:
         return f"lock:{self.name}"
 
-    def note(self) -> str:
-        """What the current holder wrote ("" when nobody holds the lock or it wrote nothing)."""
+    def note(self, patience: float = 2.0) -> str:
+        """What the current holder wrote ("" when nobody holds the lock or it wrote nothing).
+
+        A holder writes its note just after winning the lock: a loser that asks in between
+        waits up to `patience` seconds for it rather than naming nobody.
+        """
+        deadline = time.monotonic() + patience
+        while True:
+            note = self._read_note()
+            if note is not None:
+                return note
+            if time.monotonic() >= deadline:
+                return ""
+            time.sleep(0.05)
+
+    def _read_note(self) -> str | None:
+        """The holder's note; "" when nobody holds the lock; None when held but not yet noted."""
         with self._engine.connect() as conn:
             taken = conn.scalar(
                 sa.text(
@@ -92,7 +108,7 @@ class AdvisoryLock:
             value = conn.scalar(
                 sa.select(CatalogueInfoRow.value).where(CatalogueInfoRow.key == self._note_key)
             )
-        return str(value or "")
+        return str(value) if value else None
 
     def dispose(self) -> None:
         """Release and close the engine."""
