@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,8 @@ STARTER_ARTISTS = ("Claude Monet", "Pierre-Auguste Renoir", "Edgar Degas", "Remb
 PER_ARTIST = 20
 #: How many AIC paintings the test catalogue holds, and which of them lose their artist.
 N_ASSETS = 14
+#: How long (ms) a GUI test waits for the window at most; the first batch loads torch.
+WAIT = 60_000
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
 
 
+def open_desk(location: Path, tmp_path: Path, images: Path | None = None) -> Any:
+    """A DeskApp without a model on `location`, as a reviewer named 'tester'."""
+    from heritage_desk.app import DeskApp
+    from heritage_desk.gui.settings import AppSettings
+
+    settings = AppSettings()
+    settings.reviewer = "tester"
+    return DeskApp(
+        location, config.paths(tmp_path / "data"), images_root=images, with_model=False,
+        settings=settings,
+    )  # fmt: skip
+
+
 def open_model_desk(
     collection: Collection, location: Path, tmp_path: Path, **options: object
 ) -> object:
@@ -194,3 +210,62 @@ def open_model_desk(
         suggestion_options={"starter": collection.starter, "cache_dir": TEST_CACHE},
         **options,  # type: ignore[arg-type]
     )
+
+
+def call(app: Any, qtbot: Any, fn: Any) -> Any:
+    """Run `fn(desk)` on the app's executor and wait for its result (test helper)."""
+    from heritage_desk.workers.ops import Op
+
+    box: list[Any] = []
+    Op(fn).success(box.append).run()
+    qtbot.waitUntil(lambda: bool(box), timeout=WAIT)
+    return box[0]
+
+
+def _shown(app: Any, qtbot: Any) -> Any:
+    """Show the window, wait until it is on screen and all the test catalogue's rows are loaded."""
+    app.window.show()
+    app.window.activateWindow()
+    qtbot.waitExposed(app.window)
+    qtbot.waitUntil(lambda: app.window.model.rowCount() == N_ASSETS, timeout=WAIT)
+    return app
+
+
+@pytest.fixture
+def app_without_model(
+    collection: Collection, catalogue_copy: Path, tmp_path: Path, qtbot: Any,
+    isolated_settings: None,
+) -> Iterator[Any]:  # fmt: skip
+    """The real window on a private catalogue copy, no model: shown, every row loaded."""
+    app = _shown(open_desk(catalogue_copy, tmp_path, collection.images), qtbot)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def app_with_model(
+    collection: Collection, catalogue_copy: Path, tmp_path: Path, qtbot: Any,
+    isolated_settings: None,
+) -> Iterator[Any]:  # fmt: skip
+    """The real window on a private catalogue copy with the tiny test model: shown, every row
+    loaded, the background suggestion pass not started (`app.start()` starts it)."""
+    app = _shown(open_model_desk(collection, catalogue_copy, tmp_path), qtbot)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def app_after_background_pass(app_with_model: Any, qtbot: Any) -> Any:
+    """`app_with_model` once its background pass has suggested for every missing field and
+    embedded every image."""
+    app_with_model.start()
+    qtbot.waitUntil(app_with_model.background_done, timeout=2 * WAIT)  # every image, under load
+    return app_with_model
+
+
+@pytest.fixture
+def app_on_first_row(app_without_model: Any, qtbot: Any) -> Any:
+    """`app_without_model` with the first row current and its detail shown."""
+    app_without_model.window.collection.set_current_row(0)
+    qtbot.waitUntil(lambda: app_without_model.window.review.detail is not None, timeout=WAIT)
+    return app_without_model

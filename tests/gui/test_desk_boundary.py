@@ -7,7 +7,6 @@ The Desk has no `catalogue` attribute and hands out no storage object, so a widg
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,26 +16,10 @@ from PySide6.QtCore import QObject
 from heritage_desk.core.model import Field
 from heritage_desk.storage.base import Scope
 from heritage_desk.storage.catalogue import Catalogue
-from tests.gui.conftest import Collection
-from tests.gui.test_window import WAIT, open_desk
+from tests.gui.conftest import WAIT
 
 pytestmark = pytest.mark.gui
 GUI = Path(__file__).parents[2] / "heritage_desk" / "gui"
-
-
-@pytest.fixture
-def app(
-    collection: Collection,
-    catalogue_copy: Path,
-    tmp_path: Path,
-    qtbot: Any,
-    isolated_settings: None,
-) -> Iterator[Any]:
-    desk_app = open_desk(catalogue_copy, tmp_path, collection.images)
-    desk_app.window.show()
-    qtbot.waitUntil(lambda: desk_app.window.model.rowCount() == 14, timeout=WAIT)
-    yield desk_app
-    desk_app.close()
 
 
 def _storage_objects(obj: object) -> list[str]:
@@ -50,11 +33,11 @@ def _is_repository(v: object) -> bool:
 
 
 def test_the_window_edits_and_undoes_through_a_desk_without_a_catalogue(
-    app: Any, catalogue_copy: Path, qtbot: Any
+    app_without_model: Any, catalogue_copy: Path, qtbot: Any
 ) -> None:
-    desk, w = app.desk, app.window
+    desk, w = app_without_model.desk, app_without_model.window
     assert not hasattr(desk, "catalogue")
-    assert app.executor.desk is desk
+    assert app_without_model.executor.desk is desk
     public = {k: v for k, v in vars(desk).items() if not k.startswith("_")}
     assert not [k for k, v in public.items() if isinstance(v, Scope) or _is_repository(v)]
     # No widget, view model or worker the window owns holds a storage object either.

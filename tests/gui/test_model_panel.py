@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,33 +14,18 @@ pytestmark = [pytest.mark.gui, pytest.mark.slow]
 WAIT = 120_000
 
 
-@pytest.fixture
-def desk(
-    collection: Collection,
-    catalogue_copy: Path,
-    tmp_path: Path,
-    qtbot: Any,
-    isolated_settings: None,
-) -> Iterator[Any]:
-    app: Any = open_model_desk(collection, catalogue_copy, tmp_path)
-    app.window.show()
-    app.start()
-    # The background pass suggests for what is missing and embeds every image.
-    qtbot.waitUntil(app.background_done, timeout=WAIT)
-    yield app
-    app.close()
-
-
-def test_panel_retrains_in_a_child_and_rolls_back(desk: Any, qtbot: Any) -> None:
-    w = desk.window
+def test_panel_retrains_in_a_child_and_rolls_back(
+    app_after_background_pass: Any, qtbot: Any
+) -> None:
+    w = app_after_background_pass.window
     panel = w.open_model_panel()
     qtbot.waitUntil(lambda: panel.report is not None, timeout=WAIT)
     assert "Runs on" in panel.device.text()
     progress: list[Any] = []
-    desk.retrain.progressed.connect(progress.append)
-    with qtbot.waitSignal(desk.retrain.finished, timeout=WAIT) as done:
+    app_after_background_pass.retrain.progressed.connect(progress.append)
+    with qtbot.waitSignal(app_after_background_pass.retrain.finished, timeout=WAIT) as done:
         panel.retrain_button.click()
-        assert panel.cancel_button.isVisible() or desk.retrain.running()
+        assert panel.cancel_button.isVisible() or app_after_background_pass.retrain.running()
     result = done.args[0]
     assert result.status in ("activated", "kept"), result.reason
     assert progress, "no progress reported by the child"
@@ -54,7 +38,7 @@ def test_panel_retrains_in_a_child_and_rolls_back(desk: Any, qtbot: Any) -> None
     target = versions[row].version
     panel.table.selectRow(row)
     assert panel.activate.isEnabled()
-    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT) as ch:
+    with qtbot.waitSignal(app_after_background_pass.executor.changes, timeout=WAIT) as ch:
         panel.activate.click()
     assert ch.args[0].model
     qtbot.waitUntil(
@@ -64,13 +48,15 @@ def test_panel_retrains_in_a_child_and_rolls_back(desk: Any, qtbot: Any) -> None
     panel.close()
 
 
-def test_cancelling_a_retrain_keeps_the_active_model(desk: Any, qtbot: Any) -> None:
+def test_cancelling_a_retrain_keeps_the_active_model(
+    app_after_background_pass: Any, qtbot: Any
+) -> None:
     from heritage_desk.workers.ops import Op
 
     before: list[Any] = []
     Op(lambda d: d.model_in_use()).success(before.append).run()
     qtbot.waitUntil(lambda: bool(before), timeout=WAIT)
-    sup = desk.retrain
+    sup = app_after_background_pass.retrain
     started: list[dict[str, Any]] = []
     sup.child_event.connect(lambda ev: started.append(ev))
     assert sup.start()
@@ -85,17 +71,21 @@ def test_cancelling_a_retrain_keeps_the_active_model(desk: Any, qtbot: Any) -> N
     assert not sup.running()
     from heritage_desk.storage.catalogue import Catalogue
 
-    with Catalogue.open(desk.location, create=False) as cat:  # a second, real connection
+    with Catalogue.open(
+        app_after_background_pass.location, create=False
+    ) as cat:  # a second, real connection
         assert cat.integrity_check() == []
 
 
 def test_every_missing_artist_has_suggestions_after_the_background_pass(
-    desk: Any, qtbot: Any
+    app_after_background_pass: Any, qtbot: Any
 ) -> None:
     from heritage_desk.core.query import AssetQuery
     from heritage_desk.storage.catalogue import Catalogue
 
-    with Catalogue.open(desk.location, create=False) as cat:  # a second, real connection
+    with Catalogue.open(
+        app_after_background_pass.location, create=False
+    ) as cat:  # a second, real connection
         missing = [
             a for a in cat.asset_ids(AssetQuery(missing_artist=True))
             if not cat.suggestions(a, Field.ARTIST)

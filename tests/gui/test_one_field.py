@@ -6,7 +6,6 @@ value came from. The real window, catalogue and tiny lite0 model of the fixtures
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +14,9 @@ from PySide6.QtCore import Qt
 
 from heritage_desk.core.model import Field
 from heritage_desk.core.names import same_person
-from tests.gui.conftest import Collection, open_model_desk
-from tests.gui.test_review_session import WAIT, call
+from tests.gui.conftest import WAIT, Collection, call
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def desk(
-    collection: Collection,
-    catalogue_copy: Path,
-    tmp_path: Path,
-    qtbot: Any,
-    isolated_settings: None,
-) -> Iterator[Any]:
-    app: Any = open_model_desk(collection, catalogue_copy, tmp_path)
-    app.window.show()
-    qtbot.waitExposed(app.window)
-    qtbot.waitUntil(lambda: app.window.model.rowCount() == 14, timeout=WAIT)
-    yield app
-    app.close()
 
 
 def _rows_missing_both(w: Any, collection: Collection) -> list[int]:
@@ -53,17 +35,17 @@ def _shown_with_both(w: Any, aid: int | None = None) -> bool:
     )
 
 
-def _asset(desk: Any, qtbot: Any, aid: int) -> Any:
-    return call(desk, qtbot, lambda s: s.detail(aid).asset)
+def _asset(app: Any, qtbot: Any, aid: int) -> Any:
+    return call(app, qtbot, lambda s: s.detail(aid).asset)
 
 
-def until(desk: Any, qtbot: Any, aid: int, pred: Any) -> Any:
+def until(app: Any, qtbot: Any, aid: int, pred: Any) -> Any:
     """Wait until the stored asset satisfies `pred` (the background pass also sends changes,
     so the first Changes signal need not be ours) and return it."""
     box: list[Any] = []
 
     def ok() -> bool:
-        a = _asset(desk, qtbot, aid)
+        a = _asset(app, qtbot, aid)
         box[:] = [a]
         return bool(pred(a))
 
@@ -76,12 +58,12 @@ def key(qtbot: Any, w: Any, k: Qt.Key, mod: Any = Qt.KeyboardModifier.NoModifier
 
 
 def test_a_accepts_the_focused_field_only_and_undo_takes_it_back(
-    desk: Any, collection: Collection, qtbot: Any
+    app_with_model: Any, collection: Collection, qtbot: Any
 ) -> None:
-    w = desk.window
+    w = app_with_model.window
     row = _rows_missing_both(w, collection)[0]
     w.collection.set_current_row(row)
-    desk.start()
+    app_with_model.start()
     qtbot.waitUntil(lambda: _shown_with_both(w), timeout=WAIT)
     d = w.review.detail
     aid, top_artist = d.asset.id, d.candidates(Field.ARTIST)[0]
@@ -89,7 +71,7 @@ def test_a_accepts_the_focused_field_only_and_undo_takes_it_back(
     assert w.suggestions.both_button.isEnabled() and w.suggestions.both_button.isVisible()
 
     key(qtbot, w, Qt.Key.Key_A)
-    a = until(desk, qtbot, aid, lambda a: a.value(Field.ARTIST))
+    a = until(app_with_model, qtbot, aid, lambda a: a.value(Field.ARTIST))
     assert same_person(a.value(Field.ARTIST) or "", top_artist.value)
     assert a.value(Field.DATE) is None, "A accepted the date too"
     # Still on this asset, now on its date.
@@ -99,7 +81,7 @@ def test_a_accepts_the_focused_field_only_and_undo_takes_it_back(
     assert fv.origin and fv.origin.startswith("artist suggestion 1 of model")
 
     key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    a = until(desk, qtbot, aid, lambda a: a.value(Field.ARTIST) is None)
+    a = until(app_with_model, qtbot, aid, lambda a: a.value(Field.ARTIST) is None)
     assert a.value(Field.DATE) is None
 
     # 2 picks the second candidate of the focused field: here the artist, never the date.
@@ -114,21 +96,21 @@ def test_a_accepts_the_focused_field_only_and_undo_takes_it_back(
     cands = w.review.detail.candidates(Field.ARTIST)
     if len(cands) >= 2:
         key(qtbot, w, Qt.Key.Key_2)
-        a = until(desk, qtbot, aid, lambda a: a.value(Field.ARTIST))
+        a = until(app_with_model, qtbot, aid, lambda a: a.value(Field.ARTIST))
         assert same_person(a.value(Field.ARTIST) or "", cands[1].value)
         assert a.value(Field.DATE) is None
         assert (a.fields[Field.ARTIST].origin or "").startswith("artist suggestion 2 ")
-        history = call(desk, qtbot, lambda s: s.history(aid))
+        history = call(app_with_model, qtbot, lambda s: s.history(aid))
         assert history[-1].origin == a.fields[Field.ARTIST].origin
 
 
 def test_the_year_range_is_edited_before_accepting_and_export_says_so(
-    desk: Any, collection: Collection, qtbot: Any, tmp_path: Path
+    app_with_model: Any, collection: Collection, qtbot: Any, tmp_path: Path
 ) -> None:
-    w = desk.window
+    w = app_with_model.window
     row = _rows_missing_both(w, collection)[0]
     w.collection.set_current_row(row)
-    desk.start()
+    app_with_model.start()
     qtbot.waitUntil(lambda: _shown_with_both(w), timeout=WAIT)
     d = w.review.detail
     aid, date = d.asset.id, d.candidates(Field.DATE)[0]
@@ -141,12 +123,12 @@ def test_the_year_range_is_edited_before_accepting_and_export_says_so(
     w.suggestions.year_from.setValue(lo)
     w.suggestions.year_to.setValue(hi)
     key(qtbot, w, Qt.Key.Key_A)
-    a = until(desk, qtbot, aid, lambda a: a.value(Field.DATE))
+    a = until(app_with_model, qtbot, aid, lambda a: a.value(Field.DATE))
     fv = a.fields[Field.DATE]
     assert (fv.year_from, fv.year_to) == (lo, hi) and a.value(Field.ARTIST) is None
     assert fv.origin and "date suggestion 1 of model" in fv.origin
     assert f"range edited to {lo}–{hi}" in fv.origin
-    (last,) = [h for h in call(desk, qtbot, lambda s: s.history(aid))][-1:]
+    (last,) = [h for h in call(app_with_model, qtbot, lambda s: s.history(aid))][-1:]
     assert last.field is Field.DATE and last.origin == fv.origin
     from heritage_desk.gui.dialogs import HistoryDialog
 
@@ -156,7 +138,7 @@ def test_the_year_range_is_edited_before_accepting_and_export_says_so(
     dlg.close()
 
     out = tmp_path / "out.csv"
-    call(desk, qtbot, lambda s: s.export_csv(str(out), False, None, None))
+    call(app_with_model, qtbot, lambda s: s.export_csv(str(out), False, None, None))
     with open(out, newline="", encoding="utf-8") as f:
         rows = {r["image_file"]: r for r in csv.DictReader(f)}
     r = rows[a.image_path]
@@ -164,18 +146,18 @@ def test_the_year_range_is_edited_before_accepting_and_export_says_so(
 
 
 def test_accept_both_takes_artist_and_date_and_moves_on(
-    desk: Any, collection: Collection, qtbot: Any
+    app_with_model: Any, collection: Collection, qtbot: Any
 ) -> None:
-    w = desk.window
+    w = app_with_model.window
     row = _rows_missing_both(w, collection)[0]
     w.collection.set_current_row(row)
-    desk.start()
+    app_with_model.start()
     qtbot.waitUntil(lambda: _shown_with_both(w), timeout=WAIT)
     aid = w.review.detail.asset.id
     key(qtbot, w, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
-    a = until(desk, qtbot, aid, lambda a: a.value(Field.ARTIST))
+    a = until(app_with_model, qtbot, aid, lambda a: a.value(Field.ARTIST))
     assert a.value(Field.ARTIST) and a.value(Field.DATE)
     assert w.collection.current_row() == row + 1
     w.review.undo()
-    a = until(desk, qtbot, aid, lambda a: a.value(Field.ARTIST) is None)
+    a = until(app_with_model, qtbot, aid, lambda a: a.value(Field.ARTIST) is None)
     assert a.value(Field.DATE) is None

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 
 from heritage_desk.core.model import Field
 from heritage_desk.core.names import same_person
-from tests.gui.conftest import Collection, open_model_desk
+from tests.gui.conftest import Collection, call, open_model_desk
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 WAIT = 60_000  # ms; the first batch loads torch and the backbone
@@ -38,16 +38,6 @@ def desk(
     app.start()
     yield app
     app.close()
-
-
-def call(desk: Any, qtbot: Any, fn: Any) -> Any:
-    """Run `fn(desk)` on the executor and wait for its result (test helper)."""
-    from heritage_desk.workers.ops import Op
-
-    box: list[Any] = []
-    Op(fn).success(box.append).run()
-    qtbot.waitUntil(lambda: bool(box), timeout=WAIT)
-    return box[0]
 
 
 def shown_with_suggestions(w: Any) -> bool:

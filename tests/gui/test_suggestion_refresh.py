@@ -5,43 +5,25 @@ A real window on the real test catalogue with the real tiny lite0 model of the f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from heritage_desk.core.model import Field
-from tests.gui.conftest import Collection, open_model_desk
-from tests.gui.test_review_session import WAIT, call
+from tests.gui.conftest import WAIT, Collection, call
 
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def desk(
-    collection: Collection,
-    catalogue_copy: Path,
-    tmp_path: Path,
-    qtbot: Any,
-    isolated_settings: None,
-) -> Iterator[Any]:
-    app: Any = open_model_desk(collection, catalogue_copy, tmp_path)
-    app.window.show()
-    qtbot.waitExposed(app.window)
-    qtbot.waitUntil(lambda: app.window.model.rowCount() == 14, timeout=WAIT)
-    yield app
-    app.close()
-
-
 def test_the_progress_bar_goes_away_when_the_asset_on_screen_was_suggested_first(
-    desk: Any, qtbot: Any
+    app_with_model: Any, qtbot: Any
 ) -> None:
-    w = desk.window
+    w = app_with_model.window
     w.collection.set_current_row(0)  # this asset (and the next ones) go the urgent way
-    desk.start()
-    qtbot.waitUntil(lambda: desk.background_started, timeout=WAIT)
-    qtbot.waitUntil(desk.background_done, timeout=WAIT)
+    app_with_model.start()
+    qtbot.waitUntil(lambda: app_with_model.background_started, timeout=WAIT)
+    qtbot.waitUntil(app_with_model.background_done, timeout=WAIT)
     qtbot.wait(100)  # the last progress signal is queued
     assert not w.job_bar.isVisible(), f"status bar still shows {w.job_bar.text()!r}"
     assert not w.job_cancel.isVisible()
@@ -52,13 +34,13 @@ def _artists(d: Any) -> list[tuple[str, float]]:
 
 
 def test_undoing_a_known_field_edit_brings_back_the_suggestions_without_it(
-    desk: Any, collection: Collection, qtbot: Any
+    app_with_model: Any, collection: Collection, qtbot: Any
 ) -> None:
-    w = desk.window
+    w = app_with_model.window
     both = collection.hidden_artist & collection.hidden_date
     row = next(i for i in range(14) if Path(w.model.row_data(i).asset.image_path).name in both)
     w.collection.set_current_row(row)
-    desk.start()
+    app_with_model.start()
 
     def shown(pred: Any) -> bool:
         d = w.review.detail
@@ -70,7 +52,7 @@ def test_undoing_a_known_field_edit_brings_back_the_suggestions_without_it(
     )
     first = w.review.detail
     aid, before = first.asset.id, _artists(first)
-    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+    with qtbot.waitSignal(app_with_model.executor.changes, timeout=WAIT):
         w.review.edit(Field.DATE, "1660")
     # The artist suggestions are made again with the date known.
     qtbot.waitUntil(
@@ -99,5 +81,5 @@ def test_undoing_a_known_field_edit_brings_back_the_suggestions_without_it(
         ),
         timeout=WAIT,
     )
-    stored = call(desk, qtbot, lambda s: s.detail(aid))
+    stored = call(app_with_model, qtbot, lambda s: s.detail(aid))
     assert _artists(stored) == before and stored.candidates(Field.DATE)

@@ -4,52 +4,22 @@ from __future__ import annotations
 
 import csv
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from heritage_desk import config
 from heritage_desk.core.model import Field
 from heritage_desk.core.query import AssetQuery, Sort
 from heritage_desk.workers.ops import Op
-from tests.gui.conftest import Collection
+from tests.gui.conftest import WAIT, open_desk
 
 pytestmark = pytest.mark.gui
-WAIT = 30_000
-
-
-def open_desk(location: Path, tmp_path: Path, images: Path | None = None) -> Any:
-    from heritage_desk.app import DeskApp
-    from heritage_desk.gui.settings import AppSettings
-
-    settings = AppSettings()
-    settings.reviewer = "tester"
-    return DeskApp(
-        location, config.paths(tmp_path / "data"), images_root=images, with_model=False,
-        settings=settings,
-    )  # fmt: skip
-
-
-@pytest.fixture
-def desk(
-    collection: Collection,
-    catalogue_copy: Path,
-    tmp_path: Path,
-    qtbot: Any,
-    isolated_settings: None,
-) -> Iterator[Any]:
-    app = open_desk(catalogue_copy, tmp_path, collection.images)
-    app.window.show()
-    qtbot.waitUntil(lambda: app.window.model.rowCount() == 14, timeout=WAIT)
-    yield app
-    app.close()
 
 
 def test_a_second_instance_on_the_same_catalogue_is_refused(
-    desk: Any, catalogue_copy: Path, tmp_path: Path
+    app_without_model: Any, catalogue_copy: Path, tmp_path: Path
 ) -> None:
     from heritage_desk.app.bootstrap import InstanceLockedError
 
@@ -57,8 +27,10 @@ def test_a_second_instance_on_the_same_catalogue_is_refused(
         open_desk(catalogue_copy, tmp_path / "second")
 
 
-def test_grid_and_table_share_one_model_and_the_current_asset(desk: Any, qtbot: Any) -> None:
-    w = desk.window
+def test_grid_and_table_share_one_model_and_the_current_asset(
+    app_without_model: Any, qtbot: Any
+) -> None:
+    w = app_without_model.window
     c = w.collection
     assert c.grid.model() is c.table.model() is w.model
     c.set_current_row(3)
@@ -79,8 +51,8 @@ def test_grid_and_table_share_one_model_and_the_current_asset(desk: Any, qtbot: 
     assert shown == got[0] and w.model.query.sort is Sort.TITLE
 
 
-def test_search_and_vocabulary_filters(desk: Any, qtbot: Any) -> None:
-    w = desk.window
+def test_search_and_vocabulary_filters(app_without_model: Any, qtbot: Any) -> None:
+    w = app_without_model.window
     f = w.collection.filters
     qtbot.waitUntil(lambda: f.combos[Field.MEDIUM].count() > 1, timeout=WAIT)
     medium = f.combos[Field.MEDIUM].itemData(1)
@@ -98,14 +70,14 @@ def test_search_and_vocabulary_filters(desk: Any, qtbot: Any) -> None:
     qtbot.waitUntil(lambda: w.model.rowCount() == 0, timeout=WAIT)
 
 
-def test_edit_history_and_undo_through_the_form(desk: Any, qtbot: Any) -> None:
-    w = desk.window
+def test_edit_history_and_undo_through_the_form(app_without_model: Any, qtbot: Any) -> None:
+    w = app_without_model.window
     w.collection.set_current_row(1)
     qtbot.waitUntil(lambda: w.review.detail is not None, timeout=WAIT)
     aid = w.review.detail.asset.id
     title = w.form.editors[Field.TITLE]
     title.setText("A new title")
-    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+    with qtbot.waitSignal(app_without_model.executor.changes, timeout=WAIT):
         title.editingFinished.emit()
     qtbot.waitUntil(
         lambda: (
@@ -126,7 +98,7 @@ def test_edit_history_and_undo_through_the_form(desk: Any, qtbot: Any) -> None:
     dlg = HistoryDialog("t", got[0], w)
     assert dlg.table.rowCount() == 1 and dlg.table.item(0, 1).text() == "tester"
     dlg.close()
-    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+    with qtbot.waitSignal(app_without_model.executor.changes, timeout=WAIT):
         w.actions_by_name["undo"].trigger()
     qtbot.waitUntil(
         lambda: w.review.detail is not None and w.review.detail.asset.title != "A new title",
@@ -134,10 +106,10 @@ def test_edit_history_and_undo_through_the_form(desk: Any, qtbot: Any) -> None:
     )
 
 
-def test_every_action_is_in_a_menu_and_in_the_shortcuts_help(desk: Any) -> None:
+def test_every_action_is_in_a_menu_and_in_the_shortcuts_help(app_without_model: Any) -> None:
     from heritage_desk.gui.dialogs import ShortcutsDialog
 
-    w = desk.window
+    w = app_without_model.window
     in_menus = {a for m in w.menuBar().findChildren(type(w.menuBar().actions()[0].menu()))
                 for a in m.actions()}  # fmt: skip
     for name in ("accept", "reject", "next", "prev", "undo", "redo", "search", "pick1", "pick5"):
@@ -152,10 +124,10 @@ def test_every_action_is_in_a_menu_and_in_the_shortcuts_help(desk: Any) -> None:
     dlg.close()
 
 
-def test_settings_dialog_and_window_state_persist(desk: Any) -> None:
+def test_settings_dialog_and_window_state_persist(app_without_model: Any) -> None:
     from heritage_desk.gui.settings import AppSettings, SettingsDialog
 
-    w = desk.window
+    w = app_without_model.window
     dlg = SettingsDialog(w.settings, w)
     dlg.reviewer.setText("Ada")
     dlg.device.setCurrentIndex(dlg.device.findData("cpu"))
@@ -169,9 +141,9 @@ def test_settings_dialog_and_window_state_persist(desk: Any) -> None:
 
 
 def test_import_dialog_maps_columns_and_reports(
-    desk: Any, qtbot: Any, tmp_path: Path, aic_demo_dir: Path
+    app_without_model: Any, qtbot: Any, tmp_path: Path, aic_demo_dir: Path
 ) -> None:
-    w = desk.window
+    w = app_without_model.window
     folder = tmp_path / "more"
     folder.mkdir()
     with open(aic_demo_dir / "labels.csv", newline="", encoding="utf-8") as f:
@@ -220,13 +192,13 @@ def test_a_large_catalogue_is_fetched_page_by_page(
         desk.close()
 
 
-def test_detail_image_zooms_pans_and_fits(desk: Any, qtbot: Any) -> None:
-    w = desk.window
+def test_detail_image_zooms_pans_and_fits(app_without_model: Any, qtbot: Any) -> None:
+    w = app_without_model.window
     w.resize(1280, 820)
     w.collection.set_current_row(2)
     qtbot.waitUntil(w.image.has_image, timeout=WAIT)
     # The preview arrives from the loader thread (1600 px, decoded with Pillow, not Qt).
-    qtbot.waitUntil(lambda: desk.previews.pending_count() == 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: app_without_model.previews.pending_count() == 0, timeout=WAIT)
     fitted = w.image.zoom_level()
     w.actions_by_name["zoom_in"].trigger()
     w.actions_by_name["zoom_in"].trigger()
@@ -238,11 +210,13 @@ def test_detail_image_zooms_pans_and_fits(desk: Any, qtbot: Any) -> None:
     assert w.image.zoom_level() == pytest.approx(fitted, rel=0.05)
 
 
-def test_about_names_the_version_the_model_and_the_licences(desk: Any, qtbot: Any) -> None:
+def test_about_names_the_version_the_model_and_the_licences(
+    app_without_model: Any, qtbot: Any
+) -> None:
     from heritage_desk import __version__
     from heritage_desk.gui.dialogs import AboutDialog
 
-    w = desk.window
+    w = app_without_model.window
     w.actions_by_name["about"].trigger()
     qtbot.waitUntil(lambda: bool(w.findChildren(AboutDialog)), timeout=WAIT)
     dlg = w.findChildren(AboutDialog)[0]
@@ -252,10 +226,10 @@ def test_about_names_the_version_the_model_and_the_licences(desk: Any, qtbot: An
     dlg.close()
 
 
-def test_check_catalogue_menu_reports_a_sound_catalogue(desk: Any, qtbot: Any) -> None:
+def test_check_catalogue_menu_reports_a_sound_catalogue(app_without_model: Any, qtbot: Any) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    w = desk.window
+    w = app_without_model.window
     w.actions_by_name["check"].trigger()
     qtbot.waitUntil(lambda: bool(w.findChildren(QMessageBox)), timeout=WAIT)
     box = w.findChildren(QMessageBox)[0]

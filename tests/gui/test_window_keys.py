@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,29 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from tests.gui.conftest import OFFSCREEN_NOISE, Collection
-from tests.gui.test_window import WAIT, open_desk
+from tests.gui.conftest import OFFSCREEN_NOISE, WAIT
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def desk(
-    collection: Collection,
-    catalogue_copy: Path,
-    tmp_path: Path,
-    qtbot: Any,
-    isolated_settings: None,
-) -> Iterator[Any]:
-    app = open_desk(catalogue_copy, tmp_path, collection.images)
-    app.window.show()
-    app.window.activateWindow()
-    qtbot.waitExposed(app.window)
-    qtbot.waitUntil(lambda: app.window.model.rowCount() == 14, timeout=WAIT)
-    app.window.collection.set_current_row(0)
-    qtbot.waitUntil(lambda: app.window.review.detail is not None, timeout=WAIT)
-    yield app
-    app.close()
 
 
 def focused() -> QWidget:
@@ -49,8 +28,8 @@ def press(
     qtbot.keyClick(focused(), key, mod)
 
 
-def test_ctrl_q_is_bound_once_and_quits(desk: Any, qtbot: Any) -> None:
-    w = desk.window
+def test_ctrl_q_is_bound_once_and_quits(app_on_first_row: Any, qtbot: Any) -> None:
+    w = app_on_first_row.window
     seqs = [s.toString() for s in w.actions_by_name["quit"].shortcuts()]
     assert len(seqs) == len(set(seqs)) == 1, seqs
     every = [s.toString() for a in w.actions_by_name.values() for s in a.shortcuts()]
@@ -64,14 +43,14 @@ def test_ctrl_q_is_bound_once_and_quits(desk: Any, qtbot: Any) -> None:
 @pytest.mark.qt_log_ignore(
     OFFSCREEN_NOISE, "does not support raise", "does not support grabbing the keyboard"
 )
-def test_after_typing_a_value_the_review_keys_work_again(desk: Any, qtbot: Any) -> None:
-    w = desk.window
+def test_after_typing_a_value_the_review_keys_work_again(app_on_first_row: Any, qtbot: Any) -> None:
+    w = app_on_first_row.window
     view = w.collection.active_view()
     view.setFocus()
     press(qtbot, Qt.Key.Key_E)
     assert focused() is w.suggestions.value_edit
     qtbot.keyClicks(focused(), "Jan Steen")
-    with qtbot.waitSignal(desk.executor.changes, timeout=WAIT):
+    with qtbot.waitSignal(app_on_first_row.executor.changes, timeout=WAIT):
         press(qtbot, Qt.Key.Key_Return)
     assert focused() is view, "Enter left the focus in the value box"
     row = w.collection.current_row()
@@ -88,9 +67,9 @@ def test_after_typing_a_value_the_review_keys_work_again(desk: Any, qtbot: Any) 
 
 @pytest.mark.parametrize("which", ["history", "model"])
 def test_single_key_shortcuts_work_after_closing_a_dialog(
-    desk: Any, qtbot: Any, which: str
+    app_on_first_row: Any, qtbot: Any, which: str
 ) -> None:
-    w = desk.window
+    w = app_on_first_row.window
     w.collection.active_view().setFocus()
     before = set(QApplication.topLevelWidgets())
     w.actions_by_name[which].trigger()
@@ -111,8 +90,8 @@ def test_single_key_shortcuts_work_after_closing_a_dialog(
     assert w.collection.current_row() == row + 1
 
 
-def test_labels_show_no_literal_ampersands(desk: Any) -> None:
-    w = desk.window
+def test_labels_show_no_literal_ampersands(app_on_first_row: Any) -> None:
+    w = app_on_first_row.window
     dialogs = [w.open_import(), w.open_export()]
     for top in [w, *dialogs]:
         for label in top.findChildren(QLabel):
@@ -123,18 +102,22 @@ def test_labels_show_no_literal_ampersands(desk: Any) -> None:
         d.close()
 
 
-def test_help_lists_each_key_once(desk: Any) -> None:
+def test_help_lists_each_key_once(app_on_first_row: Any) -> None:
     from heritage_desk.gui.dialogs import ShortcutsDialog
 
-    dlg = ShortcutsDialog(list(desk.window.actions_by_name.values()), desk.window)
+    dlg = ShortcutsDialog(
+        list(app_on_first_row.window.actions_by_name.values()), app_on_first_row.window
+    )
     rows = {dlg.table.item(i, 0).text(): dlg.table.item(i, 1).text()
             for i in range(dlg.table.rowCount())}  # fmt: skip
     assert rows["Quit"] == QKeySequence("Ctrl+Q").toString(QKeySequence.SequenceFormat.NativeText)
     dlg.close()
 
 
-def test_the_export_dialog_reports_in_words(desk: Any, qtbot: Any, tmp_path: Path) -> None:
-    dlg = desk.window.open_export(str(tmp_path / "out.csv"))
+def test_the_export_dialog_reports_in_words(
+    app_on_first_row: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    dlg = app_on_first_row.window.open_export(str(tmp_path / "out.csv"))
     with qtbot.waitSignal(dlg.finished_job, timeout=WAIT):
         dlg.start_button.click()
     text = dlg.report.toPlainText()
