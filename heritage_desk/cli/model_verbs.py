@@ -26,6 +26,8 @@ CSV_COLUMNS = [
     "unknown_painter_probability",
     "artist_probability_source",
     "year_range_probability_source",
+    # artist_N holds the painter; a suggested attribution ("attributed to") stands here.
+    *[f"artist_{i}_qualifier" for i in range(1, TOP_K + 1)],
 ]
 
 
@@ -190,6 +192,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 def _rows(svc: Any) -> list[list[str]]:
     """One CSV row per asset that needs an artist or a date, with its suggestions."""
     from heritage_desk.core.model import PREDICTED_FIELDS, UNKNOWN_ARTIST, Field, needs_value
+    from heritage_desk.core.names import split_qualifier
 
     sources = _sources(svc)
     rows = []
@@ -200,9 +203,10 @@ def _rows(svc: Any) -> list[list[str]]:
         artists = [s for s in sugg if s.field == Field.ARTIST][:TOP_K]
         dates = [s for s in sugg if s.field == Field.DATE]
         row = [str(asset.id), str(svc.image_file(asset))]
+        split = [split_qualifier(s.value) for s in artists]
         for i in range(TOP_K):
             s = artists[i] if i < len(artists) else None
-            row += [s.value, f"{s.probability:.4f}"] if s else ["", ""]
+            row += [split[i][1], f"{s.probability:.4f}"] if s else ["", ""]
         d = dates[0] if dates else None
         row += (
             [d.value, str(d.year_from or ""), str(d.year_to or ""), f"{d.probability:.4f}"]
@@ -213,6 +217,7 @@ def _rows(svc: Any) -> list[list[str]]:
         row.append(";".join(sorted(versions)))
         unknown = next((s for s in artists if s.value == UNKNOWN_ARTIST), None)
         row += [f"{unknown.probability:.4f}" if unknown else "", *sources]
+        row += [(split[i][0] or "") if i < len(split) else "" for i in range(TOP_K)]
         rows.append(row)
     return rows
 

@@ -202,6 +202,16 @@ def parse_artist(text: str) -> ArtistRef:
     return ArtistRef(written, qualifier, name, key)
 
 
+def split_qualifier(text: str) -> tuple[str | None, str]:
+    """(normalised qualifier, the rest as written) of a cell that starts with an attribution:
+    "attributed to Claude Monet (French, 1840-1926)" -> ("attributed to", "Claude Monet (...)")."""
+    written = " ".join((text or "").split())
+    m = _PREFIX_RE.match(written)
+    if m is None or not written[m.end() :].strip():
+        return None, written
+    return _PREFIX_QUALIFIERS[m.group("q").lower()], written[m.end() :].strip()
+
+
 def same_person(a: str, b: str) -> bool:
     """True when two cells name the same person (attributions link to their person)."""
     ra, rb = parse_artist(a), parse_artist(b)
