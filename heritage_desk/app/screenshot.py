@@ -11,11 +11,26 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
-from heritage_desk.core.model import Field
+from heritage_desk.core.model import UNKNOWN_ARTIST, Field, Suggestion
+from heritage_desk.core.names import split_qualifier
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.workers import operations
 
 log = logging.getLogger(__name__)
+
+#: `--show` views that step through the filter (J) to the first asset whose suggestions show a
+#: case a curator must be able to read (issue 17): the artist as "attributed to X", or "none of
+#: the painters I know" leading with a wide date range.
+FIND_CASES = {
+    "qualified": lambda s: bool(s) and split_qualifier(s[0].value)[0] is not None,
+    "unknown": lambda s: bool(s) and s[0].value == UNKNOWN_ARTIST,
+}
+#: At most this many assets are stepped through before the window is saved as it is.
+MAX_STEPS = 135
+
+
+def _artists(d: Any) -> list[Suggestion]:
+    return [s for s in d.suggestions if s.field is Field.ARTIST]
 
 
 class Screenshot(QObject):
@@ -31,6 +46,7 @@ class Screenshot(QObject):
         self.status = 1
         self.step = "wait-suggestions"
         self.accepted = 0
+        self.steps = 0
         self.panel: Any = None  # the ModelPanel, once open
         self.settle_until = 0.0
         self.timer = QTimer(self, interval=100)
@@ -64,8 +80,19 @@ class Screenshot(QObject):
             ):
                 filters.missing_artist.setChecked(True)  # show work to review, as a curator would
             if self._suggestions_shown():
-                self.step = {"main": "settle", "review": "review", "model": "model"}[self.show]
+                views = {"main": "settle", "review": "review", "model": "model"}
+                self.step = views.get(self.show, "find")
                 self.settle_until = time.monotonic() + 0.8
+        elif self.step == "find":
+            if not self._suggestions_shown():
+                return
+            d = self.window.review.detail
+            if FIND_CASES[self.show](_artists(d)) or self.steps >= MAX_STEPS:
+                self.step = "settle"
+                self.settle_until = time.monotonic() + 0.8
+            else:
+                self.steps += 1
+                self.window.actions_by_name["next"].trigger()
         elif self.step == "review":
             if self.accepted < 2 and self._suggestions_shown():
                 self.window.actions_by_name["accept_both"].trigger()

@@ -28,9 +28,10 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--show",
-        choices=("main", "review", "model"),
+        choices=("main", "review", "model", "qualified", "unknown"),
         default="main",
-        help="with --screenshot: the main window, a review in progress, or the model panel",
+        help="with --screenshot: the main window, a review in progress, the model panel, or "
+        "the first work whose artist is suggested 'attributed to' / 'none of the painters I know'",
     )
     p.add_argument("--size", default="1280x820", metavar="WxH", help="window size for --screenshot")
     p.add_argument(

@@ -194,7 +194,7 @@ def _rows(svc: Any) -> list[list[str]]:
     from heritage_desk.core.model import PREDICTED_FIELDS, UNKNOWN_ARTIST, Field, needs_value
     from heritage_desk.core.names import split_qualifier
 
-    sources = _sources(svc)
+    sources = list(svc.figure_sources())
     rows = []
     for asset in svc.all_assets():
         if not any(needs_value(asset, f) for f in PREDICTED_FIELDS):
@@ -220,17 +220,6 @@ def _rows(svc: Any) -> list[list[str]]:
         row += [(split[i][0] or "") if i < len(split) else "" for i in range(TOP_K)]
         rows.append(row)
     return rows
-
-
-def _sources(svc: Any) -> list[str]:
-    """Where the stated artist and range probabilities were measured, in words."""
-    p = svc.predictor()
-    rel = p.reliability if p is not None else None
-    words = {"catalogue": "this catalogue", "training": "starter prior"}
-    out = []
-    for fit in (rel.open_set if rel else None, rel.ranges if rel else None):
-        out.append(f"{words.get(fit.source, fit.source)} (n={fit.n})" if fit else "starter prior")
-    return out
 
 
 def _write_csv(out: str, rows: list[list[str]]) -> None:

@@ -59,6 +59,8 @@ class AssetDetail:
     suggestions: tuple[Suggestion, ...] = ()
     evidence: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
     model_version: str | None = None
+    #: Where the stated artist and date figures were measured ("this catalogue (n=40)").
+    figure_sources: tuple[str, str] | None = None
 
     def candidates(self, f: Field) -> list[Suggestion]:
         """Suggestions for field `f`, best first."""

@@ -293,7 +293,11 @@ class SuggestionsPanel(QFrame):
         self.set_focus_field(self.focus_field)
         self.value_edit.setEnabled(detail is not None)
         versions = {s.model_version for s in (detail.suggestions if detail else ())}
-        self.model_label.setText(f"model {', '.join(sorted(versions))}" if versions else "")
+        text = f"model {', '.join(sorted(versions))}" if versions else ""
+        if versions and detail is not None and detail.figure_sources is not None:
+            artist, date = detail.figure_sources
+            text += f" · artist figures: {artist} · date figures: {date}"
+        self.model_label.setText(text)
         if message:
             self.status.setText(message)
         elif detail is None:

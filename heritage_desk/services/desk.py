@@ -151,7 +151,8 @@ class Desk:
                 for a, works in found.items()
             }
         version = sugg[0].model_version if sugg else None
-        return AssetDetail(asset, sugg, evidence, version)
+        sources = svc.figure_sources() if sugg and svc is not None and svc.model_loaded else None
+        return AssetDetail(asset, sugg, evidence, version, sources)
 
     def history(self, asset_id: int) -> list[Decision]:
         """The asset's decisions, oldest first."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from heritage_desk.core.model import Asset, Field
+from heritage_desk.core.names import split_qualifier
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.services.suggestion_model import artist_ref
 from heritage_desk.storage.catalogue import Catalogue
@@ -52,12 +53,13 @@ class EvidenceIndex:
         self._works.clear()
 
     def confirmed_works(self, artist: str) -> tuple[list[Asset], np.ndarray]:
-        """The works confirmed as `artist` that have embeddings, and those embeddings."""
+        """The works confirmed as `artist`'s own hand that have embeddings, and those embeddings
+        (for "attributed to X": X's works; a qualified confirmation is not X's hand)."""
         import numpy as np
 
         key = artist_ref(artist).key
         if key not in self._works:
-            works = list(self._assets(AssetQuery(artist=artist)))
+            works = list(self._assets(AssetQuery(artist=split_qualifier(artist)[1])))
             feats, found = self._embeddings(works)
             works = [w for w, ok in zip(works, found, strict=True) if ok]
             f = feats[found]

@@ -402,6 +402,16 @@ class SuggestionService:
         if changes.fields or changes.assets:
             self._evidence.clear()
 
+    def figure_sources(self) -> tuple[str, str]:
+        """Where the stated artist ("none of the painters I know") and year-range figures were
+        measured, in words: "this catalogue (n=40)" or "starter prior" (issue 17 item 2)."""
+        p = self.predictor() if self.model_loaded else None
+        rel = p.reliability if p is not None else None
+        words = {"catalogue": "this catalogue", "training": "starter prior"}
+        fits = (rel.open_set if rel else None, rel.ranges if rel else None)
+        out = [f"{words.get(f.source, f.source)} (n={f.n})" if f else "starter prior" for f in fits]
+        return out[0], out[1]
+
     # -- evidence -----------------------------------------------------------------------------
 
     def evidence(
