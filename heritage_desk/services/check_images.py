@@ -15,6 +15,7 @@ from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
 from heritage_desk.services.check_report import CheckOptions, CheckReport
 from heritage_desk.services.image_paths import image_roots
 from heritage_desk.storage.catalogue import Catalogue
+from heritage_desk.storage.images import not_a_file
 
 _IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".gif", ".bmp"})
 
@@ -66,7 +67,10 @@ def check_images(
             report.cancelled = True
             return
         found = _find(image_path, roots)
-        if found is None:
+        odd = _not_a_file(image_path, roots) if found is None else None
+        if odd is not None:  # a FIFO in its place: reading it would block the check for ever
+            report.add("problem", "unreadable image", image_path, f"asset #{asset_id}: {odd}")
+        elif found is None:
             missing.append((asset_id, image_path, checksum))
         elif opts.checksums:
             try:
@@ -102,6 +106,16 @@ def _find(image_path: str, roots: Iterable[Path]) -> Path | None:
         candidate = root / p
         if candidate.is_file():
             return candidate
+    return None
+
+
+def _not_a_file(image_path: str, roots: Iterable[Path]) -> str | None:
+    """Why what stands at the image's path is no file (a FIFO, a device), or None."""
+    p = Path(image_path)
+    for candidate in [p] if p.is_absolute() else [root / p for root in roots]:
+        reason = not_a_file(candidate)
+        if reason:
+            return f"{candidate}: {reason}"
     return None
 
 
@@ -160,5 +174,9 @@ def _image_files(root: Path) -> Iterator[Path]:
     for dirpath, _dirs, files in os.walk(real_root, followlinks=False):
         for name in sorted(files):
             p = Path(dirpath) / name
-            if p.suffix.lower() in _IMAGE_SUFFIXES and p.resolve().is_relative_to(real_root):
+            if (
+                p.suffix.lower() in _IMAGE_SUFFIXES
+                and p.resolve().is_relative_to(real_root)
+                and p.is_file()  # hashing a FIFO would wait for ever
+            ):
                 yield p

@@ -36,6 +36,16 @@ class Batch:
     service: SuggestionService
 
 
+def _readable(path: str) -> bool:
+    """False (logged) for a named pipe or device in place of an image: reading one blocks."""
+    from heritage_desk.storage.images import not_a_file
+
+    reason = not_a_file(path)
+    if reason:
+        log.info("cannot embed %s: %s", path, reason)
+    return reason is None
+
+
 class InferenceEngine:
     """gather (executor) -> predict (inference thread, torch) -> store (executor)."""
 
@@ -76,7 +86,7 @@ class InferenceEngine:
             )  # fmt: skip
         checks = [a.checksum for a in batch.assets]
         _, found = svc.cache.get_many(checks, p.backbone, views)
-        todo = [i for i, ok in enumerate(found) if not ok]
+        todo = [i for i, ok in enumerate(found) if not ok and _readable(batch.files[i])]
         if todo:
             cancel.raise_if_cancelled()
             self._embedder.embed_files(

@@ -47,6 +47,7 @@ from heritage_desk.services.suggestion_model import (
 )
 from heritage_desk.services.suggestion_trust import CatalogueTrust
 from heritage_desk.storage.catalogue import Catalogue
+from heritage_desk.storage.images import not_a_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -279,7 +280,15 @@ class SuggestionService:
             failed.add(path)
             report.failed.append((path, str(exc)))
 
-        paths = [str(self.image_file(a)) for a in todo]
+        paths = []
+        for a in list(todo):
+            path = self.image_file(a)
+            reason = not_a_file(path)
+            if reason:  # a FIFO swapped in for an image would block the embedder for ever
+                todo.remove(a)
+                report.failed.append((str(path), reason))
+            else:
+                paths.append(str(path))
         try:
             self.embedder().embed_files(
                 paths, progress, cancel, checksums=[a.checksum for a in todo], on_error=on_error

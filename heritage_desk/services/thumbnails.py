@@ -10,6 +10,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from heritage_desk.core.atomic import atomic_write
+from heritage_desk.storage.images import not_a_file
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ def _cache_key(image_path: str | Path, checksum: str | None) -> str:
 
 def render(image_path: str | Path, size: int) -> Image.Image:
     """Decode `image_path` at no more than `size` pixels on its long edge, upright, in RGB."""
+    reason = not_a_file(image_path)
+    if reason:  # opening a FIFO blocks until someone writes into it: a thumbnail thread hung
+        raise ThumbnailError(f"{image_path}: {reason}")
     try:
         img = Image.open(image_path)
     except FileNotFoundError as exc:

@@ -48,6 +48,11 @@ GUESSES: dict[str, tuple[str, ...]] = {
     "medium": ("medium", "technique", "medium_display", "materials", "material"),
 }  # fmt: skip
 DELIMITERS = (",", ";", "\t", "|")
+#: The longest cell kept (the csv module's own default limit): no catalogue field needs more,
+#: and a longer one is a pasted document or a broken export. It is reported, not read as a
+#: quoting fault: the reader itself takes cells of any length (the file is in memory anyway).
+MAX_CELL = 131_072
+_READ_ANY_CELL = 2**31 - 1  # the largest limit a C long takes everywhere (Windows included)
 _SNIFF_LINES = 50
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
@@ -281,6 +286,9 @@ def read_metadata(path: str | Path, mapping: Mapping[str, str] | None = None,
                   saved: Mapping[str, str] | None = None) -> MetadataTable:  # fmt: skip
     """Read a metadata CSV: valid rows, the target->column mapping, and every problem."""
     p = Path(path)
+    # Was 128 KB: a longer cell raised csv.Error, blamed on the line's last column as "bad
+    # quoting" (and a long multi-line cell became one problem per line). _add_row reports it.
+    csv.field_size_limit(max(csv.field_size_limit(), _READ_ANY_CELL))
     if p.suffix.lower() in (".xlsx", ".xlsm", ".ods"):  # formats.spreadsheet, same table
         from heritage_desk.storage.formats.spreadsheet import read_spreadsheet
 
@@ -332,10 +340,16 @@ def _add_row(table: MetadataTable, row: int, fields: list[str]) -> None:
             CsvProblem(row, col, f"{len(fields)} fields, expected {width} ({extra}); row skipped")
         )
         return
-    for name, cell in zip(cols, fields, strict=True):
+    for i, (name, cell) in enumerate(zip(cols, fields, strict=True)):
         if "\x00" in cell:
             table.problems.append(CsvProblem(row, name, "NUL byte in cell; row skipped"))
             return
+        if len(cell) > MAX_CELL:
+            table.problems.append(CsvProblem(row, name, (
+                f"cell of {len(cell):,} characters, over the limit of {MAX_CELL:,}; "
+                "the cell left out, the rest of the row read"
+            )))  # fmt: skip
+            fields[i] = ""
     table.rows.append(CsvRow(row, dict(zip(cols, fields, strict=True))))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 import struct
 import warnings
 from collections.abc import Iterator
@@ -102,6 +103,31 @@ def is_utf8(name: str) -> bool:
     return True
 
 
+def not_a_file(path: str | Path) -> str | None:
+    """Why `path` is no file to read an image from (a named pipe, a device, a folder), or None
+    (a regular file, or nothing there: callers say "not found" in their own words).
+
+    Reading a FIFO blocks until another program writes into it: one swapped in for an image
+    hung `suggest` for ever. Every reader of image files asks this first.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = (
+        "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+        else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket" if stat.S_ISSOCK(mode)
+        else "a folder" if stat.S_ISDIR(mode)
+        else "not a regular file"
+    )  # fmt: skip
+    return f"{kind}, not an image file: not read"
+
+
 def printable(name: str) -> str:
     """A file name fit for a report: undecodable bytes written as \\xNN (`caf\\xe9.jpg`)."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -135,7 +161,7 @@ def iter_image_files(root: Path) -> Iterator[tuple[str, Path | None, str]]:
             elif not real.is_relative_to(real_root):
                 yield rel, None, "symlink leads outside the images folder; skipped"
             elif not real.is_file():
-                yield rel, None, "not a regular file (broken link?); skipped"
+                yield rel, None, not_a_file(real) or "not a regular file (broken link?); skipped"
             else:
                 yield rel, real, ""
 
@@ -194,6 +220,9 @@ def _describe(exc: BaseException) -> str:
 def inspect_image(path: Path) -> ImageFacts:
     """Validate one image file and read its facts; ImageProblem (one line) when unusable."""
     # Hashed in chunks and decoded from the file: an 800 MB scan is never held whole in memory.
+    reason = not_a_file(path)
+    if reason:
+        raise ImageProblem(reason)
     try:
         if path.stat().st_size == 0:
             raise ImageProblem("empty file (0 bytes)")

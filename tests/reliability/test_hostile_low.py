@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from heritage_desk.core.model import Field
 from heritage_desk.services.check import CheckOptions, check_catalogue
 from heritage_desk.services.thumbnails import render
 from heritage_desk.storage.catalogue import Catalogue
@@ -71,3 +72,116 @@ def test_jfif_is_imported_and_heic_gets_a_hint(tmp_path: Path) -> None:
     assert report.added == 1, report.lines()
     text = "\n".join(report.lines())
     assert "phone.HEIC" in text and "HEIC" in text and "convert" in text, text
+
+
+def test_a_1_mb_csv_cell_is_blamed_on_its_own_column(tmp_path: Path) -> None:
+    """A 1 MB title (over the csv module's 128 KB field limit) on one line, and a 1 MB medium
+    spread over 100,000 quoted lines: was blamed on the last column ("bad quoting"), and the
+    multi-line one gave 100,000 problems. Each is one problem naming its row and column; the
+    rest of each row is imported."""
+    images = tmp_path / "img"
+    for name in ("a", "b", "c", "d"):
+        broken.good_jpeg(images / f"{name}.jpg")
+    csv_path = broken.write_csv(
+        tmp_path / "meta.csv",
+        [
+            ["image_file", "title", "artist", "medium"],
+            ["a.jpg", "Short", "Anna Anker", "oil"],
+            ["b.jpg", "x" * 1_000_000, "Bea Berg", "oil"],
+            ["c.jpg", "Long medium", "Cai Carl", "line\n" * 100_000],
+            ["d.jpg", "After", "Dag Dahl", "tempera"],
+        ],
+    )
+    with Catalogue.open(tmp_path / "c.sqlite") as cat:
+        report = import_collection(cat, images, csv_path)
+        assets = {a.image_path: a for a in cat.get_assets(cat.asset_ids())}
+    text = "\n".join(report.lines())
+    problems = list(report.problems)
+    n = len(problems)
+    assert n == 2, text[:3000]
+    (w1, r1), (w2, r2) = problems
+    assert w1 == "meta.csv row 3, column 'title'", text[:3000]
+    assert "1,000,000 characters" in r1 and "131,072" in r1, r1
+    assert w2 == "meta.csv row 4, column 'medium'", text[:3000]  # the row starts on line 4
+    assert "500,000 characters" in r2, r2
+    artists = {p: a.value(Field.ARTIST) for p, a in assets.items()}
+    assert artists == {"a.jpg": "Anna Anker", "b.jpg": "Bea Berg", "c.jpg": "Cai Carl",
+                       "d.jpg": "Dag Dahl"}  # fmt: skip
+    assert assets["b.jpg"].value(Field.TITLE) is None  # the cell left out, never cut short
+    assert assets["c.jpg"].value(Field.TITLE) == "Long medium"
+    assert assets["d.jpg"].value(Field.MEDIUM) == "tempera"  # the row after it read normally
+
+
+def _run_python(code: str, *args: object) -> subprocess.CompletedProcess[str]:
+    """Run `code` with `args` as sys.argv[1:] in a child (a hang ends in TimeoutExpired: the
+    child is killed, not the test run)."""
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT,
+                          env=child_env(), capture_output=True, text=True,
+                          timeout=240)  # fmt: skip
+
+
+_THUMBNAIL = """
+import sys
+from heritage_desk.services.thumbnails import ThumbnailCache, ThumbnailError
+try:
+    ThumbnailCache(sys.argv[1]).get_bytes(sys.argv[2], None)
+except ThumbnailError as exc:
+    print("refused:", exc)
+"""
+_WINDOW_PASS = """
+import sys
+from pathlib import Path
+from heritage_desk import config
+from heritage_desk.core.progress import CancelToken
+from heritage_desk.services.desk import Desk
+from heritage_desk.services.image_paths import ImageResolver
+from heritage_desk.services.inference_engine import InferenceEngine
+from heritage_desk.storage.catalogue import Catalogue
+cat = Catalogue.open(sys.argv[1])
+desk = Desk(cat, config.paths(sys.argv[2]), ImageResolver(cat, [Path(sys.argv[3])]))
+batch = desk.suggestion_batch(cat.asset_ids())
+out = InferenceEngine("cpu", 1).predict(batch, CancelToken())
+print("suggested for", sorted(out))
+"""
+
+
+def test_a_fifo_in_place_of_an_image_never_hangs(tmp_path: Path) -> None:
+    """An imported image replaced by a named pipe, and a FIFO `spare.jpg` beside the images
+    (a missing image makes `check` look for it by content). Reading a FIFO blocks until
+    someone writes into it: `suggest` hung for ever. Each reader refuses it in one line."""
+    images = tmp_path / "img"
+    for i in range(4):
+        broken.good_jpeg(images / f"{i}.jpg", (120, 90))
+    cat_path = tmp_path / "c.sqlite"
+    with Catalogue.open(cat_path) as cat:
+        assert import_collection(cat, images).added == 4
+    (images / "1.jpg").unlink()
+    os.mkfifo(images / "1.jpg")
+    os.mkfifo(images / "spare.jpg")
+    (images / "3.jpg").unlink()  # missing: check hashes candidates to find it by content
+    data = tmp_path / "data"
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "heritage_desk", "--data-dir", str(data), *args],
+            cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    res = cli("suggest", str(cat_path), "--images", str(images), "--threads", "1")
+    assert "Traceback" not in res.stderr, res.stderr[-3000:]
+    fifo_lines = [ln for ln in res.stderr.splitlines() if "1.jpg" in ln]
+    assert len(fifo_lines) == 1 and "named pipe" in fifo_lines[0], res.stderr[-3000:]
+    assert "embedded: 2 new" in res.stdout, res.stdout
+    res = cli("import", str(cat_path), "--images", str(images))
+    assert res.returncode == 0, res.stderr[-3000:]
+    for name in ("1.jpg", "spare.jpg"):
+        assert f"problem: {name}: a named pipe (FIFO)" in res.stdout, res.stdout
+    res = cli("check", str(cat_path), "--images", str(images))
+    assert "Traceback" not in res.stderr, res.stderr[-3000:]
+    assert "1.jpg" in res.stdout and "named pipe" in res.stdout, res.stdout
+    # The window's thumbnails and its background suggestions (the inference thread).
+    res = _run_python(_THUMBNAIL, tmp_path / "thumbs", images / "1.jpg")
+    assert res.returncode == 0 and "refused:" in res.stdout and "named pipe" in res.stdout, res
+    res = _run_python(_WINDOW_PASS, cat_path, data, images)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "suggested for [1, 3]" in res.stdout, res.stdout  # 0.jpg and 2.jpg: the FIFO skipped
