@@ -11,6 +11,7 @@ RetrainBusyError names the holder: curator, machine, process, since when.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import errno
 import getpass
@@ -20,7 +21,7 @@ import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Self
 
 from heritage_desk.storage.catalogue import Catalogue
 
@@ -62,7 +63,47 @@ def holder_note(curator: str | None = None) -> str:
     return f"curator {who} on {socket.gethostname()} (process {os.getpid()}) since {since}"
 
 
-class RetrainLock:
+class _OneHolder(abc.ABC):
+    """What both retrain locks share: a context manager and `busy`, over their own
+    non-blocking `acquire` (RetrainBusyError when taken), `release` and `held`."""
+
+    @property
+    @abc.abstractmethod
+    def held(self) -> bool:
+        """True while this object holds the lock."""
+
+    @abc.abstractmethod
+    def acquire(self) -> None:
+        """Take the lock or raise RetrainBusyError naming the holder (never waits)."""
+
+    @abc.abstractmethod
+    def release(self) -> None:
+        """Give the lock back (nothing when not held)."""
+
+    @abc.abstractmethod
+    def holder(self) -> str:
+        """Who holds the lock, as its holder_note says, or "" when it left none."""
+
+    def busy(self) -> bool:
+        """True when another holder (process, machine or lock object) has the lock right now."""
+        if self.held:
+            return False
+        try:
+            self.acquire()
+        except RetrainBusyError:
+            return True
+        self.release()
+        return False
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class RetrainLock(_OneHolder):
     """An exclusive, non-blocking, cross-process lock on one catalogue's retraining.
 
     acquire() takes it or raises RetrainBusyError at once; release() (or the process ending)
@@ -113,17 +154,6 @@ class RetrainLock:
             _unlock(f)
         f.close()
 
-    def busy(self) -> bool:
-        """True when another holder (process or RetrainLock) has the lock right now."""
-        if self._file is not None:
-            return False
-        try:
-            self.acquire()
-        except RetrainBusyError:
-            return True
-        self.release()
-        return False
-
     def holder(self) -> str:
         """What the holder wrote into the lock file (holder_note), or ""."""
         try:
@@ -131,15 +161,8 @@ class RetrainLock:
         except OSError:  # Windows refuses to read a locked byte range
             return ""
 
-    def __enter__(self) -> RetrainLock:
-        self.acquire()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
-class SharedRetrainLock:
+class SharedRetrainLock(_OneHolder):
     """The same lock for a PostgreSQL catalogue: a server-side advisory lock (any machine)."""
 
     NAME = "heritage_desk.retrain"
@@ -165,17 +188,6 @@ class SharedRetrainLock:
     def release(self) -> None:
         self._lock.release()
 
-    def busy(self) -> bool:
-        """True when another holder has the lock right now."""
-        if self._lock.held:
-            return False
-        try:
-            self.acquire()
-        except RetrainBusyError:
-            return True
-        self.release()
-        return False
-
     def holder(self) -> str:
         """The holder's note (curator, machine, process, since), or "" when it left none."""
         try:
@@ -183,13 +195,6 @@ class SharedRetrainLock:
         except Exception as exc:  # the note is for a message only
             log.info("cannot read the retrain lock's holder: %s", exc)
             return ""
-
-    def __enter__(self) -> SharedRetrainLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
 
 
 def retrain_lock(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,7 @@ class ExportReport:
     columns: int
 
 
-def _text(v: object) -> str:
+def cell(v: object) -> str:
     """A cell: "" for None, repr-exact floats, ISO 8601 times."""
     if v is None:
         return ""
@@ -53,22 +54,77 @@ def _text(v: object) -> str:
     return str(v)
 
 
+def provenance_cells(fv: FieldValue | None) -> list[str]:
+    """The PROVENANCE_COLUMNS cells of one field value ("" each when there is none)."""
+    if fv is None:
+        return [""] * len(PROVENANCE_COLUMNS)
+    return [fv.provenance.value, fv.model_version or "", cell(fv.probability),
+            fv.reviewer or "", cell(fv.decided_at)]  # fmt: skip
+
+
 def asset_row(asset: Asset) -> list[str]:
     """One export row of an asset, before formula neutralisation."""
     row = [asset.image_path, asset.inventory_number or ""]
     for f in EXPORT_FIELDS:
         fv: FieldValue | None = asset.fields.get(f)
-        if fv is None:
-            row += [""] * (1 + len(PROVENANCE_COLUMNS))
-        else:
-            row += [fv.value, fv.provenance.value, fv.model_version or ""]
-            row += [_text(fv.probability), fv.reviewer or "", _text(fv.decided_at)]
+        row += [fv.value if fv is not None else "", *provenance_cells(fv)]
         if f is Field.DATE:
-            row += [_text(fv.year_from if fv else None), _text(fv.year_to if fv else None)]
+            row += [cell(fv.year_from if fv else None), cell(fv.year_to if fv else None)]
     for f in ORIGIN_FIELDS:
         fv = asset.fields.get(f)
         row.append(fv.origin or "" if fv is not None else "")
     return row
+
+
+def each_asset(
+    catalogue: Catalogue,
+    what: str,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Iterator[Asset]:
+    """Every asset of the catalogue, read a page (PAGE) at a time: `cancel` is checked before
+    each page, `progress` told `what` after it. Every export walks the catalogue through here."""
+    ids = catalogue.asset_ids(AssetQuery())
+    done = 0
+    for start in range(0, len(ids), PAGE):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        for asset in catalogue.get_assets(ids[start : start + PAGE]):
+            yield asset
+            done += 1
+        if progress is not None:
+            progress(Progress(done, len(ids), what))
+
+
+def write_rows(
+    catalogue: Catalogue,
+    out_path: str | Path,
+    columns: Sequence[str],
+    row_of: Callable[[Asset], list[str]],
+    *,
+    bom: bool = False,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportReport:
+    """Write one neutralised CSV row per asset (`row_of`), a page of assets at a time, to
+    `out_path` atomically (temp file, fsync, replace), to standard output for "-", in place
+    for a device or FIFO; Cancelled leaves no file behind. Every CSV export writes through here.
+
+    The caller guards the path first (services.outputs.guard_output)."""
+    out = Path(out_path).expanduser()
+    folder = out.parent if str(out.parent) else Path(".")
+    if str(out_path) != STDOUT and not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder")
+    done = 0
+    with open_output(
+        out_path if str(out_path) == STDOUT else out, encoding="utf-8-sig" if bom else "utf-8"
+    ) as fh:
+        writer = csv.writer(fh, dialect="excel", lineterminator="\r\n")  # RFC 4180
+        writer.writerow(columns)
+        for asset in each_asset(catalogue, "exporting", progress, cancel):
+            writer.writerow(neutralise_row(row_of(asset)))
+            done += 1
+    return ExportReport(out, done, len(columns))
 
 
 def export_csv(
@@ -79,31 +135,20 @@ def export_csv(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ExportReport:
-    """Write the catalogue to `out_path` atomically (temp file, fsync, replace), to standard
-    output for "-", in place for a device or FIFO; Cancelled leaves no file behind.
-
-    The caller guards the path first (services.outputs.guard_output)."""
-    out = Path(out_path).expanduser()
-    folder = out.parent if str(out.parent) else Path(".")
-    if str(out_path) != STDOUT and not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder")
-    columns = export_columns()
-    ids = catalogue.asset_ids(AssetQuery())
-    done = 0
-    with open_output(
-        out_path if str(out_path) == STDOUT else out, encoding="utf-8-sig" if bom else "utf-8"
-    ) as fh:
-        writer = csv.writer(fh, dialect="excel", lineterminator="\r\n")  # RFC 4180
-        writer.writerow(columns)
-        for start in range(0, len(ids), PAGE):
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            for asset in catalogue.get_assets(ids[start : start + PAGE]):
-                writer.writerow(neutralise_row(asset_row(asset)))
-                done += 1
-            if progress is not None:
-                progress(Progress(done, len(ids), "exporting"))
-    return ExportReport(out, done, len(columns))
+    """The catalogue as our CSV: final values and where each came from (write_rows)."""
+    return write_rows(
+        catalogue, out_path, export_columns(), asset_row, bom=bom, progress=progress, cancel=cancel
+    )
 
 
-__all__ = ["Cancelled", "ExportReport", "asset_row", "export_columns", "export_csv"]
+__all__ = [
+    "Cancelled",
+    "ExportReport",
+    "asset_row",
+    "cell",
+    "each_asset",
+    "export_columns",
+    "export_csv",
+    "provenance_cells",
+    "write_rows",
+]

@@ -13,10 +13,9 @@ from pathlib import Path
 from heritage_desk.core.artist_facts import ArtistFacts
 from heritage_desk.core.atomic import atomic_write
 from heritage_desk.core.model import Asset, Field
-from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
-from heritage_desk.core.query import AssetQuery
+from heritage_desk.core.progress import CancelToken, ProgressCallback
 from heritage_desk.storage.catalogue import Catalogue
-from heritage_desk.storage.exporter import PAGE, ExportReport
+from heritage_desk.storage.exporter import ExportReport, each_asset
 from heritage_desk.storage.formats.met import artist_of, date_edtf
 
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -59,22 +58,16 @@ def export_dublin_core(catalogue: Catalogue, out_path: str | Path, *,
     """Write every asset as an OAI-DC record, streamed, atomically."""
     out = Path(out_path).expanduser()
     facts = catalogue.all_artist_facts()
-    ids = catalogue.asset_ids(AssetQuery())
     done = 0
     with atomic_write(out, encoding="utf-8") as fh:
         fh.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         fh.write(f'<records xmlns:oai_dc="{OAI_DC}" xmlns:dc="{DC}">\n')
-        for start in range(0, len(ids), PAGE):
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            for asset in catalogue.get_assets(ids[start : start + PAGE]):
-                record = dc_record(asset, artist_of(asset, facts))
-                ET.indent(record, "  ", level=1)
-                text = ET.tostring(record, encoding="unicode")
-                text = text.replace(f' xmlns:oai_dc="{OAI_DC}"', "", 1)
-                fh.write("  " + text.replace(f' xmlns:dc="{DC}"', "", 1) + "\n")
-                done += 1
-            if progress is not None:
-                progress(Progress(done, len(ids), "exporting Dublin Core"))
+        for asset in each_asset(catalogue, "exporting Dublin Core", progress, cancel):
+            record = dc_record(asset, artist_of(asset, facts))
+            ET.indent(record, "  ", level=1)
+            text = ET.tostring(record, encoding="unicode")
+            text = text.replace(f' xmlns:oai_dc="{OAI_DC}"', "", 1)
+            fh.write("  " + text.replace(f' xmlns:dc="{DC}"', "", 1) + "\n")
+            done += 1
         fh.write("</records>\n")
     return ExportReport(out, done, 0)

@@ -17,10 +17,9 @@ from heritage_desk.core.artist_facts import ArtistFacts
 from heritage_desk.core.atomic import atomic_write
 from heritage_desk.core.model import Asset, Decision, Field, FieldValue
 from heritage_desk.core.names import parse_artist
-from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
-from heritage_desk.core.query import AssetQuery
+from heritage_desk.core.progress import CancelToken, ProgressCallback
 from heritage_desk.storage.catalogue import Catalogue
-from heritage_desk.storage.exporter import PAGE, ExportReport
+from heritage_desk.storage.exporter import ExportReport, each_asset
 from heritage_desk.storage.formats.met import artist_of
 
 NS = "http://www.lido-schema.org"
@@ -159,16 +158,8 @@ def _records(catalogue: Catalogue, source: str, progress: ProgressCallback | Non
              cancel: CancelToken | None) -> Iterator[ET.Element]:  # fmt: skip
     """The lido elements of every asset, a page at a time."""
     facts = catalogue.all_artist_facts()
-    ids = catalogue.asset_ids(AssetQuery())
-    done = 0
-    for start in range(0, len(ids), PAGE):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        for asset in catalogue.get_assets(ids[start : start + PAGE]):
-            yield lido_record(asset, artist_of(asset, facts), catalogue.history(asset.id), source)
-            done += 1
-        if progress is not None:
-            progress(Progress(done, len(ids), "exporting LIDO"))
+    for asset in each_asset(catalogue, "exporting LIDO", progress, cancel):
+        yield lido_record(asset, artist_of(asset, facts), catalogue.history(asset.id), source)
 
 
 def export_lido(catalogue: Catalogue, out_path: str | Path, *, source: str | None = None,
