@@ -47,6 +47,19 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_suggest)
 
     p = subparsers.add_parser(
+        "doubts",
+        help="list recorded artists the model strongly doubts (possible mistakes)",
+        description="For every work whose record names a painter the model knows, the "
+        "model's probability of that painter; list those below --below, most doubted first. "
+        "Nothing is changed.",
+    )
+    _common(p)
+    p.add_argument("--below", type=float, default=0.05, help="doubt threshold (default 0.05)")
+    p.add_argument("--out", metavar="FILE.csv", help="write them as CSV (- for stdout)")
+    p.add_argument("--force", action="store_true", help="replace a file that is not our CSV")
+    p.set_defaults(func=cmd_doubts)
+
+    p = subparsers.add_parser(
         "retrain",
         help="retrain the model on the catalogue's confirmed labels",
         description="Train a new model version on confirmed artists and dates (in a child "
@@ -222,7 +235,7 @@ def _rows(svc: Any) -> list[list[str]]:
     return rows
 
 
-def _write_csv(out: str, rows: list[list[str]]) -> None:
+def _write_csv(out: str, rows: list[list[str]], columns: list[str] = CSV_COLUMNS) -> None:
     """Write atomically (or to stdout, a device, a FIFO: core.outputs), with formula-looking
     cells neutralised (OWASP CSV injection)."""
     from heritage_desk.core.csvsafe import neutralise_row
@@ -232,9 +245,67 @@ def _write_csv(out: str, rows: list[list[str]]) -> None:
         Path(out).expanduser().parent.mkdir(parents=True, exist_ok=True)
     with open_output(out) as f:
         w = csv.writer(f)
-        w.writerow(CSV_COLUMNS)
+        w.writerow(columns)
         for r in rows:
             w.writerow(neutralise_row(r))
+
+
+DOUBT_COLUMNS = [
+    "asset_id",
+    "image_file",
+    "recorded_artist",
+    "recorded_probability",
+    "model_alternative",
+    "model_alternative_probability",
+]
+
+
+def cmd_doubts(args: argparse.Namespace) -> int:
+    """`doubts CATALOGUE`: recorded artists the model gives less than --below."""
+    from heritage_desk.services.doubts import possible_mistakes
+    from heritage_desk.services.outputs import OutputPathError, guard_output
+
+    if not 0 < args.below <= 1:
+        raise CliError(f"--below: {args.below} is not a probability in (0, 1]")
+    with _services(args) as svc:
+        try:
+            if args.out:
+                guard_output(svc.catalogue, args.out, header=DOUBT_COLUMNS, force=args.force)
+            if svc.predictor() is None:
+                raise _no_model()
+            report = svc.embed_missing(_progress(args))
+            doubts = possible_mistakes(svc, args.below)
+        except OutputPathError as exc:
+            raise output_error(exc) from None
+        _clear_progress(args)
+        for path, reason in report.failed:
+            print(f"not embedded: {path}: {reason}", file=sys.stderr)
+        rows = [
+            [
+                str(d.asset_id),
+                str(svc.image_file(svc.catalogue.get_asset(d.asset_id))),
+                d.recorded,
+                f"{d.recorded_probability:.4f}",
+                d.alternative,
+                f"{d.alternative_probability:.4f}",
+            ]
+            for d in doubts
+        ]
+        if args.out:
+            try:
+                _write_csv(args.out, rows, DOUBT_COLUMNS)
+            except OSError as exc:
+                raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        summary = sys.stderr if args.out == "-" else sys.stdout
+        if not args.out:
+            for d in doubts:
+                print(
+                    f"#{d.asset_id} {d.image_path}: recorded {d.recorded!r} "
+                    f"{d.recorded_probability:.0%}; the model: {d.alternative} "
+                    f"{d.alternative_probability:.0%}"
+                )
+        print(f"possible mistakes: {len(doubts)} below {args.below:.0%}", file=summary)
+    return 0
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:

@@ -1,0 +1,79 @@
+"""Possible mistakes (issue 17 item 7) with the shipped starter and real AIC paintings: a Monet
+recorded as William Hogarth's is listed, the right records are not, and the CLI writes them."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from heritage_desk.core.model import UNKNOWN_ARTIST
+from heritage_desk.services.doubts import possible_mistakes
+from heritage_desk.services.suggestions import SuggestionService
+from heritage_desk.storage.catalogue import Catalogue
+from heritage_desk.storage.importer import import_collection
+
+RECORD = [
+    ("aic_81537.jpg", "Claude Monet (French, 1840–1926)"),
+    ("aic_20535.jpg", "William Hogarth (English, 1697–1764)"),  # a Monet: the slip
+    ("aic_81555.jpg", "Pierre-Auguste Renoir (French, 1841–1919)"),
+    ("aic_59944.jpg", "Follower of William Hogarth"),  # not judged: not Hogarth's own hand
+]
+
+
+def _catalogue(root: Path, aic: Path) -> Path:
+    images = root / "images"
+    images.mkdir(parents=True)
+    with open(root / "metadata.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["image_file", "artist"])
+        for name, artist in RECORD:
+            shutil.copyfile(aic / "images" / name, images / name)
+            w.writerow([name, artist])
+    cat = root / "catalogue.sqlite"
+    with Catalogue.open(cat) as c:
+        assert import_collection(c, images, root / "metadata.csv").added == len(RECORD)
+    return cat
+
+
+def test_a_monet_recorded_as_hogarth_is_a_possible_mistake(
+    aic_demo_dir: Path, tmp_path: Path
+) -> None:
+    cat = _catalogue(tmp_path, aic_demo_dir)
+    with Catalogue.open(cat) as c:
+        svc = SuggestionService(c, cache_dir=tmp_path / "cache")
+        svc.embed_missing()
+        doubts = possible_mistakes(svc)
+    assert [Path(d.image_path).name for d in doubts] == ["aic_20535.jpg"]
+    (d,) = doubts
+    assert d.recorded.startswith("William Hogarth") and d.recorded_probability < 0.05
+    assert d.alternative in ("Claude Monet", UNKNOWN_ARTIST) and d.alternative_probability > 0.5
+
+
+def test_cli_doubts_writes_them(aic_demo_dir: Path, tmp_path: Path) -> None:
+    cat = _catalogue(tmp_path, aic_demo_dir)
+    out = tmp_path / "doubts.csv"
+    env = dict(os.environ, HERITAGE_DESK_DATA_DIR=str(tmp_path / "data"))
+    done = subprocess.run(
+        [sys.executable, "-m", "heritage_desk", "doubts", str(cat), "-q", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "possible mistakes: 1 below 5%" in done.stdout
+    (row,) = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert Path(row["image_file"]).name == "aic_20535.jpg"
+    assert float(row["recorded_probability"]) < 0.05
+    bad = subprocess.run(
+        [sys.executable, "-m", "heritage_desk", "doubts", str(cat), "--below", "2"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert bad.returncode != 0 and "--below: 2.0 is not a probability" in bad.stderr
