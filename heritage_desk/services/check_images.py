@@ -6,11 +6,11 @@ repairs are allowed, relinked; everything else is reported.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from heritage_desk.core.digest import file_sha256
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
 from heritage_desk.services.check_report import CheckOptions, CheckReport
 from heritage_desk.services.image_paths import image_roots
@@ -23,14 +23,6 @@ _IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", 
 def _roots(cat: Catalogue, opts: CheckOptions) -> list[Path]:
     """Folders relative image paths live under: given ones, then the one storage records."""
     return image_roots(cat, opts.images_roots, guess=False)  # only folders known to hold images
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def check_images(
@@ -74,7 +66,7 @@ def check_images(
             missing.append((asset_id, image_path, checksum))
         elif opts.checksums:
             try:
-                actual = _sha256(found)
+                actual = file_sha256(found)
             except OSError as exc:
                 report.add(
                     "problem",
@@ -138,7 +130,7 @@ def _relink(
             if rel in known:
                 continue
             try:
-                digest = _sha256(candidate)
+                digest = file_sha256(candidate)
             except OSError:
                 continue
             hit = wanted.pop(digest, None)

@@ -25,12 +25,12 @@ import os
 import re
 import time
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from heritage_desk import config
 from heritage_desk.core.atomic import atomic_path, atomic_write
+from heritage_desk.core.digest import file_sha256_memoised
 from heritage_desk.core.model import ModelFiles, ModelUnavailableError, ModelVersion
 from heritage_desk.storage.catalogue import Catalogue
 
@@ -59,21 +59,6 @@ def models_folder(catalogue: Catalogue, paths: config.Paths | None = None) -> Pa
         return p.with_name(p.name + ".models")
     key = catalogue.url.render_as_string(hide_password=True).encode()
     return (paths or config.paths()).models / hashlib.sha256(key).hexdigest()[:12]
-
-
-@lru_cache(maxsize=32)
-def _digest(path: str, size: int, mtime_ns: int) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file (memoised on its size and mtime: loads check it every time)."""
-    st = path.stat()
-    return _digest(str(path), st.st_size, st.st_mtime_ns)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -175,7 +160,7 @@ class ModelStore:
         curves: Mapping[str, list[float]] | None = None,
     ) -> ModelVersion:
         """Record `checkpoint` as `version` with its hash (and its bytes, for a shared one)."""
-        sha = file_sha256(checkpoint)
+        sha = file_sha256_memoised(checkpoint)
         curves_text = json.dumps(dict(curves)) if curves else None
         if curves_text is not None:
             with atomic_write(checkpoint.with_suffix(CURVES_SUFFIX)) as f:
@@ -242,7 +227,7 @@ class ModelStore:
             if not p.is_file():
                 continue
             try:
-                if file_sha256(p) == v.sha256:
+                if file_sha256_memoised(p) == v.sha256:
                     return p
             except OSError:
                 continue

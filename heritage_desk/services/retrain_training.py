@@ -6,6 +6,7 @@ heritage_desk.ml are imported inside the functions, so importing this module sta
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,7 @@ def warm_start_head(base: Any, examples: Sequence[Any], x: Any, config: Any, pro
     from heritage_desk.core.progress import Progress
     from heritage_desk.ml.calibration import fit_temperature
     from heritage_desk.ml.data import artwork_key
-    from heritage_desk.ml.model import META_FIELDS, ModelConfig, MultimodalNet
+    from heritage_desk.ml.model import META_FIELDS, MultimodalNet
     from heritage_desk.ml.train import (
         Batchable,
         data_hash,
@@ -197,15 +198,12 @@ def warm_start_head(base: Any, examples: Sequence[Any], x: Any, config: Any, pro
     gen = torch.Generator().manual_seed(config.seed)
     vocab = Vocab.build(examples, base=base.vocab)
     bc = base.model.config
-    cfg = ModelConfig(
-        feature_dim=bc.feature_dim,
+    # The base's network, grown to the new vocabulary.
+    cfg = dataclasses.replace(
+        bc,
         n_artists=len(vocab.artists),
         n_decades=len(vocab.decades),
         meta_sizes=vocab.meta_sizes(),
-        meta_hidden=bc.meta_hidden,
-        shared_hidden=bc.shared_hidden,
-        dropout=bc.dropout,
-        image_only=bc.image_only,
     )
     model = MultimodalNet(cfg)
     old = base.model

@@ -5,7 +5,6 @@ Torch-lazy: heritage_desk.ml is imported only when a predictor is loaded.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from heritage_desk import config
+from heritage_desk.core.digest import file_sha256_memoised
 from heritage_desk.core.model import UNKNOWN_ARTIST, Asset, Field, Suggestion, needs_value
 from heritage_desk.core.names import ArtistRef, parse_artist
 from heritage_desk.core.yearbins import decade_label
@@ -55,19 +55,9 @@ def default_starter() -> Path | None:
     return found[0] if found else None
 
 
-@lru_cache(maxsize=8)
-def _file_digest(path: str, size: int, mtime: float) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:10]
-
-
 def starter_version(path: str | Path) -> str:
     """The version name of a starter checkpoint, from its content ("starter-1a2b3c4d5e")."""
-    st = Path(path).stat()
-    return f"starter-{_file_digest(str(path), st.st_size, st.st_mtime)}"
+    return f"starter-{file_sha256_memoised(path)[:10]}"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import stat
@@ -14,6 +13,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from heritage_desk.core.digest import file_sha256
 from heritage_desk.core.limits import MAX_IMAGE_PIXELS as MAX_PIXELS
 from heritage_desk.core.limits import pixel_problem
 
@@ -54,20 +54,6 @@ class ImageFacts:
     format: str
     mode: str
     notes: tuple[str, ...] = ()
-
-
-def sha256_bytes(data: bytes) -> str:
-    """The hex SHA-256 of `data`."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """The hex SHA-256 of a file's content, read in chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def safe_relative(text: str) -> str:
@@ -226,7 +212,7 @@ def inspect_image(path: Path) -> ImageFacts:
     try:
         if path.stat().st_size == 0:
             raise ImageProblem("empty file (0 bytes)")
-        checksum = sha256_file(path)
+        checksum = file_sha256(path)
     except OSError as exc:
         raise ImageProblem(f"cannot read file ({exc.strerror or exc})") from None
     img, notes = _open_checked(path)

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from heritage_desk.core.dates import is_unknown, parse_date
+from heritage_desk.core.digest import file_sha256
 from heritage_desk.core.model import Asset, Field, FieldValue, Provenance
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
@@ -26,7 +27,6 @@ from heritage_desk.storage.images import (
     iter_image_files,
     resolve_inside,
     safe_relative,
-    sha256_file,
 )
 from heritage_desk.storage.import_cells import (
     MAX_LENGTH,
@@ -291,7 +291,7 @@ def _asset_at_path_with_other_content(catalogue: Catalogue, rel: str,
 def _holds(path: Path, checksum: str) -> bool:
     """True when the file at `path` still has this content (a real duplicate, not a swap)."""
     try:
-        return path.is_file() and sha256_file(path) == checksum
+        return path.is_file() and file_sha256(path) == checksum
     except OSError:
         return False
 

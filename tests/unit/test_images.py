@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from heritage_desk.core.digest import file_sha256
 from heritage_desk.storage.images import (
     MAX_PIXELS,
     ImageProblem,
@@ -16,7 +17,6 @@ from heritage_desk.storage.images import (
     load_rgb,
     resolve_inside,
     safe_relative,
-    sha256_file,
 )
 from tests.fixtures import broken
 
@@ -44,7 +44,7 @@ def test_odd_images_are_valid_with_a_note(tmp_path: Path, name: str) -> None:
     make, note = broken.ODD_IMAGES[name]
     facts = inspect_image(make(tmp_path / name))
     assert any(note in n for n in facts.notes)
-    assert facts.checksum == sha256_file(facts.path)
+    assert facts.checksum == file_sha256(facts.path)
     img = load_rgb(facts.path)
     assert img.mode == "RGB" and img.size == (facts.width, facts.height)
 
