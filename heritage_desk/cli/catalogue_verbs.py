@@ -20,6 +20,10 @@ INFO_LINES = (
     ("pending suggestions", "pending_suggestions"),
 )
 
+#: Up to this size `info` runs PRAGMA quick_check first (~0.3 s per 200 MB): a damaged file is
+#: said to be damaged instead of printing counts from it; a larger one fails only on a read.
+INFO_QUICK_CHECK_BYTES = 512 * 2**20
+
 
 def register(subparsers: Any) -> None:
     """Add the import, export and info verbs."""
@@ -146,6 +150,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     """`info CATALOGUE`: one count per line."""
     with _catalogue(args.catalogue, create=False) as cat:
+        cat.ensure_sound(INFO_QUICK_CHECK_BYTES)
         stats = cat.stats()
     for label, key in INFO_LINES:
         print(f"{label}: {stats.get(key, 0)}")

@@ -21,7 +21,7 @@ from heritage_desk.services.model_store import ModelStore, ModelUnavailableError
 from heritage_desk.services.retrain_lock import RetrainBusyError, retrain_lock
 from heritage_desk.services.suggestion_model import default_starter
 from heritage_desk.storage.catalogue import Catalogue
-from heritage_desk.storage.errors import CatalogueError
+from heritage_desk.storage.errors import CatalogueDamagedError, CatalogueError
 from heritage_desk.storage.maintenance import ORPHAN_LINKS, REPAIRABLE_ORPHANS
 
 #: mkstemp names our atomic writers use: ".<target>.<8 random chars>.tmp" (core.atomic,
@@ -113,7 +113,11 @@ def _writable(cat: Catalogue, report: CheckReport) -> bool:
 
 
 def _integrity(cat: Catalogue, report: CheckReport) -> None:
-    for line in cat.integrity_check():
+    try:
+        lines = cat.integrity_check()
+    except CatalogueDamagedError as exc:  # integrity_check itself stopped on a damaged page
+        lines = [f"integrity: {exc.detail}"]
+    for line in lines:
         if not line.startswith("foreign key"):  # those are _orphans' (with row ids and repairs)
             report.add("problem", "integrity", cat.location, line)
     if any(f.kind == "integrity" for f in report.problems) and cat.is_sqlite and cat.url.database:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from heritage_desk.core.redact import redact
 from heritage_desk.storage import db, migrations
 from heritage_desk.storage.errors import (
+    CatalogueDamagedError,
     CatalogueError,
     CatalogueLockedError,
     CatalogueReadOnlyError,
@@ -138,6 +139,8 @@ def as_catalogue_error(
             "interrupted transaction was rolled back and nothing of it was saved: try again "
             "when the server is back (an import resumes where it stopped)"
         )
+    if db.is_damage(first):
+        return CatalogueDamagedError.of(name, first)
     if "file is not a database" in first or "file is encrypted" in first:
         return NotACatalogueError(f"{name} is not a heritage_desk catalogue ({first})")
     return CatalogueError(f"{name}: {first}")

@@ -23,6 +23,7 @@ from heritage_desk.storage.base import Scope, as_catalogue_error
 from heritage_desk.storage.decisions import DecisionRepository
 from heritage_desk.storage.errors import (
     AssetNotFoundError,
+    CatalogueDamagedError,
     CatalogueError,
     CatalogueLockedError,
     CatalogueReadOnlyError,
@@ -160,6 +161,7 @@ class Catalogue(Scope):
     set_model_curves = _to("models", ModelRepository.set_model_curves)
     # -- maintenance --------------------------------------------------------------------------
     integrity_check = _to("maintenance", MaintenanceRepository.integrity_check)
+    ensure_sound = _to("maintenance", MaintenanceRepository.ensure_sound)
     orphan_ids = _to("maintenance", MaintenanceRepository.orphan_ids)
     repair_orphans = _to("maintenance", MaintenanceRepository.repair_orphans)
     # -- artists' life dates and authority ids ------------------------------------------------
@@ -176,6 +178,7 @@ __all__ = [
     "UNSET",
     "AssetNotFoundError",
     "Catalogue",
+    "CatalogueDamagedError",
     "CatalogueError",
     "CatalogueLockedError",
     "CatalogueReadOnlyError",

@@ -141,6 +141,41 @@ def is_read_only(engine: Engine) -> str | None:
     return str(reason) if reason else None
 
 
+#: What SQLite says when it reads a damaged page.
+_DAMAGE = ("malformed", "database corruption", "disk image")
+
+
+def is_damage(exc: BaseException | str) -> bool:
+    """True for the driver error SQLite raises on reading a damaged page."""
+    return any(m in str(exc) for m in _DAMAGE)
+
+
+def quick_check(conn: sa.Connection, max_bytes: int | None = None) -> str | None:
+    """The first problem PRAGMA quick_check finds in a SQLite catalogue, else None (also for
+    PostgreSQL, and for a file over `max_bytes`: its reads still fail with the same message).
+
+    quick_check reads every page but skips the index-vs-table cross-check integrity_check does:
+    about 0.3 s for a 200 MB file here, 9x faster than integrity_check.
+    """
+    if conn.dialect.name != "sqlite":
+        return None
+    path = sqlite_path(conn.engine.url)
+    if max_bytes is not None and path is not None:
+        wal = path.with_name(path.name + "-wal")
+        size = sum(p.stat().st_size for p in (path, wal) if p.exists())
+        if size > max_bytes:
+            return None
+    try:
+        rows = conn.exec_driver_sql("PRAGMA quick_check(5)").fetchall()
+    except sa.exc.DBAPIError as exc:
+        if not is_damage(exc):
+            raise
+        return str(exc.orig or exc).strip().splitlines()[0]
+    lines = [ln.strip() for r in rows for ln in str(r[0]).splitlines()]
+    bad = [ln for ln in lines if ln and ln != "ok" and not ln.startswith("*** in database")]
+    return bad[0][:160] if bad else None
+
+
 def writer(engine: Engine) -> Engine:
     """The same engine, but SQLite transactions begin IMMEDIATE (take the write lock first)."""
     if engine.dialect.name == "sqlite":

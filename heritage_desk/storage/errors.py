@@ -19,6 +19,24 @@ class CatalogueReadOnlyError(CatalogueError):
     """The catalogue's file or folder cannot be written: it opens for reading only."""
 
 
+class CatalogueDamagedError(CatalogueError):
+    """SQLite found damage in the file (an overwritten page): refused before anything is written."""
+
+    @classmethod
+    def of(cls, name: str, detail: str) -> CatalogueDamagedError:
+        """The one line for a damaged catalogue: what SQLite said, and what to do."""
+        err = cls(
+            f"{name} is damaged ({detail}): nothing was written to it; run "
+            f"`heritage-desk check {name}` to see the damage and the newest sound backup to "
+            "restore from"
+        )
+        err.detail = detail
+        return err
+
+    #: What SQLite said ("database disk image is malformed", a quick_check line).
+    detail = ""
+
+
 class NotACatalogueError(CatalogueError):
     """The location holds something that is not a heritage_desk catalogue, or nothing."""
 

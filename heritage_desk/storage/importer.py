@@ -145,6 +145,7 @@ def import_collection(
     root = Path(images_dir).expanduser()
     if not root.is_dir():
         raise ImportFailed(f"{root}: no such images folder")
+    catalogue.ensure_sound()  # never add to a damaged file (an overwritten page)
     report = ImportReport()
     join = None
     if metadata_csv is not None:

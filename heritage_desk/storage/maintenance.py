@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from heritage_desk.storage import db
 from heritage_desk.storage.base import Repository
+from heritage_desk.storage.errors import CatalogueDamagedError
 
 #: Every link between rows that a foreign key guards: (table, column, parent table).
 ORPHAN_LINKS = (
@@ -35,6 +37,15 @@ class MaintenanceRepository(Repository):
                 for table, rowid, parent, _ in s.execute(sa.text("PRAGMA foreign_key_check")):
                     problems.append(f"foreign key: {table} row {rowid} points to missing {parent}")
         return problems
+
+    def ensure_sound(self, max_bytes: int | None = None) -> None:
+        """CatalogueDamagedError when PRAGMA quick_check finds damage (SQLite), before a writer
+        adds to a damaged file or `info` prints counts from one; a file over `max_bytes` is
+        not checked (reading a damaged page still raises the same error)."""
+        with self._scope.session() as s:
+            problem = db.quick_check(s.connection(), max_bytes)
+        if problem:
+            raise CatalogueDamagedError.of(self._scope.location, problem)
 
     # -- orphans ------------------------------------------------------------------------------
 

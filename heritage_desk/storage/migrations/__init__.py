@@ -19,6 +19,7 @@ from heritage_desk import __version__
 from heritage_desk.core.atomic import atomic_path
 from heritage_desk.storage import db
 from heritage_desk.storage.errors import (
+    CatalogueDamagedError,
     CatalogueReadOnlyError,
     CatalogueTooNewError,
     NotACatalogueError,
@@ -137,6 +138,11 @@ def migrate(
         )
     backup_path = None
     path = db.sqlite_path(engine.url)
+    if current is not None and path is not None:
+        with engine.connect() as conn:  # neither back up nor upgrade a damaged file
+            problem = db.quick_check(conn)
+        if problem:
+            raise CatalogueDamagedError.of(name, problem)
     if backup and current is not None and path is not None and path.exists():
         backup_path = backup_sqlite(path, current)
         log.info("backed up %s to %s before migrating from %s", name, backup_path, current)

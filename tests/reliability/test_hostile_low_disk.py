@@ -1,0 +1,72 @@
+"""Issue 16's Low list, the disk: an overwritten SQLite page, a read-only folder or a catalogue
+open in another window, a full disk under `suggest --out`, the feature cache and the migration
+backup. Real files, real SQLite, real child processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from heritage_desk.storage import migrations
+from tests.fixtures import broken
+from tests.reliability.helpers import ROOT, catalogue_with_suggestions, child_env
+from tests.reliability.test_kill import _old_catalogue
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "heritage_desk", *args],
+        cwd=ROOT, env=child_env(**env), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def _one_line_error(res: subprocess.CompletedProcess[str]) -> str:
+    assert res.returncode != 0, res.stdout[-2000:]
+    assert "Traceback" not in res.stderr, res.stderr[-3000:]
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr[-3000:]
+    return lines[0]
+
+
+def _overwrite_a_middle_page(path: Path) -> None:
+    """Write garbage over one page half-way through the file (a bad sector, a stray write)."""
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")  # the page size, from the SQLite header
+    middle = len(data) // page // 2
+    data[middle * page : (middle + 1) * page] = bytes((i * 7 + 3) % 256 for i in range(page))
+    path.write_bytes(bytes(data))
+
+
+def test_an_overwritten_page_is_noticed_before_anything_is_written(tmp_path: Path) -> None:
+    """A page overwritten half-way through the file: `info` printed counts and `import` wrote
+    into the damaged file, both unaware, until someone ran `check`. Now both say it in one
+    line naming the file and pointing to `check` (which names the backup); nothing written."""
+    cat_path = tmp_path / "c.sqlite"
+    catalogue_with_suggestions(str(cat_path), n=400)
+    backup = migrations.backup_sqlite(cat_path, migrations.head_revision())
+    assert not cat_path.with_name("c.sqlite-wal").exists()  # all of it in the file
+    _overwrite_a_middle_page(cat_path)
+    before = cat_path.read_bytes()
+    for name in ("0.jpg", "1.jpg"):
+        broken.good_jpeg(tmp_path / "img" / name)
+    for args in (("info",), ("import", "--images", str(tmp_path / "img"))):
+        line = _one_line_error(_cli(args[0], str(cat_path), *args[1:]))
+        assert str(cat_path) in line and "damaged" in line, line
+        assert f"heritage-desk check {cat_path}" in line and "backup" in line, line
+        assert cat_path.read_bytes() == before, f"{args[0]} wrote into the damaged file"
+    res = _cli("check", str(cat_path))
+    assert res.returncode == 1 and f"latest sound backup to restore from: {backup}" in res.stdout
+
+
+def test_a_damaged_old_catalogue_is_neither_backed_up_nor_migrated(tmp_path: Path) -> None:
+    """The same damage in a catalogue that needs a migration: opening it copied the damage
+    into a file named like a backup, then upgraded the damaged file in place."""
+    old = tmp_path / "old.sqlite"
+    _old_catalogue(old, n_assets=400)
+    _overwrite_a_middle_page(old)
+    before = old.read_bytes()
+    line = _one_line_error(_cli("info", str(old)))
+    assert "damaged" in line and f"heritage-desk check {old}" in line, line
+    assert old.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.sqlite"]  # no backup, no temp
