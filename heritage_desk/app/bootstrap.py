@@ -27,9 +27,10 @@ from heritage_desk.services.retrain_protocol import RetrainStatus
 from heritage_desk.services.retrain_steps import RetrainSteps
 from heritage_desk.services.thumbnails import ThumbnailCache
 from heritage_desk.storage import db
+from heritage_desk.storage.base import read_only_message
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.csv_input import FIELD_TARGETS, KEY_TARGETS
-from heritage_desk.storage.errors import CatalogueError
+from heritage_desk.storage.errors import CatalogueError, CatalogueReadOnlyError
 from heritage_desk.workers import operations
 from heritage_desk.workers.inference import InferenceWorker
 from heritage_desk.workers.ops import DbExecutor
@@ -95,16 +96,30 @@ def configure_qsettings(app: QApplication, paths: config.Paths, isolated: bool) 
 
 
 def acquire_lock(location: str | Path) -> QLockFile | None:
-    """A lock beside a SQLite catalogue; InstanceLockedError if another instance holds it."""
+    """A lock beside a SQLite catalogue; InstanceLockedError if another instance holds it,
+    CatalogueReadOnlyError if the window could not save there (a read-only file or folder)."""
     path = db.sqlite_path(db.resolve_url(location))
     if path is None:
         return None  # PostgreSQL: several curators at once is the point
-    path.parent.mkdir(parents=True, exist_ok=True)
+    reason = db.read_only_reason(path)
+    if reason:  # was "already open in another window": the lock file cannot be made there
+        raise CatalogueReadOnlyError(read_only_message(str(path), f"{reason} {path.parent}"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CatalogueReadOnlyError(f"cannot create {path.parent}: {exc.strerror}") from None
     lock = QLockFile(str(path) + ".lock")
     lock.setStaleLockTime(0)  # stale only if its process is gone, however old
     if not lock.tryLock(100):
+        if lock.error() != QLockFile.LockError.LockFailedError:  # could not write the lock
+            raise CatalogueReadOnlyError(
+                f"cannot create the lock file {path}.lock ({lock.error().name}): the folder "
+                f"{path.parent} is read-only or full; copy the catalogue to a writable folder"
+            )
         info = lock.getLockInfo()  # PySide6 returns (pid, host, app), or with a leading ok
         pid, host = (info[-3], info[-2]) if isinstance(info, tuple) and len(info) >= 3 else (0, "")
+        if pid == os.getpid():  # File > Open of the catalogue this window shows
+            raise InstanceLockedError(f"{path} is already open in this window")
         who = f" (process {pid} on {host})" if pid else ""
         raise InstanceLockedError(
             f"{path} is already open in another heritage_desk window{who}; "

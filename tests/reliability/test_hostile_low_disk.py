@@ -4,13 +4,17 @@ backup. Real files, real SQLite, real child processes."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from heritage_desk.storage import migrations
 from tests.fixtures import broken
 from tests.reliability.helpers import ROOT, catalogue_with_suggestions, child_env
+from tests.reliability.test_disk import read_only
 from tests.reliability.test_kill import _old_catalogue
 
 
@@ -70,3 +74,47 @@ def test_a_damaged_old_catalogue_is_neither_backed_up_nor_migrated(tmp_path: Pat
     assert "damaged" in line and f"heritage-desk check {old}" in line, line
     assert old.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.sqlite"]  # no backup, no temp
+
+
+def test_a_read_only_folder_is_not_reported_as_open_in_another_window(tmp_path: Path) -> None:
+    """The window on a catalogue in a read-only folder (an archive share) said "already open in
+    another heritage_desk window": its lock file cannot be made there. Now one line says the
+    folder is read-only and how to read it where it is; the file untouched."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    cat_path = folder / "c.sqlite"
+    catalogue_with_suggestions(str(cat_path), n=5)
+    before = cat_path.read_bytes()
+    shot = tmp_path / "x.png"
+    with read_only(folder):
+        for target in (cat_path, folder / "new.sqlite"):  # open, and File > New there
+            res = _cli("--data-dir", str(tmp_path / "data"), "gui", str(target),
+                       "--screenshot", str(shot), QT_QPA_PLATFORM="offscreen")  # fmt: skip
+            errors = [ln for ln in res.stderr.splitlines() if ln.startswith("heritage-desk:")]
+            assert res.returncode == 1 and len(errors) == 1, res.stderr[-3000:]
+            assert "another" not in errors[0] and "read-only" in errors[0], errors[0]
+            assert str(folder) in errors[0], errors[0]
+        assert cat_path.read_bytes() == before and not shot.exists()
+        assert sorted(p.name for p in folder.iterdir()) == ["c.sqlite"]
+
+
+def test_a_catalogue_open_in_this_window_or_another_is_named_as_such(tmp_path: Path) -> None:
+    """File > Open of the catalogue this very window has open named our own process as
+    "another heritage_desk window"."""
+    from heritage_desk.app.bootstrap import InstanceLockedError, acquire_lock
+
+    cat_path = tmp_path / "c.sqlite"
+    catalogue_with_suggestions(str(cat_path), n=2)
+    lock = acquire_lock(cat_path)
+    assert lock is not None
+    try:
+        with pytest.raises(InstanceLockedError) as err:
+            acquire_lock(cat_path)
+        assert "already open in this window" in str(err.value), err.value
+        res = _cli("--data-dir", str(tmp_path / "data"), "gui", str(cat_path), "--screenshot",
+                   str(tmp_path / "x.png"), QT_QPA_PLATFORM="offscreen")  # fmt: skip
+        errors = [ln for ln in res.stderr.splitlines() if ln.startswith("heritage-desk:")]
+        assert res.returncode == 1 and len(errors) == 1, res.stderr[-3000:]
+        assert f"already open in another heritage_desk window (process {os.getpid()}" in errors[0]
+    finally:
+        lock.unlock()
