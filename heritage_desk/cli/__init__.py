@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 #: Modules that add verbs; a verb sets `func(args) -> int` on its parser.
 VERB_MODULES = (
@@ -34,6 +34,24 @@ def output_error(exc: Exception) -> CliError:
         "; choose another name, or pass --force to replace it" if getattr(exc, "force", 0) else ""
     )
     return CliError(f"{exc}{hint}")
+
+
+def add_output(p: argparse.ArgumentParser, help: str, *, required: bool = False,
+               metavar: str = "FILE.csv") -> None:  # fmt: skip
+    """`--out FILE` and `--force` (replace a file that is not one we wrote), one meaning for
+    every verb that writes a file; the path is guarded by services.outputs.guard_output."""
+    p.add_argument("--out", required=required, metavar=metavar, help=help)
+    p.add_argument("--force", action="store_true", help="replace a file that is not ours")
+
+
+def cannot_write(out: object, exc: OSError) -> CliError:
+    """An OSError while writing `out` as one line."""
+    return CliError(f"cannot write {out}: {exc.strerror or exc}")
+
+
+def summary_stream(out: str | None) -> TextIO:
+    """Where a verb's summary goes: stderr when its file is standard output ("-")."""
+    return sys.stderr if out == "-" else sys.stdout
 
 
 class _VersionAction(argparse.Action):

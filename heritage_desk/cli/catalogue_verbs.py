@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from heritage_desk.cli import CliError, output_error
+from heritage_desk.cli import CliError, add_output, cannot_write, output_error, summary_stream
 
 #: `info` lines, in order: label and stats() key.
 INFO_LINES = (
@@ -56,10 +56,7 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("export", help="export the catalogue as CSV")
     p.add_argument("catalogue", metavar="CATALOGUE", help="catalogue file or SQLAlchemy URL")
-    p.add_argument(
-        "--out", required=True, metavar="FILE.csv", help="CSV file to write (- for stdout)"
-    )
-    p.add_argument("--force", action="store_true", help="replace a file that is not our CSV")
+    add_output(p, "CSV file to write (- for stdout)", required=True)
     p.add_argument("--bom", action="store_true", help="start with a UTF-8 BOM (for Excel)")
     p.set_defaults(func=cmd_export)
 
@@ -110,7 +107,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             save_mapping_file(args.save_mapping, report.mapping)
         except OSError as exc:
-            raise CliError(f"cannot write {args.save_mapping}: {exc.strerror or exc}") from None
+            raise cannot_write(args.save_mapping, exc) from None
         print(f"mapping saved to {args.save_mapping}")
     return 3 if report.cancelled else 0
 
@@ -140,10 +137,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         except OutputPathError as exc:
             raise output_error(exc) from None
         except OSError as exc:
-            raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    # With --out - the CSV is standard output: the summary goes to stderr.
-    summary = sys.stderr if args.out == "-" else sys.stdout
-    print(f"exported {report.rows} assets to {report.path}", file=summary)
+            raise cannot_write(args.out, exc) from None
+    print(f"exported {report.rows} assets to {report.path}", file=summary_stream(args.out))
     return 0
 
 

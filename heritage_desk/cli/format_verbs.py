@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from heritage_desk.cli import CliError
+from heritage_desk.cli import CliError, add_output, cannot_write, output_error
 
 #: verb -> (help, default suffix)
 FORMATS = {
@@ -21,8 +20,7 @@ def register(subparsers: Any) -> None:
     for verb, (text, suffix) in FORMATS.items():
         p = subparsers.add_parser(verb, help=text, description=text)
         p.add_argument("catalogue", metavar="CATALOGUE", help="catalogue file or SQLAlchemy URL")
-        p.add_argument("--out", required=True, metavar=f"FILE{suffix}", help="file to write")
-        p.add_argument("--force", action="store_true", help="replace an existing file")
+        add_output(p, "file to write", required=True, metavar=f"FILE{suffix}")
         if verb == "export-met":
             p.add_argument("--bom", action="store_true", help="start with a UTF-8 BOM (Excel)")
         p.set_defaults(func=cmd_export_format, verb=verb)
@@ -40,36 +38,28 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_import_iiif)
 
 
-def _check_out(catalogue: str, out: str, force: bool) -> None:
-    """Refuse to write over the catalogue itself, or over any file without --force."""
-    target = Path(out).expanduser().resolve()
-    cat = Path(catalogue).expanduser().resolve() if "://" not in catalogue else None
-    if cat is not None and target in {cat, Path(f"{cat}-wal"), Path(f"{cat}-shm")}:
-        raise CliError(f"{out} is the catalogue itself; choose another output file")
-    if target.exists() and not force:
-        raise CliError(f"{out} exists; add --force to replace it")
-    if not target.parent.is_dir():
-        raise CliError(f"cannot write {out}: no such folder {target.parent}")
-
-
 def cmd_export_format(args: argparse.Namespace) -> int:
     """`export-met|export-lido|export-dc CATALOGUE --out FILE [--force]`."""
     from heritage_desk.cli.catalogue_verbs import _catalogue
+    from heritage_desk.services.outputs import OutputPathError, guard_output
     from heritage_desk.storage.formats.dublin_core import export_dublin_core
     from heritage_desk.storage.formats.lido import export_lido
-    from heritage_desk.storage.formats.met import export_met
+    from heritage_desk.storage.formats.met import MET_COLUMNS, OUR_COLUMNS, export_met
 
-    _check_out(args.catalogue, args.out, args.force)
     with _catalogue(args.catalogue, create=False) as cat:
         try:
+            header = (*MET_COLUMNS, *OUR_COLUMNS) if args.verb == "export-met" else ()
+            guard_output(cat, args.out, header=header, force=args.force)
             if args.verb == "export-met":
                 report = export_met(cat, args.out, bom=args.bom)
             elif args.verb == "export-lido":
                 report = export_lido(cat, args.out)
             else:
                 report = export_dublin_core(cat, args.out)
+        except OutputPathError as exc:
+            raise output_error(exc) from None
         except OSError as exc:
-            raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+            raise cannot_write(args.out, exc) from None
     print(f"exported {report.rows} assets to {report.path}")
     return 0
 

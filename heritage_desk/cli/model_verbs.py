@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from heritage_desk.cli import CliError, output_error
+from heritage_desk.cli import CliError, add_output, cannot_write, output_error, summary_stream
 
 TOP_K = 5
 CSV_COLUMNS = [
@@ -40,10 +39,7 @@ def register(subparsers: Any) -> None:
         "lacks an artist or a year, and optionally write them as CSV.",
     )
     _common(p)
-    p.add_argument(
-        "--out", metavar="FILE.csv", help="write one row per asset lacking a value (- for stdout)"
-    )
-    p.add_argument("--force", action="store_true", help="replace a file that is not our CSV")
+    add_output(p, "write one row per asset lacking a value (- for stdout)")
     p.set_defaults(func=cmd_suggest)
 
     p = subparsers.add_parser(
@@ -55,8 +51,7 @@ def register(subparsers: Any) -> None:
     )
     _common(p)
     p.add_argument("--below", type=float, default=0.05, help="doubt threshold (default 0.05)")
-    p.add_argument("--out", metavar="FILE.csv", help="write them as CSV (- for stdout)")
-    p.add_argument("--force", action="store_true", help="replace a file that is not our CSV")
+    add_output(p, "write them as CSV (- for stdout)")
     p.set_defaults(func=cmd_doubts)
 
     p = subparsers.add_parser(
@@ -191,9 +186,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             try:
                 _write_csv(args.out, rows)
             except OSError as exc:
-                raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+                raise cannot_write(args.out, exc) from None
         model = svc.current_model()
-        summary = sys.stderr if args.out == "-" else sys.stdout  # stdout holds the CSV
+        summary = summary_stream(args.out)
         print(f"model: {model.version if model else '-'}", file=summary)
         print(f"embedded: {report.embedded} new, {report.already} already", file=summary)
         print(f"assets lacking artist or year: {len(rows)}", file=summary)
@@ -236,18 +231,13 @@ def _rows(svc: Any) -> list[list[str]]:
 
 
 def _write_csv(out: str, rows: list[list[str]], columns: list[str] = CSV_COLUMNS) -> None:
-    """Write atomically (or to stdout, a device, a FIFO: core.outputs), with formula-looking
-    cells neutralised (OWASP CSV injection)."""
-    from heritage_desk.core.csvsafe import neutralise_row
-    from heritage_desk.core.outputs import STDOUT, open_output
+    """Write atomically (or to stdout, a device, a FIFO: core.outputs.write_csv), creating
+    the folder."""
+    from heritage_desk.core.outputs import STDOUT, write_csv
 
     if out != STDOUT:
         Path(out).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    with open_output(out) as f:
-        w = csv.writer(f)
-        w.writerow(columns)
-        for r in rows:
-            w.writerow(neutralise_row(r))
+    write_csv(out, columns, rows)
 
 
 DOUBT_COLUMNS = [
@@ -295,8 +285,8 @@ def cmd_doubts(args: argparse.Namespace) -> int:
             try:
                 _write_csv(args.out, rows, DOUBT_COLUMNS)
             except OSError as exc:
-                raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-        summary = sys.stderr if args.out == "-" else sys.stdout
+                raise cannot_write(args.out, exc) from None
+        summary = summary_stream(args.out)
         if not args.out:
             for d in doubts:
                 print(

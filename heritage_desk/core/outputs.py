@@ -9,6 +9,7 @@ The one guard for every output path (export, suggest --out); callers name what t
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import stat
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from heritage_desk.core.atomic import atomic_write
+from heritage_desk.core.csvsafe import neutralise_row
 
 STDOUT = "-"
 
@@ -65,7 +67,8 @@ def check_output(
     if st is None or not stat.S_ISREG(st.st_mode) or force:
         return
     if st.st_size and not is_our_csv(path, header):
-        raise OutputPathError(f"{out} exists and is not a CSV written by heritage-desk", force=True)
+        what_file = "a CSV written by heritage-desk" if header else "empty"
+        raise OutputPathError(f"{out} exists and is not {what_file}", force=True)
 
 
 def is_our_csv(path: Path, header: Sequence[str]) -> bool:
@@ -101,3 +104,19 @@ def open_output(out: str | Path, *, encoding: str = "utf-8") -> Iterator[IO[Any]
         return
     with atomic_write(path, encoding=encoding, newline="") as fh:
         yield fh
+
+
+def write_csv(
+    out: str | Path, columns: Sequence[str], rows: Iterable[Sequence[str]], *, bom: bool = False
+) -> int:
+    """Write `columns` then `rows` as RFC 4180 CSV through open_output, formula-looking cells
+    neutralised (OWASP CSV injection); a UTF-8 BOM first with `bom` (for Excel). The rows
+    written: every CSV the app writes goes through here."""
+    done = 0
+    with open_output(out, encoding="utf-8-sig" if bom else "utf-8") as fh:
+        writer = csv.writer(fh, dialect="excel", lineterminator="\r\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(neutralise_row(list(row)))
+            done += 1
+    return done

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from heritage_desk.core.csvsafe import neutralise_row
 from heritage_desk.core.model import Asset, Field, FieldValue
-from heritage_desk.core.outputs import STDOUT, open_output
+from heritage_desk.core.outputs import STDOUT, write_csv
 from heritage_desk.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.storage.catalogue import Catalogue
@@ -115,15 +113,8 @@ def write_rows(
     folder = out.parent if str(out.parent) else Path(".")
     if str(out_path) != STDOUT and not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such folder")
-    done = 0
-    with open_output(
-        out_path if str(out_path) == STDOUT else out, encoding="utf-8-sig" if bom else "utf-8"
-    ) as fh:
-        writer = csv.writer(fh, dialect="excel", lineterminator="\r\n")  # RFC 4180
-        writer.writerow(columns)
-        for asset in each_asset(catalogue, "exporting", progress, cancel):
-            writer.writerow(neutralise_row(row_of(asset)))
-            done += 1
+    rows = (row_of(a) for a in each_asset(catalogue, "exporting", progress, cancel))
+    done = write_csv(out_path if str(out_path) == STDOUT else out, columns, rows, bom=bom)
     return ExportReport(out, done, len(columns))
 
 

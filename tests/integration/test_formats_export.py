@@ -116,9 +116,23 @@ def test_export_verbs_refuse_the_catalogue_and_existing_files(
     demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["export-lido", str(demo), "--out", str(demo)]) == 1
-    assert "is the catalogue itself" in capsys.readouterr().err
+    assert "is the catalogue (demo.sqlite): refusing" in capsys.readouterr().err
     taken = tmp_path / "taken.xml"
     taken.write_text("keep me")
     assert cli.main(["export-dc", str(demo), "--out", str(taken)]) == 1
-    assert "add --force" in capsys.readouterr().err and taken.read_text() == "keep me"
+    err = capsys.readouterr().err
+    assert "exists and is not empty" in err and "pass --force" in err
+    assert taken.read_text() == "keep me"
     assert cli.main(["export-dc", str(demo), "--out", str(taken), "--force"]) == 0
+
+
+def test_export_verbs_never_write_into_the_models_folder(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The format verbs use the one output guard of export and suggest (had their own)."""
+    models = demo.with_name(demo.name + ".models")
+    models.mkdir()
+    for verb in ("export-lido", "export-met"):
+        assert cli.main([verb, str(demo), "--out", str(models / "out.xml")]) == 1
+        assert "inside the catalogue's folder" in capsys.readouterr().err
+    assert list(models.iterdir()) == []
