@@ -12,13 +12,12 @@ from pathlib import Path
 from heritage_desk.core.model import Field
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.query import AssetQuery
+from heritage_desk.core.yearbins import label_year
 from heritage_desk.services.retrain_manifest import ManifestItem
 from heritage_desk.services.suggestion_trust import window_of_line as trust_window
 from heritage_desk.services.suggestions import SuggestionService
 from heritage_desk.storage.catalogue import Catalogue
 
-#: A year range wider than this is too vague to learn a decade from ("17th century").
-MAX_YEAR_SPAN = 20
 _PAGE = 2000
 _TRAILING_DIGITS = re.compile(r"[\s\-_]*\d+$")
 
@@ -58,12 +57,8 @@ def confirmed_items(
                 if ref.is_person and ref.qualifier is None:
                     key = ref.key
                     artist = names.get(key, ref.name)
-            year = None
             date = a.fields.get(Field.DATE)
-            if date is not None and date.year_from is not None:
-                hi = date.year_to if date.year_to is not None else date.year_from
-                if hi - date.year_from <= MAX_YEAR_SPAN:
-                    year = (date.year_from + hi) // 2
+            year = label_year(date.year_from, date.year_to) if date is not None else None
             if artist is None and year is None:
                 continue
             group = artwork_group(key, a.title, a.image_path)

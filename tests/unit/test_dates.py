@@ -13,6 +13,7 @@ from heritage_desk.core.dates import (
     parse_years,
 )
 from heritage_desk.core.edtf import edtf_range, from_edtf_year, parse_edtf, to_edtf_year
+from heritage_desk.core.yearbins import label_year
 
 
 @pytest.mark.parametrize(
@@ -179,3 +180,12 @@ def test_edtf_years_are_astronomical() -> None:
     assert [from_edtf_year(t) for t in ("1874", "0000", "-0499")] == [1874, -1, -500]
     assert edtf_range(1875, 1885) == "1875/1885"
     assert parse_edtf("Ming") is None and parse_edtf("../..") is None
+
+
+def test_the_year_a_date_teaches_is_its_middle_and_a_century_teaches_none() -> None:
+    assert label_year(1875, 1885) == 1880
+    assert label_year(1660, None) == 1660
+    assert label_year(1600, 1620) == 1610  # 20 years: still a label
+    assert label_year(1601, 1700) is None  # "17th century": too vague
+    assert label_year(None, None) is None
+    assert label_year(-500, -481) == -491  # BCE ranges floor the same way
