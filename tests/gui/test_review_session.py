@@ -8,7 +8,6 @@ the suggestions come from a tiny lite0 model trained on WikiArt paintings in the
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +16,18 @@ from PySide6.QtCore import Qt
 
 from heritage_desk.core.model import Field
 from heritage_desk.core.names import same_person
-from tests.gui.conftest import Collection, call, open_model_desk
+from tests.gui.conftest import Collection, call
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 WAIT = 60_000  # ms; the first batch loads torch and the backbone
 
 
 @pytest.fixture
-def desk(
-    collection: Collection,
-    catalogue_copy: Path,
-    tmp_path: Path,
-    qtbot: Any,
-    isolated_settings: None,
-) -> Iterator[Any]:
-    app: Any = open_model_desk(collection, catalogue_copy, tmp_path)
-    app.window.resize(1280, 820)
-    app.window.show()
-    qtbot.waitExposed(app.window)
-    app.start()
-    yield app
-    app.close()
+def desk(app_with_model: Any) -> Any:
+    """The window with the test model at the screenshot size, its background pass started."""
+    app_with_model.window.resize(1280, 820)
+    app_with_model.start()
+    return app_with_model
 
 
 def shown_with_suggestions(w: Any) -> bool:
