@@ -24,6 +24,7 @@ from heritage_desk.core.lifespan import Window, life_window
 from heritage_desk.core.model import Asset, Field
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.query import AssetQuery
+from heritage_desk.core.yearbins import label_year
 from heritage_desk.storage.catalogue import Catalogue
 
 if TYPE_CHECKING:
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 
 #: Confirmed works a starter is measured on at most (a sample of a large catalogue).
 MAX_ROWS = 2000
-#: A confirmed date range wider than this is too vague to score a suggested range against.
-MAX_YEAR_SPAN = 20
 
 _LIFE = re.compile(
     r"(?P<active>active|fl\.|flourished)?\s*(?:c\.\s*|ca\.\s*)?(?P<a>\d{3,4})(?:/\d{1,2})?"
@@ -184,11 +183,7 @@ def measure_on_catalogue(
             elif ref.key not in vocab_keys:  # "attributed to" someone it does not know
                 artist, is_novel = ref.name, True
         fv = a.fields.get(Field.DATE)
-        year = None
-        if fv is not None and fv.year_from is not None:
-            hi = fv.year_to if fv.year_to is not None else fv.year_from
-            if hi - fv.year_from <= MAX_YEAR_SPAN:
-                year = (fv.year_from + hi) // 2
+        year = label_year(fv.year_from, fv.year_to) if fv is not None else None
         if artist is None and year is None:
             continue
         examples.append(
