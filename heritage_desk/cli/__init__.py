@@ -44,9 +44,21 @@ def add_output(p: argparse.ArgumentParser, help: str, *, required: bool = False,
     p.add_argument("--force", action="store_true", help="replace a file that is not ours")
 
 
-def cannot_write(out: object, exc: OSError) -> CliError:
-    """An OSError while writing `out` as one line."""
-    return CliError(f"cannot write {out}: {exc.strerror or exc}")
+#: errno values that mean "no room": a full disk (ENOSPC), a file-size limit (EFBIG), a quota.
+_NO_ROOM = (28, 27, 122)
+#: errno values that mean "not allowed here": permission, a read-only file system.
+_NOT_ALLOWED = (13, 1, 30)
+
+
+def cannot_write(out: object, exc: OSError, option: str = "--out") -> CliError:
+    """An OSError while writing `out` as one line: the file, why, and what to do (the atomic
+    writers have already removed their temp file and kept any old file whole)."""
+    hint = ""
+    if exc.errno in _NO_ROOM:
+        hint = f"; free space on that disk or choose another {option} (nothing was replaced)"
+    elif exc.errno in _NOT_ALLOWED:
+        hint = f"; choose another {option} in a folder you can write to"
+    return CliError(f"cannot write {out}: {exc.strerror or exc}{hint}")
 
 
 def summary_stream(out: str | None) -> TextIO:

@@ -107,7 +107,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             save_mapping_file(args.save_mapping, report.mapping)
         except OSError as exc:
-            raise cannot_write(args.save_mapping, exc) from None
+            raise cannot_write(args.save_mapping, exc, "--save-mapping") from None
         print(f"mapping saved to {args.save_mapping}")
     return 3 if report.cancelled else 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from heritage_desk.cli import CliError, add_output, cannot_write, output_error
+from heritage_desk.cli import add_output, cannot_write, output_error
 
 #: verb -> (help, default suffix)
 FORMATS = {
@@ -75,7 +75,7 @@ def cmd_import_iiif(args: argparse.Namespace) -> int:
             report = import_iiif(cat, args.url, args.into, limits=limits,
                                  progress=_progress_printer())  # fmt: skip
         except OSError as exc:
-            raise CliError(f"cannot write into {args.into}: {exc.strerror or exc}") from None
+            raise cannot_write(args.into, exc, "--into") from None
     for line in report.lines():
         print(line)
     if report.manifests == 0:

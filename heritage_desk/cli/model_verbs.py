@@ -78,6 +78,7 @@ def _services(args: argparse.Namespace) -> Iterator[Any]:
     """An open catalogue and its SuggestionService; CliError with one line on failure."""
     from heritage_desk import config
     from heritage_desk.ml.checkpoint import CheckpointError
+    from heritage_desk.services.feature_cache import FeatureCacheError
     from heritage_desk.services.suggestions import ModelUnavailableError, SuggestionService
     from heritage_desk.storage.catalogue import Catalogue
     from heritage_desk.storage.errors import CatalogueError
@@ -95,7 +96,7 @@ def _services(args: argparse.Namespace) -> Iterator[Any]:
             num_threads=args.threads,
             paths=paths,  # --data-dir: where a shared catalogue's models are cached
         )
-    except (CatalogueError, CheckpointError, ModelUnavailableError) as exc:
+    except (CatalogueError, CheckpointError, ModelUnavailableError, FeatureCacheError) as exc:
         raise CliError(str(exc)) from None
     finally:
         cat.close()

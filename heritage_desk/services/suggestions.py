@@ -107,11 +107,12 @@ class SuggestionService:
         paths: config.Paths | None = None,
         store: ModelStore | None = None,
     ) -> None:
-        from heritage_desk.ml.embeddings import EmbeddingCache
+        from heritage_desk.services.feature_cache import CheckedCache
 
         self.catalogue = catalogue
         paths = paths or config.paths()
-        self.cache: EmbeddingCache = EmbeddingCache(cache_dir or paths.embeddings)
+        # A failed write (a full disk) is one FeatureCacheError line, not an OSError.
+        self.cache: EmbeddingCache = CheckedCache(cache_dir or paths.embeddings)
         self.images_root = Path(images_root).expanduser().resolve() if images_root else None
         if starter is True:
             self.starter_path = default_starter()

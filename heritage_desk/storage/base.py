@@ -139,6 +139,12 @@ def as_catalogue_error(
             "interrupted transaction was rolled back and nothing of it was saved: try again "
             "when the server is back (an import resumes where it stopped)"
         )
+    if "disk is full" in first or "disk I/O error" in first:
+        return CatalogueError(
+            f"{name}: {first} (a full disk, or a drive that failed or went away?): the "
+            "interrupted change was rolled back, nothing of it saved; free space or reconnect "
+            "the drive, then try again"
+        )
     if db.is_damage(first):
         return CatalogueDamagedError.of(name, first)
     if "file is not a database" in first or "file is encrypted" in first:

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from heritage_desk.storage import migrations
+from heritage_desk.storage.catalogue import Catalogue
+from heritage_desk.storage.importer import import_collection
 from tests.fixtures import broken
 from tests.reliability.helpers import ROOT, catalogue_with_suggestions, child_env
-from tests.reliability.test_disk import read_only
+from tests.reliability.test_disk import _fill, read_only, small_tmpfs
 from tests.reliability.test_kill import _old_catalogue
 
 
@@ -118,3 +120,83 @@ def test_a_catalogue_open_in_this_window_or_another_is_named_as_such(tmp_path: P
         assert f"already open in another heritage_desk window (process {os.getpid()}" in errors[0]
     finally:
         lock.unlock()
+
+
+# -- a full disk: a real one, a small tmpfs filled up (ENOSPC, as a full USB disk or share
+# gives). Mounting needs root, which this machine and CI have; elsewhere these skip with the
+# reason (test_disk.py's RLIMIT_FSIZE tests cover the write paths for any user).
+
+
+def _suggest_share(tmp_path: Path) -> tuple[Path, Path]:
+    """A catalogue of 3 small paintings with nothing known, and its images folder."""
+    images = tmp_path / "img"
+    for i in range(3):
+        broken.good_jpeg(images / f"{i}.jpg", (160, 120))
+    cat_path = tmp_path / "c.sqlite"
+    with Catalogue.open(cat_path) as cat:
+        assert import_collection(cat, images).added == 3
+    return cat_path, images
+
+
+def _leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_a_full_disk_under_the_feature_cache_is_one_line(tmp_path: Path) -> None:
+    """`suggest` with its data folder (the feature cache) on a full disk: was an OSError
+    traceback from the cache write."""
+    cat_path, images = _suggest_share(tmp_path)
+    before = cat_path.read_bytes()
+    with small_tmpfs(tmp_path / "data", 1024) as data:
+        (data / "cache" / "embeddings").mkdir(parents=True)
+        _fill(data, 0)
+        res = _cli("--data-dir", str(data), "suggest", str(cat_path), "--images", str(images),
+                   "--threads", "1", "-q")  # fmt: skip
+        line = _one_line_error(res)
+        assert "feature cache" in line and str(data / "cache" / "embeddings") in line, line
+        assert ".npy" in line and "No space left" in line, line
+        assert "--data-dir" in line and "free" in line, line  # what to do
+        assert _leftovers(data) == [] and list(data.rglob("*.npy")) == []
+    assert cat_path.read_bytes() == before  # no suggestion stored from a run that failed
+
+
+def test_a_full_disk_under_suggest_out_keeps_the_old_file(tmp_path: Path) -> None:
+    """`suggest --out` onto a full disk: the old CSV kept whole, no temp file, and one line
+    naming the file and what to do."""
+    from heritage_desk.cli.model_verbs import CSV_COLUMNS
+
+    cat_path, images = _suggest_share(tmp_path)
+    with small_tmpfs(tmp_path / "out", 256) as fs:
+        out = fs / "suggestions.csv"
+        old = (",".join(CSV_COLUMNS) + "\r\n").encode()  # an earlier run's (our header)
+        out.write_bytes(old)
+        _fill(fs, 0)
+        res = _cli("--data-dir", str(tmp_path / "data"), "suggest", str(cat_path), "--images",
+                   str(images), "--threads", "1", "-q", "--out", str(out))  # fmt: skip
+        line = _one_line_error(res)
+        assert str(out) in line and "No space left" in line, line
+        assert "free" in line and "--out" in line, line
+        assert out.read_bytes() == old
+        assert sorted(p.name for p in fs.iterdir()) == ["filler.bin", "suggestions.csv"]
+
+
+def test_a_full_disk_under_the_migration_backup_changes_nothing(tmp_path: Path) -> None:
+    """Opening a catalogue that needs a migration, on a disk without room for its backup: was
+    a sqlite3.OperationalError traceback ("database or disk is full")."""
+    with small_tmpfs(tmp_path / "share", 2048) as fs:
+        old = fs / "old.sqlite"
+        _old_catalogue(old, n_assets=1000)
+        before = old.read_bytes()
+        _fill(fs, 160 * 1024)  # room for the -shm and -wal files (32 KB +), not for a copy
+        line = _one_line_error(_cli("info", str(old)))
+        assert "back up" in line and str(old) in line, line
+        assert "full" in line.lower() or "space" in line.lower(), line
+        assert "nothing was changed" in line and "free" in line, line
+        assert old.read_bytes() == before
+        assert not [p for p in fs.iterdir() if "backup" in p.name or p.name.endswith(".tmp")]
+        # No room at all (not even for the -shm file a WAL reader makes): SQLite's bare "disk
+        # is full" or "disk I/O error" gets what to do.
+        _fill(fs, 0)
+        line = _one_line_error(_cli("info", str(old)))
+        assert "full" in line and "free space" in line and str(old) in line, line
+        assert old.read_bytes() == before

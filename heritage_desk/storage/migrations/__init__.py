@@ -20,6 +20,7 @@ from heritage_desk.core.atomic import atomic_path
 from heritage_desk.storage import db
 from heritage_desk.storage.errors import (
     CatalogueDamagedError,
+    CatalogueError,
     CatalogueReadOnlyError,
     CatalogueTooNewError,
     NotACatalogueError,
@@ -111,6 +112,14 @@ def backup_sqlite(path: Path, revision: str | None) -> Path:
     return target
 
 
+def _size(path: Path) -> str:
+    """A file's size in words ("12.3 MB")."""
+    try:
+        return f"{path.stat().st_size / 1e6:.1f} MB"
+    except OSError:
+        return "its size"
+
+
 def migrate(
     engine: Engine, *, target: str = "head", backup: bool = True, name: str = ""
 ) -> MigrationResult:
@@ -144,7 +153,15 @@ def migrate(
         if problem:
             raise CatalogueDamagedError.of(name, problem)
     if backup and current is not None and path is not None and path.exists():
-        backup_path = backup_sqlite(path, current)
+        try:
+            backup_path = backup_sqlite(path, current)
+        except (OSError, sqlite3.Error) as exc:  # a full disk: the temp copy is gone already
+            why = getattr(exc, "strerror", None) or str(exc)
+            raise CatalogueError(
+                f"cannot back up {name} before migrating it to this heritage_desk ({why}): "
+                f"nothing was changed; free {_size(path)} beside it (the backup is a whole "
+                "copy) and open it again"
+            ) from None
         log.info("backed up %s to %s before migrating from %s", name, backup_path, current)
     elif current is not None and path is None:
         # A server database cannot be copied as a file: its administrator's dumps are the backup.
