@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from heritage_desk import config
+from heritage_desk.storage.images import printable
 
 Severity = Literal["problem", "repaired", "note"]
 
@@ -39,7 +40,8 @@ class CheckReport:
     cancelled: bool = False
 
     def add(self, severity: Severity, kind: str, where: str, message: str) -> None:
-        self.findings.append(Finding(severity, kind, where, " ".join(message.split())))
+        # One line each: a file name may hold a newline (escaped), a message is re-spaced.
+        self.findings.append(Finding(severity, kind, printable(where), " ".join(message.split())))
 
     @property
     def problems(self) -> list[Finding]:

@@ -114,9 +114,17 @@ def not_a_file(path: str | Path) -> str | None:
     return f"{kind}, not an image file: not read"
 
 
+#: Characters that would break a report line, or hide in one: controls, line separators.
+_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(32), *range(127, 160))} | {
+    ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029",
+}  # fmt: skip
+
+
 def printable(name: str) -> str:
-    """A file name fit for a report: undecodable bytes written as \\xNN (`caf\\xe9.jpg`)."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """A file name fit for a one-line report: undecodable bytes written as \\xNN
+    (`caf\\xe9.jpg`), a newline as \\n (`scan\\n2.jpg`: legal on Linux and macOS shares)."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text.translate(_ESCAPES)
 
 
 def iter_image_files(root: Path) -> Iterator[tuple[str, Path | None, str]]:

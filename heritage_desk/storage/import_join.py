@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from heritage_desk.storage.csv_input import CsvRow, MetadataTable
+
+
+def join_key(text: str) -> str:
+    """How a file name or id is compared: case-folded, composed (NFC). A folder written on a
+    Mac names `Café.jpg` decomposed (e + U+0301), a CSV from Excel composed: the same name."""
+    return unicodedata.normalize("NFC", text.casefold())
 
 
 @dataclass
@@ -49,7 +56,7 @@ class RowJoin:
         self.assigned, problems = {}, []
         label = self.table.path.name
         for n, names in claims.items():
-            exact = [r for r in names if self.by_path.get(r.casefold()) is rows[n]]
+            exact = [r for r in names if self.by_path.get(join_key(r)) is rows[n]]
             if len(names) == 1 or len(exact) == 1:
                 self.assigned[(exact or names)[0]] = rows[n]
                 continue
@@ -61,7 +68,7 @@ class RowJoin:
 
     def match(self, rel: str) -> CsvRow | None:
         """The CSV row of the image at `rel`: same path, a path suffix either way, or its id."""
-        parts = rel.casefold().split("/")
+        parts = join_key(rel).split("/")
         for i in range(len(parts)):
             row = self.by_path.get("/".join(parts[i:]))
             if row is not None:
@@ -69,7 +76,7 @@ class RowJoin:
         row = self.by_suffix.get("/".join(parts))
         if row is not None:
             return row
-        stem = PurePosixPath(rel).stem.casefold()
+        stem = join_key(PurePosixPath(rel).stem)
         for key in (stem, stem.rsplit("_", 1)[-1], stem.rsplit("-", 1)[-1]):
             if key in self.by_id:
                 return self.by_id[key]

@@ -25,6 +25,7 @@ from heritage_desk.storage.images import (
     UnsafePathError,
     inspect_image,
     iter_image_files,
+    printable,
     resolve_inside,
     safe_relative,
 )
@@ -36,7 +37,7 @@ from heritage_desk.storage.import_cells import (
     parse_year,
     read_cell,
 )
-from heritage_desk.storage.import_join import RowJoin
+from heritage_desk.storage.import_join import RowJoin, join_key
 
 #: Files per transaction: large enough to be fast, small enough that cancel keeps most work.
 BATCH = 200
@@ -90,8 +91,8 @@ class ImportReport:
         out += mapping_lines(self.mapping, self.unused_columns, self.mapping_sources)
         if self.artist_facts:
             out.append(f"artists with life dates or ids from the records: {self.artist_facts}")
-        out += [f"problem: {w}: {r}" for w, r in self.problems]
-        out += [f"note: {w}: {r}" for w, r in self.notes]
+        out += [f"problem: {printable(w)}: {r}" for w, r in self.problems]
+        out += [f"note: {printable(w)}: {r}" for w, r in self.notes]
         if self.unproven_rows:
             rows = ", ".join(map(str, self.unproven_rows[:10]))
             more = (
@@ -117,7 +118,7 @@ def _index(table: MetadataTable, report: ImportReport, label: str) -> RowJoin:
         where = f"{label} row {row.row}"
         if has_file and (text := table.value(row, "image_file")):
             try:
-                key = safe_relative(text).casefold()
+                key = join_key(safe_relative(text))
             except UnsafePathError as exc:
                 col = table.mapping["image_file"]
                 report.problem(f"{where}, column {col!r}", f"{exc}; row skipped")
@@ -127,7 +128,7 @@ def _index(table: MetadataTable, report: ImportReport, label: str) -> RowJoin:
                 continue
             join.add_path(key, row)
         elif has_id and (ident := table.value(row, "id")):
-            join.by_id.setdefault(ident.casefold(), row)
+            join.by_id.setdefault(join_key(ident), row)
         else:
             report.problem(where, "no file name or id; row skipped")
     return join

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 from PIL import Image
@@ -185,3 +186,62 @@ def test_a_fifo_in_place_of_an_image_never_hangs(tmp_path: Path) -> None:
     res = _run_python(_WINDOW_PASS, cat_path, data, images)
     assert res.returncode == 0, res.stderr[-3000:]
     assert "suggested for [1, 3]" in res.stdout, res.stdout  # 0.jpg and 2.jpg: the FIFO skipped
+
+
+# -- beyond the issue's list: what a museum share also holds --------------------------------
+
+
+def test_a_mac_made_folder_joins_its_spreadsheet_csv(tmp_path: Path) -> None:
+    """A folder written on a Mac names `Café.jpg` decomposed (NFD: e + U+0301), the CSV from
+    Excel composed (NFC), and the other way round: the rows were "not found in the images
+    folder" and their artists lost."""
+    images = tmp_path / "img"
+    broken.good_jpeg(images / unicodedata.normalize("NFD", "Café.jpg"))
+    broken.good_jpeg(images / (unicodedata.normalize("NFC", "Zoë") + ".jpg"))
+    broken.good_jpeg(images / "Über" / unicodedata.normalize("NFD", "Straße.jpg"))
+    csv_path = broken.write_csv(tmp_path / "meta.csv", [
+        ["image_file", "artist"],
+        [unicodedata.normalize("NFC", "Café.jpg"), "Claude Monet"],
+        [unicodedata.normalize("NFD", "Zoë.jpg"), "Zoë Zorn"],
+        [unicodedata.normalize("NFD", "über/STRASSE.jpg"), "Sebastian Strauss"],
+    ])  # fmt: skip
+    with Catalogue.open(tmp_path / "c.sqlite") as cat:
+        report = import_collection(cat, images, csv_path)
+        artists = {
+            unicodedata.normalize("NFC", a.image_path): a.value(Field.ARTIST)
+            for a in cat.get_assets(cat.asset_ids())
+        }
+    assert report.problems == [], report.lines()
+    assert artists == {"Café.jpg": "Claude Monet", "Zoë.jpg": "Zoë Zorn",
+                       "Über/Straße.jpg": "Sebastian Strauss"}  # fmt: skip
+
+
+def test_a_file_name_with_a_newline_stays_on_one_report_line(tmp_path: Path) -> None:
+    """`scan<LF>2.jpg` (legal on Linux and macOS shares): the import, `check` and `suggest`
+    reports split it over two lines, so a script reading "problem: ..." lines misread both."""
+    images = tmp_path / "img"
+    broken.good_jpeg(images / "good.jpg")
+    broken.good_jpeg(images / "scan\n1.jpg")
+    broken.corrupt(images / "scan\n2.jpg")
+    broken.good_jpeg(images / "line\u2028sep.jpg")
+    cat_path = tmp_path / "c.sqlite"
+    with Catalogue.open(cat_path) as cat:
+        report = import_collection(cat, images)
+    assert report.added == 3, report.lines()
+    lines = report.lines()
+    assert any(ln.startswith("problem: scan\\n2.jpg: ") for ln in lines), lines
+    assert all("\n" not in ln and "\u2028" not in ln for ln in lines), lines
+    (images / "scan\n1.jpg").unlink()
+    (images / "line\u2028sep.jpg").unlink()
+    res = subprocess.run(
+        [sys.executable, "-m", "heritage_desk", "check", str(cat_path), "--images", str(images)],
+        cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    out = res.stdout.splitlines()
+    assert (
+        "problem: missing image: scan\\n1.jpg: asset #3: file not found under " + str(images) in out
+    ), res.stdout
+    assert any(ln.startswith("problem: missing image: line\\u2028sep.jpg") for ln in out), out
+    known = ("catalogue:", "assets:", "images checked:", "problems:", "repaired:", "problem:",
+             "note:", "repaired:", "result:")  # fmt: skip
+    assert all(ln.startswith(known) for ln in out), res.stdout
