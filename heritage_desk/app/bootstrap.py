@@ -150,6 +150,11 @@ class DeskApp:
         try:
             # Only the Desk (on the executor) uses it; the app closes it at the end.
             self._catalogue = Catalogue.open(location)
+            try:  # never save a curator's decision into a damaged file (issue 16, Low)
+                self._catalogue.ensure_sound(db.QUICK_CHECK_MAX_BYTES)
+            except CatalogueError:
+                self._catalogue.close()
+                raise
         except Exception:
             if self.lock is not None:
                 self.lock.unlock()

@@ -20,10 +20,6 @@ INFO_LINES = (
     ("pending suggestions", "pending_suggestions"),
 )
 
-#: Up to this size `info` runs PRAGMA quick_check first (~0.3 s per 200 MB): a damaged file is
-#: said to be damaged instead of printing counts from it; a larger one fails only on a read.
-INFO_QUICK_CHECK_BYTES = 512 * 2**20
-
 
 def register(subparsers: Any) -> None:
     """Add the import, export and info verbs."""
@@ -145,7 +141,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     """`info CATALOGUE`: one count per line."""
     with _catalogue(args.catalogue, create=False) as cat:
-        cat.ensure_sound(INFO_QUICK_CHECK_BYTES)
+        from heritage_desk.storage.db import QUICK_CHECK_MAX_BYTES
+
+        cat.ensure_sound(QUICK_CHECK_MAX_BYTES)  # damage said before counts are printed
         stats = cat.stats()
     for label, key in INFO_LINES:
         print(f"{label}: {stats.get(key, 0)}")

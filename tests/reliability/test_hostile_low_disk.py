@@ -46,8 +46,9 @@ def _overwrite_a_middle_page(path: Path) -> None:
 
 def test_an_overwritten_page_is_noticed_before_anything_is_written(tmp_path: Path) -> None:
     """A page overwritten half-way through the file: `info` printed counts and `import` wrote
-    into the damaged file, both unaware, until someone ran `check`. Now both say it in one
-    line naming the file and pointing to `check` (which names the backup); nothing written."""
+    into the damaged file, both unaware, until someone ran `check`; the window saved decisions
+    into it. Now each says it in one line naming the file and pointing to `check` (which
+    names the backup); nothing written."""
     cat_path = tmp_path / "c.sqlite"
     catalogue_with_suggestions(str(cat_path), n=400)
     backup = migrations.backup_sqlite(cat_path, migrations.head_revision())
@@ -56,8 +57,17 @@ def test_an_overwritten_page_is_noticed_before_anything_is_written(tmp_path: Pat
     before = cat_path.read_bytes()
     for name in ("0.jpg", "1.jpg"):
         broken.good_jpeg(tmp_path / "img" / name)
-    for args in (("info",), ("import", "--images", str(tmp_path / "img"))):
-        line = _one_line_error(_cli(args[0], str(cat_path), *args[1:]))
+    window = ("gui", "--screenshot", str(tmp_path / "x.png"))  # the window saves decisions
+    for args in (("info",), ("import", "--images", str(tmp_path / "img")), window):
+        res = _cli(args[0], str(cat_path), *args[1:], QT_QPA_PLATFORM="offscreen",
+                   HERITAGE_DESK_DATA_DIR=str(tmp_path / "data"))  # fmt: skip
+        if args is window:  # the window logs to stderr too: its one error line
+            assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr[-3000:]
+            errors = [ln for ln in res.stderr.splitlines() if ln.startswith("heritage-desk:")]
+            assert len(errors) == 1, res.stderr[-3000:]
+            line = errors[0]
+        else:
+            line = _one_line_error(res)
         assert str(cat_path) in line and "damaged" in line, line
         assert f"heritage-desk check {cat_path}" in line and "backup" in line, line
         assert cat_path.read_bytes() == before, f"{args[0]} wrote into the damaged file"
