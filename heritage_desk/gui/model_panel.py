@@ -21,34 +21,20 @@ from PySide6.QtWidgets import (
 )
 
 from heritage_desk.core.model import ModelVersion
+from heritage_desk.core.model_figures import (
+    FIGURES,
+    compared_text,
+    figure,
+    figure_text,
+    measured_on,
+)
 from heritage_desk.core.progress import Progress
 from heritage_desk.core.views import ModelReport
 from heritage_desk.gui.plots import ConfusionMatrixPlot, CurvesPlot
 from heritage_desk.workers import operations
 
-#: Metrics shown as columns, in this order, when a version has them.
-METRIC_COLUMNS = [
-    ("artist_top1", "artist top-1"),
-    ("artist_top5", "artist top-5"),
-    ("decade_acc", "decade"),
-    ("year_mae", "year MAE"),
-    ("train_seconds", "train time"),
-]
-
-
-def _value(metrics: dict[str, float], key: str) -> float | None:
-    """A held-out metric (as retraining records it), else the plain one."""
-    return metrics.get(f"holdout_{key}", metrics.get(key))
-
-
-def _metric(v: float | None, key: str) -> str:
-    if v is None or v != v:  # NaN: nothing to measure on
-        return ""
-    if key == "train_seconds":
-        return f"{v:.0f} s"
-    if key == "year_mae":
-        return f"{v:.1f} y"
-    return f"{v:.1%}"
+#: The version columns before the figures.
+VERSION_COLUMNS = ["version", "created", "active", "measured on"]
 
 
 def _titled(title: str, w: QWidget) -> QWidget:
@@ -75,10 +61,12 @@ class ModelPanel(QDialog):
         self._device = device if callable(device) else (lambda: device)
         self.device = QLabel()
         self._show_device()
-        self.table = QTableWidget(0, 3 + len(METRIC_COLUMNS))
-        self.table.setHorizontalHeaderLabels(
-            ["version", "created", "active", *[label for _, label in METRIC_COLUMNS]]
-        )
+        self.table = QTableWidget(0, len(VERSION_COLUMNS) + len(FIGURES))
+        self.table.setHorizontalHeaderLabels([*VERSION_COLUMNS, *[f[1] for f in FIGURES]])
+        for j, (_, label, meaning) in enumerate(FIGURES, start=len(VERSION_COLUMNS)):
+            header = self.table.horizontalHeaderItem(j)
+            if header is not None:  # what the figure measures, on the works "measured on" names
+                header.setToolTip(f"{label}: {meaning}")
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
@@ -154,17 +142,19 @@ class ModelPanel(QDialog):
             self.header.setText("<b>No model.</b> Suggestions need one.")
         else:
             shown = ", ".join(
-                f"{label} {_metric(_value(active.metrics, k), k)}"
-                for k, label in METRIC_COLUMNS[:4]
-                if _value(active.metrics, k) is not None
+                f"{label} {figure_text(k, figure(active.metrics, k))}"
+                for k, label, _ in FIGURES[:4]
+                if figure(active.metrics, k) is not None
             )
+            where = measured_on(active.metrics)
             self.header.setText(
-                f"Active model <b>{active.version}</b> — held-out: {shown or 'n/a'}"
+                f"Active model <b>{active.version}</b> — on {where}: {shown or 'n/a'}"
             )
         self.table.setRowCount(len(report.versions))
         for i, v in enumerate(report.versions):
             cells = [v.version, v.created_at.strftime("%Y-%m-%d %H:%M"), "✓" if v.active else ""]
-            cells += [_metric(_value(v.metrics, k), k) for k, _ in METRIC_COLUMNS]
+            cells += [measured_on(v.metrics)]
+            cells += [compared_text(v.metrics, k) for k, _, _ in FIGURES]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if v.note:

@@ -17,7 +17,6 @@ from heritage_desk.core.model import (
     ModelUnavailableError,
     Suggestion,
 )
-from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken, ProgressCallback
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.core.views import AssetDetail, Evidence, ModelReport, Page, Row
@@ -216,11 +215,7 @@ class Desk:
         svc = self._suggestion_service()
         assets = self._cat.get_assets(list(asset_ids))
         needs = [any(needs_value(a, f) for f in PREDICTED_FIELDS) for a in assets]
-        names = {}
-        for n in self._cat.artists():
-            key = parse_artist(n).key
-            if key:
-                names[key] = n
+        names = self._cat.canonical_artist_names()  # the catalogue's spelling of each person
         files = [str(svc.image_file(a)) for a in assets]
         svc.trust.gather(self._cat)  # confirmed works and life dates, read on this thread
         return Batch(assets, needs, files, svc.current_model(), names, svc)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from heritage_desk.core.model import ModelVersion
+from heritage_desk.core.model_figures import COMPARED, comparison
 from heritage_desk.services.model_report import checkpoint_created
 from heritage_desk.services.model_store import (
     CHECKPOINT_MIN_AGE_S,
@@ -30,9 +31,6 @@ __all__ = [
     "clean_unregistered_checkpoints",
     "models_dir_for",
 ]
-
-#: The held-out metrics a new model must not be worse at than the active one.
-COMPARED = ("artist_top1", "decade_acc")
 
 
 def next_version_name(catalogue: Catalogue) -> str:
@@ -54,21 +52,17 @@ def compare(
     """
     if base is None:
         return None
-    worse = []
-    for k, tol in zip(COMPARED, (tolerance, year_tolerance), strict=True):
-        if k in new and k in base and new[k] < base[k] - tol:
-            worse.append(f"{k.replace('_', ' ')} {new[k]:.3f} < {base[k]:.3f}")
-    return ("worse than the active model on held-out items: " + ", ".join(worse)) if worse else None
+    worse = tuple(
+        k
+        for k, tol in zip(COMPARED, (tolerance, year_tolerance), strict=True)
+        if k in new and k in base and new[k] < base[k] - tol
+    )
+    return f"worse than the active model {comparison(new, base, worse)}" if worse else None
 
 
 def summary(new: dict[str, float], base: dict[str, float]) -> str:
-    """The compared held-out metrics side by side, for a version's note."""
-    parts = [
-        f"{k.replace('_', ' ')} {new[k]:.3f} vs {base[k]:.3f}"
-        for k in COMPARED
-        if k in new and k in base
-    ]
-    return ("held-out " + ", ".join(parts)) if parts else "no held-out items to compare on"
+    """The compared held-out figures side by side, for a version's note (the panel's words)."""
+    return comparison(new, base)
 
 
 def ensure_starter_registered(catalogue: Catalogue, starter: Path | None) -> None:

@@ -207,10 +207,7 @@ class SuggestionService:
         p = self.predictor()
         for n in p.vocab.artists if p is not None else []:
             names.setdefault(artist_ref(n).key, n)
-        for n in self.catalogue.artists():
-            key = artist_ref(n).key
-            if key:
-                names[key] = n
+        names.update(self.catalogue.canonical_artist_names())
         return names
 
     # -- embeddings ---------------------------------------------------------------------------

@@ -6,39 +6,52 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from heritage_desk.core.model import Field, Provenance, Suggestion
-from heritage_desk.core.names import parse_artist
+from heritage_desk.core.names import parse_artist, split_qualifier
 from heritage_desk.core.yearbins import decade_label
 from heritage_desk.storage.orm import ArtistRow, FieldValueRow, SuggestionRow
 
 
-def canonical_artist(session: Session, value: str) -> str:
-    """How this catalogue writes the artist `value` names, else `value` as the model spells it.
+def record_spellings(session: Session, key: str | None = None) -> dict[str, str]:
+    """Canonical key -> how this catalogue's own records write that person (one key or all).
 
-    "Pierre Auguste Renoir" (the model's vocabulary) becomes "Pierre-Auguste Renoir (French,
-    1841–1919)" when that is what the catalogue's own records say: one name per artist in the
-    window and in the export. The most common unqualified spelling from a record or a curator
-    wins; suggestions accepted earlier do not vote.
+    "Pierre Auguste Renoir" (the model's vocabulary) is shown and accepted as "Pierre-Auguste
+    Renoir (French, 1841–1919)" when that is what the catalogue's records say: one name per
+    artist in the window and in the export. The most common unqualified spelling from a record
+    or a curator wins (then the first in alphabetical order); suggestions accepted earlier do
+    not vote.
     """
-    ref = parse_artist(value)
+    fv = FieldValueRow
+    n = sa.func.count()
+    stmt = (
+        sa.select(ArtistRow.key, fv.value)
+        .join(ArtistRow, ArtistRow.id == fv.artist_id)
+        .where(
+            fv.field == Field.ARTIST.value,
+            fv.qualifier.is_(None),
+            fv.provenance != Provenance.SUGGESTION.value,
+        )
+        .group_by(ArtistRow.key, fv.value)
+        .order_by(n.desc(), fv.value)
+    )
+    if key is not None:
+        stmt = stmt.where(ArtistRow.key == key)
+    out: dict[str, str] = {}
+    for k, value in session.execute(stmt):
+        out.setdefault(k, value)
+    return out
+
+
+def canonical_artist(session: Session, value: str) -> str:
+    """How this catalogue writes the artist `value` names (an attribution keeps its words:
+    "attributed to" + the catalogue's name), else `value` as the model spells it."""
+    qualifier, rest = split_qualifier(value)
+    ref = parse_artist(rest)
     if not ref.is_person or ref.qualifier:
         return value
-    artist_id = session.scalar(sa.select(ArtistRow.id).where(ArtistRow.key == ref.key))
-    if artist_id is None:
+    found = record_spellings(session, ref.key).get(ref.key)
+    if found is None:
         return value
-    stmt = (
-        sa.select(FieldValueRow.value, sa.func.count())
-        .where(
-            FieldValueRow.field == Field.ARTIST.value,
-            FieldValueRow.artist_id == artist_id,
-            FieldValueRow.qualifier.is_(None),
-            FieldValueRow.provenance != Provenance.SUGGESTION.value,
-        )
-        .group_by(FieldValueRow.value)
-        .order_by(sa.func.count().desc(), FieldValueRow.value)
-        .limit(1)
-    )
-    row = session.execute(stmt).first()
-    return str(row[0]) if row is not None else value
+    return f"{qualifier} {found}" if qualifier else found
 
 
 def _summary(s: Suggestion | SuggestionRow) -> str:

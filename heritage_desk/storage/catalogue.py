@@ -138,6 +138,7 @@ class Catalogue(Scope):
     vocabulary = _to("fields", FieldRepository.vocabulary)
     artists = _to("fields", FieldRepository.artists)
     artist_aliases = _to("fields", FieldRepository.artist_aliases)
+    canonical_artist_names = _to("fields", FieldRepository.canonical_artist_names)
     # -- suggestions --------------------------------------------------------------------------
     replace_suggestions = _to("suggestions", SuggestionRepository.replace_suggestions)
     replace_suggestions_many = _to("suggestions", SuggestionRepository.replace_suggestions_many)

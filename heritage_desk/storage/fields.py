@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from heritage_desk.core.model import Action, Changes, Field, FieldValue, Provenance
 from heritage_desk.core.names import parse_artist
-from heritage_desk.storage import convert, fieldops
+from heritage_desk.storage import accept_origin, convert, fieldops
 from heritage_desk.storage.base import Repository
 from heritage_desk.storage.fieldops import UNSET, Act, Change, Unset
 from heritage_desk.storage.orm import ArtistAliasRow, ArtistRow, FieldValueRow
@@ -106,6 +106,14 @@ class FieldRepository(Repository):
             return list(
                 s.scalars(sa.select(ArtistRow.display_name).order_by(ArtistRow.display_name))
             )
+
+    def canonical_artist_names(self) -> dict[str, str]:
+        """Each artist's canonical key -> the one name suggestions show and accepts write
+        (storage.accept_origin.record_spellings; a person no record writes: the display name)."""
+        with self._scope.session() as s:
+            names = dict(s.execute(sa.select(ArtistRow.key, ArtistRow.display_name)).all())
+            names.update(accept_origin.record_spellings(s))
+        return names
 
     def artist_aliases(self, name: str) -> list[str]:
         """Every spelling recorded for the person `name` names."""

@@ -100,11 +100,11 @@ def test_activation_rule() -> None:
     assert compare({"artist_top1": 0.80, "decade_acc": 0.40}, base, 0.0) is None
     assert compare({"artist_top1": 0.90, "decade_acc": 0.45}, base, 0.0) is None
     reason = compare({"artist_top1": 0.70, "decade_acc": 0.50}, base, 0.0)
-    assert reason is not None and "artist top1 0.700 < 0.800" in reason
+    assert reason is not None and "artist top-1 70.0% vs 80.0%" in reason
     assert compare({"artist_top1": 0.79, "decade_acc": 0.40}, base, 0.02) is None
     assert compare({"artist_top1": 0.90, "decade_acc": 0.39}, base, 0.0) is None  # noise
     reason = compare({"artist_top1": 0.90, "decade_acc": 0.37}, base, 0.0)
-    assert reason is not None and "decade acc" in reason
+    assert reason is not None and "decade 37.0% vs 40.0%" in reason and "artist" not in reason
     assert compare({"artist_top1": 0.1}, None, 0.0) is None  # nothing to compare with
 
 

@@ -45,3 +45,27 @@ def test_a_narrowed_date_range_is_kept_and_said(tmp_path: Path) -> None:
         )
         cat.undo("ana")
         assert Field.DATE not in cat.get_asset(a).fields
+
+
+def test_an_attribution_is_accepted_and_suggested_in_the_catalogues_spelling(
+    tmp_path: Path,
+) -> None:
+    with Catalogue.open(tmp_path / "c.sqlite") as cat:
+        for i in range(2):
+            known = cat.add_asset(f"k{i}.jpg", str(i) * 64)
+            cat.set_field(known, Field.ARTIST, RENOIR, Provenance.IMPORTED)
+        odd = cat.add_asset("o.jpg", "o" * 64)
+        cat.set_field(odd, Field.ARTIST, "Pierre-Auguste Renoir", Provenance.CURATOR)
+        blank = cat.add_asset("b.jpg", "b" * 64)
+        model = Suggestion(Field.ARTIST, "attributed to Pierre Auguste Renoir", 0.6, 1, "m-1")
+        cat.replace_suggestions(blank, [model])
+        cat.accept_suggestions([(blank, model)], "ana")
+        assert cat.get_asset(blank).value(Field.ARTIST) == f"attributed to {RENOIR}"
+        # What suggestions show: the spelling most of the catalogue's records use (an accepted
+        # value does not vote), the display name for a person no record names unqualified.
+        names = cat.canonical_artist_names()
+        assert names["pierre auguste renoir"] == RENOIR
+        other = cat.add_asset("m.jpg", "m" * 64)
+        cat.set_field(other, Field.ARTIST, "After Claude Monet (French, 1840-1926)",
+                      Provenance.IMPORTED)  # fmt: skip
+        assert cat.canonical_artist_names()["claude monet"] == "Claude Monet"
