@@ -16,8 +16,13 @@ class Field(enum.StrEnum):
     GENRE = "genre"
     STYLE = "style"
     MEDIUM = "medium"
+    #: Not metadata: "flag for an expert", its value the curator's note. Kept as a field so that
+    #: undo, the history, other curators' windows and the export carry it like any decision.
+    FLAG = "flag"
 
 
+#: The fields that describe the work (everything but the flag), e.g. what an import may set.
+METADATA_FIELDS: tuple[Field, ...] = tuple(f for f in Field if f is not Field.FLAG)
 #: Fields the model predicts.
 PREDICTED_FIELDS: tuple[Field, ...] = (Field.ARTIST, Field.DATE)
 #: The artist candidate that says the painter is none the model knows; never a field value.
@@ -41,6 +46,8 @@ class Action(enum.StrEnum):
     REJECT = "reject"
     EDIT = "edit"
     UNDO = "undo"
+    FLAG = "flag"  # flagged for an expert, with a note (Field.FLAG)
+    UNFLAG = "unflag"
 
 
 @dataclass(frozen=True)

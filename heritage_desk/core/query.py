@@ -24,6 +24,7 @@ class AssetQuery:
     missing_date: bool | None = None
     has_suggestions: bool | None = None
     reviewed: bool | None = None
+    flagged: bool | None = None  # flagged for an expert
     artist: str | None = None
     genre: str | None = None
     style: str | None = None

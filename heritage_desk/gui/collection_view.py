@@ -72,6 +72,8 @@ class FilterBar(QWidget):
         self.missing_artist = QCheckBox("Missing artist")
         self.missing_date = QCheckBox("Missing year")
         self.has_suggestions = QCheckBox("Has suggestions")
+        self.flagged = QCheckBox("Flagged")
+        self.flagged.setToolTip("Flagged for an expert (Review ▸ Flag for an expert, !)")
         self.reviewed = QComboBox()
         for label, value in REVIEWED:
             self.reviewed.addItem(label, value)
@@ -92,7 +94,8 @@ class FilterBar(QWidget):
         top.addWidget(self.sort, 1)
         second = QHBoxLayout()
         second.setContentsMargins(0, 0, 0, 0)
-        for w in (self.missing_artist, self.missing_date, self.has_suggestions, self.reviewed):
+        for w in (self.missing_artist, self.missing_date, self.has_suggestions, self.flagged,
+                  self.reviewed):  # fmt: skip
             second.addWidget(w)
         second.addStretch(1)
         third = QHBoxLayout()
@@ -109,7 +112,7 @@ class FilterBar(QWidget):
         self._debounce.timeout.connect(self.emit_query)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.returnPressed.connect(self.emit_query)
-        for cb in (self.missing_artist, self.missing_date, self.has_suggestions):
+        for cb in (self.missing_artist, self.missing_date, self.has_suggestions, self.flagged):
             cb.toggled.connect(lambda _v: self.emit_query())
         for c in (self.reviewed, self.sort, *self.combos.values()):
             c.currentIndexChanged.connect(lambda _i: self.emit_query())
@@ -134,6 +137,7 @@ class FilterBar(QWidget):
             missing_date=True if self.missing_date.isChecked() else None,
             has_suggestions=True if self.has_suggestions.isChecked() else None,
             reviewed=self.reviewed.currentData(),
+            flagged=True if self.flagged.isChecked() else None,
             artist=self.combos[Field.ARTIST].currentData(),
             genre=self.combos[Field.GENRE].currentData(),
             style=self.combos[Field.STYLE].currentData(),

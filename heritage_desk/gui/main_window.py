@@ -184,6 +184,7 @@ class MainWindow(WindowCommands):
             self._action(m, f"pick{i}", f"Pick candidate &{i}", partial(self.review.pick, i),
                          (str(i),))  # fmt: skip
         self._action(m, "type", "&Type a value", self.suggestions.focus_value, ("E",))
+        self._action(m, "flag", "&Flag for an expert (with a note)…", self.open_flag, ("!",))
         m.addSeparator()
         self._action(m, "next", "&Next asset", lambda: self.collection.step(+1), ("J", "Alt+Down"))
         self._action(m, "prev", "&Previous asset", lambda: self.collection.step(-1),

@@ -86,6 +86,11 @@ class MetadataForm(QWidget):
             editor.setObjectName(f"edit_{f.value}")
             self.editors[f] = editor
             form.addRow(label, editor)
+        self.flag = QLabel()  # flagged for an expert: the note (Review ▸ Flag changes it)
+        self.flag.setWordWrap(True)
+        self.flag.setStyleSheet("color:#8a4b00")
+        form.addRow("Flagged", self.flag)
+        self._form = form
         if isinstance(self.editors[Field.DATE], QLineEdit):
             self.editors[Field.DATE].setPlaceholderText("e.g. c. 1710, 1870/80, 1890s")
         self.setEnabled(False)
@@ -101,6 +106,9 @@ class MetadataForm(QWidget):
         self.asset = asset
         self.setEnabled(asset is not None)
         self.inventory.setText(asset.inventory_number or "" if asset else "")
+        flag = asset.fields.get(Field.FLAG) if asset else None
+        self.flag.setText((flag.value or "(no note)") + f" — {flag.reviewer}" if flag else "")
+        self._form.setRowVisible(self.flag, flag is not None)
         for f, editor in self.editors.items():
             fv = asset.fields.get(f) if asset else None
             text = fv.value if fv else ""

@@ -162,7 +162,7 @@ class ReviewController(QObject):
     def reviewer(self) -> str:
         return self.settings.reviewer
 
-    def _run(self, what: str, op: Op[Changes], advance: bool = False) -> None:
+    def run_decision(self, what: str, op: Op[Changes], advance: bool = False) -> None:
         """Run a decision op; with `advance`, move on at once (the op finishes meanwhile)."""
         asset_id = self.current_id
 
@@ -206,7 +206,9 @@ class ReviewController(QObject):
         if rest:
             self.set_focus(rest[0])
         what = f"Accepted {f.value} {s.value} (suggestion {s.rank})"
-        self._run(what, operations.accept(aid, [(f, s)], who, initiator=self), advance=not rest)
+        self.run_decision(
+            what, operations.accept(aid, [(f, s)], who, initiator=self), advance=not rest
+        )
 
     def _with_range(self, s: Suggestion) -> Suggestion:
         """A date suggestion with the range the curator edited before accepting."""
@@ -244,7 +246,7 @@ class ReviewController(QObject):
         picks = [(f, self._with_range(d.candidates(f)[0])) for f in pending]
         self._cache.pop(aid, None)
         names = ", ".join(s.value for _, s in picks)
-        self._run(
+        self.run_decision(
             f"Accepted {names}", operations.accept(aid, picks, who, initiator=self), advance=True
         )
 
@@ -271,7 +273,9 @@ class ReviewController(QObject):
         top = d.candidates(f)[0]
         aid, who = d.asset.id, self.reviewer
         self._cache.pop(aid, None)
-        self._run(f"Rejected {top.value}", operations.reject(aid, [(f, top)], who, initiator=self))
+        self.run_decision(
+            f"Rejected {top.value}", operations.reject(aid, [(f, top)], who, initiator=self)
+        )
 
     def edit(self, field: Field, value: str) -> None:
         """Set a field to a typed value; known-field edits make the model suggest again."""

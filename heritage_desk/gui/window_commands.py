@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from heritage_desk.about import about_text
 from heritage_desk.core.progress import Progress, time_left
 from heritage_desk.gui import dialogs
+from heritage_desk.gui.flagging import open_flag_dialog
 from heritage_desk.gui.settings import AppSettings, SettingsDialog
 from heritage_desk.gui.transfer_dialogs import ExportDialog, ImportDialog
 from heritage_desk.workers import operations
@@ -145,6 +146,13 @@ class WindowCommands(QMainWindow):
             dlg.open()
 
         self.review.history(show)
+
+    def open_flag(self) -> QDialog | None:
+        """Flag the asset under review for an expert, with a note (then on to the next)."""
+        dlg = open_flag_dialog(self.review, self)
+        if dlg is not None:
+            self._keep_keys(dlg)
+        return dlg
 
     def open_batch(self) -> dialogs.BatchAcceptDialog:
         """The batch-accept dialog over the current filter (not modal: tests drive it)."""

@@ -177,6 +177,14 @@ class Desk:
             changes |= self._cat.replace_suggestions(asset_id, [], fields=[f])
         return changes
 
+    def flag(self, asset_id: int, note: str, who: str) -> Changes:
+        """Flag an asset for an expert, with a note: one undoable step."""
+        return self._review.flag(asset_id, note, who)
+
+    def unflag(self, asset_id: int, who: str) -> Changes:
+        """Take an asset's flag off: one undoable step (nothing when it has none)."""
+        return self._review.unflag(asset_id, who)
+
     def undo(self, who: str) -> Changes:
         """Reverse this reviewer's latest step."""
         return self._review.undo(who)

@@ -140,6 +140,26 @@ class ReviewService:
             expected_old=expected_old,
         )
 
+    def flag(self, asset_id: int, note: str, reviewer: str) -> Changes:
+        """Flag an asset for an expert with a note (flagging again replaces the note)."""
+        return self.catalogue.set_field(
+            asset_id,
+            Field.FLAG,
+            note.strip(),
+            Provenance.CURATOR,
+            reviewer=reviewer,
+            confirmed=False,  # a question, not a value a curator stands behind
+            action=Action.FLAG,
+        )
+
+    def unflag(self, asset_id: int, reviewer: str) -> Changes:
+        """Take the flag off (the expert has answered); the note stays in the history."""
+        if Field.FLAG not in self.catalogue.get_asset(asset_id).fields:
+            return Changes()
+        return self.catalogue.clear_field(
+            asset_id, Field.FLAG, reviewer=reviewer, action=Action.UNFLAG
+        )
+
     def undo(self, reviewer: str) -> Changes:
         """Reverse this reviewer's latest step (a batch accept is one step)."""
         return self.catalogue.undo(reviewer)

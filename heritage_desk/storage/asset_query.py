@@ -126,6 +126,8 @@ def where_clauses(q: AssetQuery) -> list[Any]:
         fv = aliased(FieldValueRow)
         reviewed = sa.exists().where(fv.asset_id == AssetRow.id, fv.confirmed.is_(True))
         out.append(reviewed if q.reviewed else ~reviewed)
+    if q.flagged is not None:
+        out.append(has_value(Field.FLAG) if q.flagged else needs_value(Field.FLAG))
     if q.artist:
         out.append(_artist_filter(q.artist))
     for value, field in ((q.genre, Field.GENRE), (q.style, Field.STYLE), (q.medium, Field.MEDIUM)):

@@ -17,6 +17,8 @@ EXPORT_FIELDS = (Field.ARTIST, Field.DATE, Field.TITLE, Field.GENRE, Field.STYLE
 PROVENANCE_COLUMNS = ("source", "model_version", "probability", "reviewer", "decided_at")
 #: Which suggestion an accepted value came from; at the end, so older columns keep their place.
 ORIGIN_FIELDS = (Field.ARTIST, Field.DATE)
+#: Flagged for an expert: the note, who flagged and when (after every older column).
+FLAG_COLUMNS = ("flag_note", "flagged_by", "flagged_at")
 #: Assets read per query: bounded memory on 100k-asset catalogues.
 PAGE = 500
 
@@ -29,7 +31,7 @@ def export_columns() -> list[str]:
         cols += [f"{f.value}_{c}" for c in PROVENANCE_COLUMNS]
         if f is Field.DATE:
             cols += ["year_from", "year_to"]
-    return cols + [f"{f.value}_accepted_from" for f in ORIGIN_FIELDS]
+    return cols + [f"{f.value}_accepted_from" for f in ORIGIN_FIELDS] + list(FLAG_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,10 @@ def asset_row(asset: Asset) -> list[str]:
     for f in ORIGIN_FIELDS:
         fv = asset.fields.get(f)
         row.append(fv.origin or "" if fv is not None else "")
-    return row
+    flag = asset.fields.get(Field.FLAG)
+    if flag is None:
+        return row + [""] * len(FLAG_COLUMNS)
+    return [*row, flag.value, flag.reviewer or "", cell(flag.decided_at)]
 
 
 def each_asset(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from heritage_desk.core.dates import is_unknown, parse_date
 from heritage_desk.core.digest import file_sha256
-from heritage_desk.core.model import Asset, Field, FieldValue, Provenance
+from heritage_desk.core.model import METADATA_FIELDS, Asset, Field, FieldValue, Provenance
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback
 from heritage_desk.storage.catalogue import Catalogue
@@ -316,7 +316,7 @@ def _row_updates(asset: Asset | None, table: MetadataTable, row: CsvRow,
     """The fields a CSV row sets: never over a curator's value, nor the same value again."""
     updates: dict[Field, FieldValue] = {}
     where = f"{table.path.name} row {row.row}"
-    for f in Field:
+    for f in METADATA_FIELDS:  # never a flag: a file cannot say a curator asked an expert
         value = table.value(row, f.value)
         if not value or _says_unknown(f, value):
             continue  # blank for suggestions to fill; an import never clears a value

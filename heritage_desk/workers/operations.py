@@ -72,6 +72,14 @@ def edit(asset_id: int, field: Field, value: str, who: str, old: str | None, *,
     return Op(lambda d: d.edit(asset_id, field, value, who, old), initiator=initiator)
 
 
+def flag(asset_id: int, note: str, who: str, *, initiator: object) -> Op[Changes]:
+    return Op(lambda d: d.flag(asset_id, note, who), initiator=initiator)
+
+
+def unflag(asset_id: int, who: str, *, initiator: object) -> Op[Changes]:
+    return Op(lambda d: d.unflag(asset_id, who), initiator=initiator)
+
+
 def undo(who: str, *, initiator: object) -> Op[Changes]:
     return Op(lambda d: d.undo(who), initiator=initiator)
 
