@@ -25,6 +25,8 @@ FIND_CASES = {
     "qualified": lambda s: bool(s) and split_qualifier(s[0].value)[0] is not None,
     "unknown": lambda s: bool(s) and s[0].value == UNKNOWN_ARTIST,
 }
+#: `--show batch`: the probability the batch-accept preview is shown at.
+BATCH_THRESHOLD = 0.5
 #: At most this many assets are stepped through before the window is saved as it is.
 MAX_STEPS = 135
 
@@ -80,7 +82,7 @@ class Screenshot(QObject):
             ):
                 filters.missing_artist.setChecked(True)  # show work to review, as a curator would
             if self._suggestions_shown():
-                views = {"main": "settle", "review": "review", "model": "model"}
+                views = {"main": "settle", "review": "review", "model": "model", "batch": "batch"}
                 self.step = views.get(self.show, "find")
                 self.settle_until = time.monotonic() + 0.8
         elif self.step == "find":
@@ -109,6 +111,19 @@ class Screenshot(QObject):
                 who = self.window.settings.reviewer
                 operations.batch_accept(AssetQuery(), None, 0.9, who).run()
                 self.step = "open-model"
+        elif self.step == "batch":
+            # The preview of a first pass over the filter, one value unticked by the curator.
+            if self.desk.inference is None or self.desk.background_done():
+                self.panel = self.window.open_batch()
+                self.panel.threshold.setValue(BATCH_THRESHOLD)
+                self.panel.refresh()
+                self.step = "wait-batch"
+        elif self.step == "wait-batch":
+            if self.panel.count is not None:
+                if self.panel.count > 2:
+                    self.panel.model.set_ticked(1, False)
+                self.step = "settle"
+                self.settle_until = time.monotonic() + 1.5
         elif self.step == "open-model" and self.desk.executor.pending() == 0:
             self.panel = self.window.open_model_panel()
             sup = self.desk.retrain

@@ -28,10 +28,11 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--show",
-        choices=("main", "review", "model", "qualified", "unknown"),
+        choices=("main", "review", "model", "qualified", "unknown", "batch"),
         default="main",
-        help="with --screenshot: the main window, a review in progress, the model panel, or "
-        "the first work whose artist is suggested 'attributed to' / 'none of the painters I know'",
+        help="with --screenshot: the main window, a review in progress, the model panel, "
+        "the first work whose artist is suggested 'attributed to' / 'none of the painters I "
+        "know', or the batch-accept preview",
     )
     p.add_argument("--size", default="1280x820", metavar="WxH", help="window size for --screenshot")
     p.add_argument(

@@ -1,4 +1,4 @@
-"""Small dialogs: keyboard shortcuts, About, an asset's history, batch accept with preview."""
+"""Small dialogs: keyboard shortcuts, About, an asset's history."""
 
 from __future__ import annotations
 
@@ -7,11 +7,8 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
@@ -22,9 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from heritage_desk import __version__
-from heritage_desk.core.model import Decision, Field
-from heritage_desk.core.query import AssetQuery
-from heritage_desk.workers import operations
+from heritage_desk.core.model import Decision
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> QTableWidget:
@@ -130,68 +125,3 @@ class HistoryDialog(QDialog):
         lay.addWidget(self.table)
         lay.addWidget(_buttons(self))
         self.resize(820, 380)
-
-
-class BatchAcceptDialog(QDialog):
-    """Accept every suggestion at or above a probability in the current filter, after a preview."""
-
-    def __init__(
-        self,
-        query: AssetQuery,
-        threshold: float,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Batch accept")
-        self.query = query
-        self._count: int | None = None
-        form = QFormLayout(self)
-        self.threshold = QDoubleSpinBox()
-        self.threshold.setRange(0.05, 1.0)
-        self.threshold.setSingleStep(0.05)
-        self.threshold.setDecimals(2)
-        self.threshold.setValue(threshold)
-        self.field = QComboBox()
-        self.field.addItem("Artist and date", None)
-        self.field.addItem("Artist", Field.ARTIST)
-        self.field.addItem("Date", Field.DATE)
-        self.preview_label = QLabel("Counting…")
-        self.preview_label.setWordWrap(True)
-        form.addRow("Accept when probability ≥", self.threshold)
-        form.addRow("Fields", self.field)
-        form.addRow(self.preview_label)
-        form.addRow(QLabel("<i>One undo (Ctrl+Z) reverts the whole batch.</i>"))
-        self.buttons = _buttons(self, ok=True)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Accept all")
-        self.ok.setEnabled(False)
-        form.addRow(self.buttons)
-        self.threshold.valueChanged.connect(self.refresh)
-        self.field.currentIndexChanged.connect(self.refresh)
-        self.refresh()
-
-    @property
-    def chosen_field(self) -> Field | None:
-        data = self.field.currentData()  # Qt hands item data back as a plain str
-        return Field(data) if data else None
-
-    @property
-    def count(self) -> int | None:
-        """The previewed number of suggestions that would be accepted (None while counting)."""
-        return self._count
-
-    def refresh(self) -> None:
-        """Count, off the GUI thread, what the current choices would accept."""
-        self._count = None
-        self.ok.setEnabled(False)
-        self.preview_label.setText("Counting…")
-        q, f, t = self.query, self.chosen_field, self.threshold.value()
-        operations.preview_batch(q, f, t, initiator=self).success(self._on_count).run()
-
-    def _on_count(self, n: int) -> None:
-        self._count = n
-        self.ok.setEnabled(n > 0)
-        self.preview_label.setText(
-            f"<b>{n}</b> suggestion{'s' if n != 1 else ''} in the current filter "
-            f"at or above {self.threshold.value():.0%} will be accepted."
-        )

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from heritage_desk.about import about_text
 from heritage_desk.core.progress import Progress, time_left
 from heritage_desk.gui import dialogs
+from heritage_desk.gui.batch_preview import BatchPreviewDialog
 from heritage_desk.gui.flagging import open_flag_dialog
 from heritage_desk.gui.settings import AppSettings, SettingsDialog
 from heritage_desk.gui.transfer_dialogs import ExportDialog, ImportDialog
@@ -154,26 +155,25 @@ class WindowCommands(QMainWindow):
             self._keep_keys(dlg)
         return dlg
 
-    def open_batch(self) -> dialogs.BatchAcceptDialog:
-        """The batch-accept dialog over the current filter (not modal: tests drive it)."""
-        dlg = dialogs.BatchAcceptDialog(
-            self.model.query,
-            self.settings.batch_threshold,
-            self,
+    def open_batch(self) -> BatchPreviewDialog:
+        """The batch-accept preview over the current filter (not modal: tests drive it)."""
+        dlg = BatchPreviewDialog(
+            self.model.query, self.settings.batch_threshold, self.parts.thumbnails, self
         )
-        dlg.accepted.connect(lambda: self._batch_accept(dlg))
+        dlg.chosen.connect(lambda items: self._batch_accept(dlg, items))
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._keep_keys(dlg)
         dlg.open()
         self._batch_dialog = dlg
         return dlg
 
-    def _batch_accept(self, dlg: dialogs.BatchAcceptDialog) -> None:
-        q, f, t, who = dlg.query, dlg.chosen_field, dlg.threshold.value(), self.settings.reviewer
-        self.settings.batch_threshold = t
-        operations.batch_accept(q, f, t, who, initiator=self).success(
+    def _batch_accept(self, dlg: BatchPreviewDialog, items: list[Any]) -> None:
+        self.settings.batch_threshold = dlg.threshold.value()
+        operations.accept_batch(items, self.settings.reviewer, initiator=self).success(
             lambda ch: self.statusBar().showMessage(
-                f"Accepted {len(ch.asset_ids)} assets' suggestions (Ctrl+Z undoes them all)", 6000
+                f"Accepted {len(items)} values on {len(ch.asset_ids)} assets "
+                "(Ctrl+Z undoes them all)",
+                6000,
             )
         ).run()
 

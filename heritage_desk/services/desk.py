@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heritage_desk import config
+from heritage_desk.core.batch import BatchItem
 from heritage_desk.core.model import (
     PREDICTED_FIELDS,
+    Asset,
     Changes,
     Decision,
     Field,
@@ -193,9 +195,23 @@ class Desk:
         """Reverse this reviewer's latest undo."""
         return self._review.redo(who)
 
-    def preview_batch(self, q: AssetQuery, f: Field | None, threshold: float) -> int:
-        """How many values batch_accept would fill."""
-        return self._review.preview_batch(q, threshold, (f,) if f else PREDICTED_FIELDS)
+    def batch_candidates(self, q: AssetQuery, f: Field | None, threshold: float) -> list[BatchItem]:
+        """What batch_accept would fill, for the preview: each value with its asset's image,
+        the least probable first (where unticking matters)."""
+        items = self._review.batch_items(q, threshold, (f,) if f else PREDICTED_FIELDS)
+        items.sort(key=lambda item: (item[1].probability, item[0]))
+        ids = list(dict.fromkeys(a for a, _ in items))
+        assets: dict[int, Asset] = {}
+        for start in range(0, len(ids), 500):
+            assets.update((a.id, a) for a in self._cat.get_assets(ids[start : start + 500]))
+        return [
+            BatchItem(aid, assets[aid].title, assets[aid].image_path, assets[aid].checksum, s)
+            for aid, s in items
+        ]
+
+    def accept_batch(self, items: Sequence[tuple[int, Suggestion]], who: str) -> Changes:
+        """Accept the previewed values the curator kept ticked: one undoable step."""
+        return self._review.accept_items(items, who)
 
     def batch_accept(self, q: AssetQuery, f: Field | None, threshold: float, who: str) -> Changes:
         """Accept every best suggestion at or above `threshold`: one undoable step."""

@@ -172,14 +172,23 @@ class ReviewService:
         self, query: AssetQuery, min_probability: float, fields: Iterable[Field] = PREDICTED_FIELDS
     ) -> int:
         """How many values batch_accept would fill for the assets of `query` (paging ignored)."""
-        return len(self._batch_items(query, min_probability, tuple(fields)))
+        return len(self.batch_items(query, min_probability, tuple(fields)))
 
-    def _batch_items(
-        self, query: AssetQuery, min_probability: float, fields: tuple[Field, ...]
+    def batch_items(
+        self, query: AssetQuery, min_probability: float, fields: Iterable[Field] = PREDICTED_FIELDS
     ) -> list[tuple[int, Suggestion]]:
-        # "None of the painters I know" is never batch-accepted: it is no value to write.
-        items = self.catalogue.top_suggestions(_unpaged(query), min_probability, fields)
-        return [(i, s) for i, s in items if s.value != UNKNOWN_ARTIST]
+        """What batch_accept would accept: each best suggestion at or above the probability."""
+        items = self.catalogue.top_suggestions(_unpaged(query), min_probability, tuple(fields))
+        return _writable(items)
+
+    def accept_items(self, items: Sequence[tuple[int, Suggestion]], reviewer: str) -> Changes:
+        """Accept the (asset, suggestion) pairs a curator kept ticked: one undoable step.
+
+        "None of the painters I know" is never accepted by batch, and one value per field."""
+        chosen = list({(a, s.field): (a, s) for a, s in _writable(items)}.values())
+        if not chosen:
+            return Changes()
+        return self.catalogue.accept_suggestions(chosen, reviewer, batch_id=new_batch_id())
 
     def batch_accept(
         self,
@@ -189,14 +198,16 @@ class ReviewService:
         fields: Iterable[Field] = PREDICTED_FIELDS,
     ) -> Changes:
         """Accept every best suggestion at or above `min_probability`: one undoable step."""
-        items = self._batch_items(query, min_probability, tuple(fields))
-        if not items:
-            return Changes()
-        return self.catalogue.accept_suggestions(items, reviewer, batch_id=new_batch_id())
+        return self.accept_items(self.batch_items(query, min_probability, fields), reviewer)
 
     def history(self, asset_id: int) -> list[Decision]:
         """The asset's decisions, oldest first."""
         return self.catalogue.history(asset_id)
+
+
+def _writable(items: Iterable[tuple[int, Suggestion]]) -> list[tuple[int, Suggestion]]:
+    """Without "none of the painters I know": it is no value to write."""
+    return [(i, s) for i, s in items if s.value != UNKNOWN_ARTIST]
 
 
 def _unpaged(query: AssetQuery) -> AssetQuery:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from heritage_desk.core.model import Changes, Decision, Field
+from heritage_desk.core.batch import BatchItem
+from heritage_desk.core.model import Changes, Decision, Field, Suggestion
 from heritage_desk.core.progress import CancelToken, ProgressCallback
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.core.views import AssetDetail, ModelReport, Page, Row
@@ -88,11 +89,17 @@ def redo(who: str, *, initiator: object) -> Op[Changes]:
     return Op(lambda d: d.redo(who), initiator=initiator)
 
 
-def preview_batch(q: AssetQuery, field: Field | None, threshold: float, *,
-                  initiator: object) -> Op[int]:  # fmt: skip
+def batch_candidates(q: AssetQuery, field: Field | None, threshold: float, *,
+                     initiator: object) -> Op[list[BatchItem]]:  # fmt: skip
     return Op(
-        lambda d: d.preview_batch(q, field, threshold), key="batch-preview", initiator=initiator
+        lambda d: d.batch_candidates(q, field, threshold), key="batch-preview", initiator=initiator
     )
+
+
+def accept_batch(items: Sequence[tuple[int, Suggestion]], who: str, *,
+                 initiator: object) -> Op[Changes]:  # fmt: skip
+    chosen = list(items)
+    return Op(lambda d: d.accept_batch(chosen, who), initiator=initiator)
 
 
 def batch_accept(q: AssetQuery, field: Field | None, threshold: float, who: str, *,
