@@ -34,6 +34,7 @@ from heritage_desk.gui.review import ReviewController
 from heritage_desk.gui.settings import AppSettings
 from heritage_desk.gui.suggestions_panel import SuggestionsPanel
 from heritage_desk.gui.team_follow import TeamFollower
+from heritage_desk.gui.undo_history import UndoMenu
 from heritage_desk.gui.window_commands import WindowCommands
 from heritage_desk.workers import operations
 from heritage_desk.workers.inference import InferenceWorker
@@ -88,6 +89,8 @@ class MainWindow(WindowCommands):
         self._build_layout()
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
+        names = self.actions_by_name
+        self.undo_menu = UndoMenu(self.review, names["undo"], names["redo"], self.executor, self)
         self._build_status()
         self._connect()
         self.model_version: str | None = None
@@ -168,6 +171,7 @@ class MainWindow(WindowCommands):
         m = bar.addMenu("&Edit")
         self._action(m, "undo", "&Undo", self.review.undo, (QKeySequence.StandardKey.Undo,))
         self._action(m, "redo", "&Redo", self.review.redo, ("Ctrl+Shift+Z", "Ctrl+Y"))
+        self._action(m, "undo_history", "Undo &history…", self.open_undo_history, ("Ctrl+Alt+Z",))
         m.addSeparator()
         self._action(m, "search", "&Find (focus search)", self.focus_search, ("Ctrl+F", "/"))
         self._action(m, "settings", "&Settings…", self.open_settings, ("Ctrl+,",))

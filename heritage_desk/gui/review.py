@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Field, Suggestion, needs_value
+from heritage_desk.core.undo_steps import Undone
 from heritage_desk.core.views import AssetDetail
 from heritage_desk.gui.collection_model import CollectionModel
 from heritage_desk.gui.collection_view import CollectionView
@@ -39,6 +40,8 @@ class ReviewController(QObject):
     decided = Signal(object)
     #: The field A, R and 1-5 now act on.
     focus_changed = Signal(object)
+    #: An undo or redo ran: core.undo_steps.Undone (what it reversed, what is next).
+    undone = Signal(object)
 
     def __init__(
         self,
@@ -299,25 +302,28 @@ class ReviewController(QObject):
     def undo(self) -> None:
         """Undo this reviewer's last step and show the asset it touched."""
         who = self.reviewer
-        operations.undo(who, initiator=self).success(
-            lambda ch: self._after_undo(ch, "Undone")
-        ).run()
+        operations.undo(who, initiator=self).success(lambda u: self._after_undo(u, "Undone")).run()
 
     def redo(self) -> None:
         """Redo this reviewer's last undo."""
         who = self.reviewer
-        operations.redo(who, initiator=self).success(
-            lambda ch: self._after_undo(ch, "Redone")
-        ).run()
+        operations.redo(who, initiator=self).success(lambda u: self._after_undo(u, "Redone")).run()
 
-    def _after_undo(self, ch: Changes, word: str) -> None:
+    def undo_to(self, step: str) -> None:
+        """Undo every step down to and including `step` (the undo history list)."""
+        who = self.reviewer
+        operations.undo_to(who, step, initiator=self).success(
+            lambda u: self._after_undo(u, "Undone")
+        ).failure(lambda e: self.message.emit(f"Undo failed: {e}")).run()
+
+    def _after_undo(self, undone: Undone, word: str) -> None:
+        ch = undone.changes
+        self.undone.emit(undone)
         self.decided.emit(ch)
-        if not ch.asset_ids:
+        if undone.step is None or not ch.asset_ids:
             self.message.emit(f"Nothing to {word.lower()[:-2]}")
             return
-        self.message.emit(
-            f"{word} ({len(ch.asset_ids)} asset{'s' if len(ch.asset_ids) > 1 else ''})"
-        )
+        self.message.emit(f"{word}: {undone.step.label}")
         if len(ch.asset_ids) == 1:
             (aid,) = ch.asset_ids
             if ch.fields:

@@ -22,6 +22,7 @@ from heritage_desk.gui.batch_preview import BatchPreviewDialog
 from heritage_desk.gui.flagging import open_flag_dialog
 from heritage_desk.gui.settings import AppSettings, SettingsDialog
 from heritage_desk.gui.transfer_dialogs import ExportDialog, ImportDialog
+from heritage_desk.gui.undo_history import UndoHistoryDialog
 from heritage_desk.workers import operations
 
 if TYPE_CHECKING:
@@ -147,6 +148,14 @@ class WindowCommands(QMainWindow):
             dlg.open()
 
         self.review.history(show)
+
+    def open_undo_history(self) -> QDialog:
+        """This reviewer's undo stack; double-click a step to undo down to it."""
+        dlg = UndoHistoryDialog(self.review, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._keep_keys(dlg)
+        dlg.open()
+        return dlg
 
     def open_flag(self) -> QDialog | None:
         """Flag the asset under review for an expert, with a note (then on to the next)."""

@@ -21,6 +21,7 @@ from heritage_desk.core.model import (
 )
 from heritage_desk.core.progress import CancelToken, ProgressCallback
 from heritage_desk.core.query import AssetQuery
+from heritage_desk.core.undo_steps import Undone, UndoState
 from heritage_desk.core.views import AssetDetail, Evidence, ModelReport, Page, Row
 from heritage_desk.services.image_paths import ImageResolver
 from heritage_desk.services.model_store import ModelStore
@@ -194,6 +195,20 @@ class Desk:
     def redo(self, who: str) -> Changes:
         """Reverse this reviewer's latest undo."""
         return self._review.redo(who)
+
+    def undo_named(self, who: str, redo: bool = False) -> Undone:
+        """Undo (or redo) this reviewer's latest step: what it was ("accept Claude Monet") and
+        what undo and redo would do next (the Edit menu's words)."""
+        return self._review.reverse(who, redo)
+
+    def undo_state(self, who: str, depth: int = 1, redo: bool = True) -> UndoState:
+        """The top of this reviewer's undo and redo stacks in words (redo=False: the cheap
+        query, for after a new decision, which empties the redo stack)."""
+        return self._review.undo_state(who, depth, redo)
+
+    def undo_to(self, who: str, step: str) -> Undone:
+        """Undo every step of this reviewer down to and including `step` (the history list)."""
+        return self._review.undo_to(who, step)
 
     def batch_candidates(self, q: AssetQuery, f: Field | None, threshold: float) -> list[BatchItem]:
         """What batch_accept would fill, for the preview: each value with its asset's image,

@@ -17,6 +17,7 @@ from heritage_desk.core.model import (
     Suggestion,
 )
 from heritage_desk.core.query import AssetQuery
+from heritage_desk.core.undo_steps import Undone, UndoState, UndoStep, undo_step
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.errors import CatalogueError
 from heritage_desk.storage.fieldops import UNSET, Unset, new_batch_id
@@ -159,6 +160,39 @@ class ReviewService:
         return self.catalogue.clear_field(
             asset_id, Field.FLAG, reviewer=reviewer, action=Action.UNFLAG
         )
+
+    def reverse(self, reviewer: str, redo: bool = False) -> Undone:
+        """Undo (or redo) this reviewer's latest step, saying what it was and what is next."""
+        changes, step, did = self.catalogue.reverse(reviewer, redo)
+        reversed_step = self._steps([(step, did)])[0] if step is not None else None
+        return Undone(changes, reversed_step, self.undo_state(reviewer, 1))
+
+    def undo_state(self, reviewer: str, depth: int = 1, redo: bool = True) -> UndoState:
+        """The top `depth` steps of this reviewer's undo and redo stacks, in words."""
+        undos, redos = self.catalogue.undo_steps(reviewer, depth, redo)
+        return UndoState(tuple(self._steps(undos)), tuple(self._steps(redos)))
+
+    def undo_to(self, reviewer: str, step: str) -> Undone:
+        """Undo every step down to and including `step` (each stays one step for redo)."""
+        undos = self.catalogue.undo_stack(reviewer)
+        if step not in undos:
+            raise CatalogueError(f"that step is no longer on {reviewer}'s undo stack")
+        changes = Changes()
+        last: tuple[str | None, list[Decision]] = (None, [])
+        for _ in range(undos.index(step) + 1):
+            ch, reversed_step, did = self.catalogue.reverse(reviewer, False)
+            changes |= ch
+            last = (reversed_step, did)
+        assert last[0] == step
+        done = self._steps([(step, last[1])])[0]
+        return Undone(changes, done, self.undo_state(reviewer, 1))
+
+    def _steps(self, steps: Sequence[tuple[str, list[Decision]]]) -> list[UndoStep]:
+        """Steps in words, a one-asset step with its asset's title."""
+        single = {st: ids.pop() for st, did in steps if len(ids := {d.asset_id for d in did}) == 1}
+        found = self.catalogue.get_assets(sorted(set(single.values()))) if single else []
+        titles = {a.id: a.title for a in found}
+        return [undo_step(st, did, titles.get(single.get(st, -1))) for st, did in steps]
 
     def undo(self, reviewer: str) -> Changes:
         """Reverse this reviewer's latest step (a batch accept is one step)."""

@@ -153,6 +153,9 @@ class Catalogue(Scope):
     last_decisions = _to("decisions", DecisionRepository.last_decisions)
     undo = _to("decisions", DecisionRepository.undo)
     redo = _to("decisions", DecisionRepository.redo)
+    reverse = _to("decisions", DecisionRepository.reverse)
+    undo_steps = _to("decisions", DecisionRepository.undo_steps)
+    undo_stack = _to("decisions", DecisionRepository.undo_stack)
     # -- model versions -----------------------------------------------------------------------
     add_model_version = _to("models", ModelRepository.add_model_version)
     set_active_model = _to("models", ModelRepository.set_active_model)

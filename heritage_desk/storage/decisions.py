@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
-from heritage_desk.core.model import Changes, Decision, Field
+from heritage_desk.core.model import Action, Changes, Decision, Field
 from heritage_desk.storage import convert, undo
 from heritage_desk.storage.base import Repository
 from heritage_desk.storage.orm import DecisionRow
@@ -34,7 +35,9 @@ class DecisionRepository(Repository):
             rows = s.scalars(stmt.order_by(DecisionRow.id.desc()).limit(limit))
             return [convert.decision(r) for r in rows]
 
-    def _reverse_top(self, reviewer: str, redo: bool) -> Changes:
+    def reverse(self, reviewer: str, redo: bool) -> tuple[Changes, str | None, list[Decision]]:
+        """Reverse the reviewer's top undo (or redo) step: the Changes, the step reversed and
+        what it did (for a redo: the decisions it redoes), oldest first."""
         with self._scope.session(write=True) as s:
             if redo:
                 stack = undo.stacks(s, reviewer)[1]
@@ -42,14 +45,54 @@ class DecisionRepository(Repository):
             else:  # one indexed query: cheap enough to run after every decision
                 step = undo.top_undo_step(s, reviewer)
             if step is None:
-                return Changes()
+                return Changes(), None, []
+            did = self._what_it_did(s, step)
             touched = undo.reverse_step(s, self._scope.location, step, reviewer)
-        return Changes(fields=True, suggestions=True, decisions=True, asset_ids=frozenset(touched))
+        changes = Changes(
+            fields=True, suggestions=True, decisions=True, asset_ids=frozenset(touched)
+        )
+        return changes, step, did
 
     def undo(self, reviewer: str) -> Changes:
         """Reverse the reviewer's latest step (a batch counts as one); an empty Changes: none."""
-        return self._reverse_top(reviewer, redo=False)
+        return self.reverse(reviewer, redo=False)[0]
 
     def redo(self, reviewer: str) -> Changes:
         """Reverse the reviewer's latest undo."""
-        return self._reverse_top(reviewer, redo=True)
+        return self.reverse(reviewer, redo=True)[0]
+
+    def undo_steps(
+        self, reviewer: str, depth: int = 1, redo: bool = True
+    ) -> tuple[list[tuple[str, list[Decision]]], list[tuple[str, list[Decision]]]]:
+        """The top `depth` steps of the reviewer's undo and redo stacks, newest first, each
+        with what it did (a redo step: what redoing it does). Without `redo`, the undo top
+        alone in one indexed query (after a new decision the redo stack is empty anyway)."""
+        with self._scope.session() as s:
+            if not redo and depth == 1:
+                top = undo.top_undo_step(s, reviewer)
+                undos, redos = ([top] if top else []), []
+            else:
+                undo_stack, redo_stack = undo.stacks(s, reviewer)
+                undos = list(reversed(undo_stack[-depth:]))
+                redos = list(reversed(redo_stack[-depth:])) if redo else []
+            return (
+                [(st, self._what_it_did(s, st)) for st in undos],
+                [(st, self._what_it_did(s, st)) for st in redos],
+            )
+
+    def undo_stack(self, reviewer: str) -> list[str]:
+        """The reviewer's undo stack of step ids, newest first."""
+        with self._scope.session() as s:
+            return list(reversed(undo.stacks(s, reviewer)[0]))
+
+    @staticmethod
+    def _what_it_did(s: Session, step: str) -> list[Decision]:
+        """A step's decisions, oldest first; an undo step's: the decisions it undid."""
+        rows = undo.step_decisions(s, step)
+        targets = [r.undoes for r in rows if r.action == Action.UNDO.value and r.undoes]
+        if targets and len(targets) == len(rows):
+            rows = []
+            for start in range(0, len(targets), 500):
+                chunk = targets[start : start + 500]
+                rows += s.scalars(sa.select(DecisionRow).where(DecisionRow.id.in_(chunk)))
+        return [convert.decision(r) for r in sorted(rows, key=lambda r: r.id)]

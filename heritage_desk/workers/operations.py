@@ -13,6 +13,7 @@ from heritage_desk.core.batch import BatchItem
 from heritage_desk.core.model import Changes, Decision, Field, Suggestion
 from heritage_desk.core.progress import CancelToken, ProgressCallback
 from heritage_desk.core.query import AssetQuery
+from heritage_desk.core.undo_steps import Undone, UndoState
 from heritage_desk.core.views import AssetDetail, ModelReport, Page, Row
 from heritage_desk.workers.ops import Op
 
@@ -81,12 +82,20 @@ def unflag(asset_id: int, who: str, *, initiator: object) -> Op[Changes]:
     return Op(lambda d: d.unflag(asset_id, who), initiator=initiator)
 
 
-def undo(who: str, *, initiator: object) -> Op[Changes]:
-    return Op(lambda d: d.undo(who), initiator=initiator)
+def undo(who: str, *, initiator: object) -> Op[Undone]:
+    return Op(lambda d: d.undo_named(who), initiator=initiator)
 
 
-def redo(who: str, *, initiator: object) -> Op[Changes]:
-    return Op(lambda d: d.redo(who), initiator=initiator)
+def redo(who: str, *, initiator: object) -> Op[Undone]:
+    return Op(lambda d: d.undo_named(who, redo=True), initiator=initiator)
+
+
+def undo_to(who: str, step: str, *, initiator: object) -> Op[Undone]:
+    return Op(lambda d: d.undo_to(who, step), initiator=initiator)
+
+
+def undo_state(who: str, depth: int = 1, redo: bool = True) -> Op[UndoState]:
+    return Op(lambda d: d.undo_state(who, depth, redo), key=f"undo-state:{depth}:{redo}")
 
 
 def batch_candidates(q: AssetQuery, field: Field | None, threshold: float, *,
