@@ -11,6 +11,8 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
+from heritage_desk.app.screenshot_views import SHOWS as VIEW_SHOWS
+from heritage_desk.app.screenshot_views import ViewShots
 from heritage_desk.core.model import UNKNOWN_ARTIST, Field, Suggestion
 from heritage_desk.core.names import split_qualifier
 from heritage_desk.core.query import AssetQuery
@@ -51,6 +53,7 @@ class Screenshot(QObject):
         self.steps = 0
         self.panel: Any = None  # the ModelPanel, once open
         self.settle_until = 0.0
+        self.views = ViewShots(desk, show)  # compare, loupe, badges
         self.timer = QTimer(self, interval=100)
         self.timer.timeout.connect(self.tick)
 
@@ -83,7 +86,7 @@ class Screenshot(QObject):
                 filters.missing_artist.setChecked(True)  # show work to review, as a curator would
             if self._suggestions_shown():
                 views = {"main": "settle", "review": "review", "model": "model", "batch": "batch"}
-                self.step = views.get(self.show, "find")
+                self.step = "views" if self.show in VIEW_SHOWS else views.get(self.show, "find")
                 self.settle_until = time.monotonic() + 0.8
         elif self.step == "find":
             if not self._suggestions_shown():
@@ -105,6 +108,10 @@ class Screenshot(QObject):
                 self.window.actions_by_name["type"].trigger()
                 self.step = "settle"
                 self.settle_until = time.monotonic() + 0.8
+        elif self.step == "views":
+            if self.views.tick():
+                self.step = "settle"
+                self.settle_until = time.monotonic() + 1.0
         elif self.step == "model":
             # A curator's first pass: accept what the model is sure of, then look at the model.
             if self.desk.inference is not None and self.desk.background_done():

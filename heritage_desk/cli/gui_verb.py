@@ -28,11 +28,22 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--show",
-        choices=("main", "review", "model", "qualified", "unknown", "batch"),
+        choices=(
+            "main",
+            "review",
+            "model",
+            "qualified",
+            "unknown",
+            "batch",
+            "compare",
+            "loupe",
+            "badges",
+        ),  # fmt: skip
         default="main",
         help="with --screenshot: the main window, a review in progress, the model panel, "
         "the first work whose artist is suggested 'attributed to' / 'none of the painters I "
-        "know', or the batch-accept preview",
+        "know', the batch-accept preview, the compare view, the loupe, or the review-state "
+        "badges",
     )
     p.add_argument("--size", default="1280x820", metavar="WxH", help="window size for --screenshot")
     p.add_argument(

@@ -56,6 +56,8 @@ class CollectionModel(QAbstractTableModel):
     loaded = QtSignal(int)
     #: A page arrived (page number).
     page_loaded = QtSignal(int)
+    #: A shown row was refreshed in place (the old Row, the new Row).
+    row_replaced = QtSignal(object, object)
 
     def __init__(self, thumbnails: ThumbnailLoader, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -171,7 +173,8 @@ class CollectionModel(QAbstractTableModel):
         rows = self._pages.get(page)
         if rows is None or off >= len(rows):
             return
-        rows[off] = row
+        old, rows[off] = rows[off], row
+        self.row_replaced.emit(old, row)
         self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
 
     # -- Qt model API -----------------------------------------------------------------------------

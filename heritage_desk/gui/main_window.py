@@ -25,13 +25,18 @@ from PySide6.QtWidgets import (
 
 from heritage_desk.core.model import PREDICTED_FIELDS, Changes, Field, needs_value
 from heritage_desk.core.views import AssetDetail
+from heritage_desk.gui import badges, theme
 from heritage_desk.gui.catalogue_menu import CatalogueMenu
-from heritage_desk.gui.collection_model import THUMB, CollectionModel
+from heritage_desk.gui.collection_model import CollectionModel
 from heritage_desk.gui.collection_view import VOCAB_FIELDS, CollectionView
 from heritage_desk.gui.image_view import ImageView
+from heritage_desk.gui.loupe import ViewModes
 from heritage_desk.gui.metadata_form import COMBO_FIELDS, MetadataForm
+from heritage_desk.gui.previews import Previews
 from heritage_desk.gui.review import ReviewController
+from heritage_desk.gui.session import Session, dark_theme_saved, save_dark_theme
 from heritage_desk.gui.settings import AppSettings
+from heritage_desk.gui.stage import ReviewStage
 from heritage_desk.gui.suggestions_panel import SuggestionsPanel
 from heritage_desk.gui.team_follow import TeamFollower
 from heritage_desk.gui.undo_history import UndoMenu
@@ -42,9 +47,6 @@ from heritage_desk.workers.ops import DbExecutor
 from heritage_desk.workers.thumbnails import ThumbnailLoader
 
 log = logging.getLogger(__name__)
-
-#: Long edge of the detail image (the disk cache makes it once per asset).
-PREVIEW_SIZE = 1600
 
 
 @dataclass
@@ -86,7 +88,14 @@ class MainWindow(WindowCommands):
         self.form = MetadataForm()
         self.suggestions = SuggestionsPanel(parts.thumbnails)
         self.review = ReviewController(self.collection, self.settings, parts.inference, self)
+        badges.install(self.collection.grid, self.collection.table)
+        self.previews = Previews(parts.previews, parts.thumbnails, self)
+        self.stage = ReviewStage(self.image, self.previews, self.model, self.collection.selection)
         self._build_layout()
+        self.modes = ViewModes(self, self.stage, self.collection, self.side, self.return_focus)
+        self.session = Session(
+            parts.location, self.collection, self.review, {"main": self.splitter, "side": self.side}
+        )
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
         names = self.actions_by_name
@@ -95,7 +104,7 @@ class MainWindow(WindowCommands):
         self._connect()
         self.model_version: str | None = None
         self._restore_state()
-        self.collection.filters.emit_query()
+        self.session.start()
         self.refresh_vocabulary()
         self.refresh_stats()
         # Others' decisions and model switches on a shared catalogue show within seconds.
@@ -106,32 +115,32 @@ class MainWindow(WindowCommands):
     # -- construction ---------------------------------------------------------------------------
 
     def _build_layout(self) -> None:
+        # Collection | the painting (with counter and filmstrip) | metadata over suggestions.
         meta_box = QGroupBox("Metadata")
         QVBoxLayout(meta_box).addWidget(self.form)
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.image)
-        top.addWidget(meta_box)
-        top.setStretchFactor(0, 1)
-        top.setStretchFactor(1, 1)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(top)
         scroll = QScrollArea()
         scroll.setWidget(self.suggestions)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        right.addWidget(scroll)
-        right.setStretchFactor(0, 5)
-        right.setStretchFactor(1, 4)
+        # Never narrower than the candidates' rows: a cut-off percentage helps nobody.
+        row = self.suggestions.rows[0].minimumSizeHint().width() + 24  # + the panel's margins
+        scroll.setMinimumWidth(max(row, self.suggestions.minimumSizeHint().width()) + 20)
+        self.side = QSplitter(Qt.Orientation.Vertical)
+        self.side.setObjectName("side")
+        self.side.addWidget(meta_box)
+        self.side.addWidget(scroll)
+        self.side.setStretchFactor(1, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.collection)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 4)
-        self.splitter.setStretchFactor(1, 5)
+        self.splitter.setObjectName("main")
+        for w in (self.collection, self.stage, self.side):
+            self.splitter.addWidget(w)
+        self.splitter.setStretchFactor(1, 1)  # the painting takes the free space
+        self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
         self.resize(1280, 820)
-        self.splitter.setSizes([540, 740])
-        top.setSizes([330, 410])
-        right.setSizes([350, 430])
+        # The collection and the suggestions as narrow as they can be; the painting takes the rest.
+        self.splitter.setSizes([self.collection.minimumSizeHint().width(), 1280, 0])
+        self.side.setSizes([250, 520])
 
     def _action(
         self,
@@ -187,7 +196,7 @@ class MainWindow(WindowCommands):
         for i in range(1, 6):
             self._action(m, f"pick{i}", f"Pick candidate &{i}", partial(self.review.pick, i),
                          (str(i),))  # fmt: skip
-        self._action(m, "type", "&Type a value", self.suggestions.focus_value, ("E",))
+        self._action(m, "type", "&Type a value", self.suggestions.focus_value, ("T",))
         self._action(m, "flag", "&Flag for an expert (with a note)…", self.open_flag, ("!",))
         m.addSeparator()
         self._action(m, "next", "&Next asset", lambda: self.collection.step(+1), ("J", "Alt+Down"))
@@ -197,13 +206,26 @@ class MainWindow(WindowCommands):
         self._action(m, "batch", "&Batch accept…", self.open_batch, ("Ctrl+B",))
         self._action(m, "history", "&History of this asset…", self.open_history, ("H",))
         m = bar.addMenu("&View")
-        self._action(m, "grid", "&Thumbnails", lambda: self.collection.show_grid(True),
-                     ("Ctrl+1",))  # fmt: skip
-        self._action(m, "table", "T&able", lambda: self.collection.show_grid(False), ("Ctrl+2",))
+        self._action(m, "grid", "&Thumbnails", lambda: self.show_collection(True), ("Ctrl+1",))
+        self._action(m, "table", "T&able", lambda: self.show_collection(False), ("Ctrl+2",))
         m.addSeparator()
-        self._action(m, "zoom_in", "Zoom &in", lambda: self.image.zoom(1.25), ("+", "="))
-        self._action(m, "zoom_out", "Zoom &out", lambda: self.image.zoom(0.8), ("-",))
-        self._action(m, "zoom_fit", "&Fit image", self.image.fit, ("0",))
+        md = self.modes
+        self._action(m, "loupe", "&Loupe: the painting large", md.toggle_loupe, ("E",))
+        self._action(m, "full", "&Full screen: the painting alone", md.toggle_full, ("F",))
+        self._action(m, "compare", "&Compare with the evidence", md.toggle_compare, ("C",))
+        self._action(m, "evidence_next", "N&ext evidence work", lambda: md.step_evidence(+1),
+                     ("]",))  # fmt: skip
+        self._action(m, "evidence_prev", "Pre&vious evidence work", lambda: md.step_evidence(-1),
+                     ("[",))  # fmt: skip
+        self._action(m, "back", "&Back to the work under review", md.back, ("Escape",))
+        m.addSeparator()
+        self._action(m, "zoom_in", "Zoom &in", lambda: self.stage.zoom(1.25), ("+", "="))
+        self._action(m, "zoom_out", "Zoom &out", lambda: self.stage.zoom(0.8), ("-",))
+        self._action(m, "zoom_fit", "&Fit image", self.stage.fit, ("0",))
+        m.addSeparator()
+        dark = self._action(m, "dark", "Neutral &dark-grey theme", lambda: None)
+        dark.setCheckable(True)
+        dark.toggled.connect(self.set_dark_theme)
         m = bar.addMenu("&Model")
         self._action(m, "model", "&Model panel…", self.open_model_panel, ("Ctrl+M",))
         self._action(m, "suggest_all", "&Suggest for all assets", self.suggest_all, ("Ctrl+G",))
@@ -246,8 +268,8 @@ class MainWindow(WindowCommands):
         s.pick_requested.connect(self.review.pick)
         s.value_entered.connect(self.review.edit)
         s.typing_finished.connect(self.return_focus)
-        s.evidence_opened.connect(self.open_evidence)
-        self.parts.previews.ready.connect(self._on_preview)
+        s.evidence_opened.connect(self.modes.compare_with)
+        self.modes.changed.connect(self._on_mode)
         self.executor.changes.connect(self.on_changes)
         self.executor.error.connect(lambda text: self.statusBar().showMessage(text, 8000))
         inf = self.parts.inference
@@ -263,22 +285,42 @@ class MainWindow(WindowCommands):
         geo = q.value("window/geometry")
         if isinstance(geo, QByteArray) and not geo.isEmpty():
             self.restoreGeometry(geo)
-        split = q.value("window/splitter")
-        if isinstance(split, QByteArray) and not split.isEmpty():
-            self.splitter.restoreState(split)
         self.collection.show_grid(str(q.value("window/view", "grid")) != "table")
+        self.session.restore_layout()
+        self.actions_by_name["dark"].setChecked(dark_theme_saved())
+        self._on_mode()
 
     def save_state(self) -> None:
-        """Window geometry, splitter and view mode into QSettings."""
+        """Window geometry, view mode and the session (filter, current asset, panes)."""
+        self.modes.to_grid()  # sizes and geometry as the grid has them
+        self.session.save()
         q = QSettings()
         q.setValue("window/geometry", self.saveGeometry())
-        q.setValue("window/splitter", self.splitter.saveState())
         q.setValue("window/view", "grid" if self.collection.is_grid() else "table")
+
+    def show_collection(self, grid: bool) -> None:
+        """The thumbnails or the table (leaving the loupe)."""
+        self.modes.to_grid()
+        self.collection.show_grid(grid)
+
+    def set_dark_theme(self, on: bool) -> None:
+        """The neutral dark-grey theme (View menu), remembered."""
+        theme.apply(on)
+        save_dark_theme(on)
+
+    def _on_mode(self) -> None:
+        self.actions_by_name["back"].setEnabled(self.modes.can_go_back())
+
+    def focus_target(self) -> QWidget:
+        """Where the review keys go: the collection, or the painting when it is hidden."""
+        view = self.collection.active_view()
+        return self.stage.focus_target() if self.collection.isHidden() else view
 
     def shutdown(self) -> None:
         """Stop timers and drop dialogs: the workers are about to stop."""
         for t in self.findChildren(QTimer):
             t.stop()
+        theme.apply(False)  # the palette is the application's: the next window chooses again
         for child in self.findChildren(QDialog):
             child.close()
         self.deleteLater()
@@ -302,32 +344,18 @@ class MainWindow(WindowCommands):
         ) and self.parts.inference is not None
         self.suggestions.focus_field = self.review.focused()
         self.suggestions.set_detail(detail, "computing suggestions…" if computing else "")
+        row = self.collection.current_row()
+        r = self.model.row_data(row, fetch=False) if row >= 0 else None
         if detail is None:
-            row = self.collection.current_row()
-            loading = "Loading…" if row >= 0 else "No asset selected"
-            self.image.set_pixmap(None, loading)
-            r = self.model.row_data(row, fetch=False) if row >= 0 else None
+            self.image.set_pixmap(None, "Loading…" if row >= 0 else "No asset selected")
             if r is not None:
                 self.form.set_asset(r.asset)
-                self._show_image(r.asset.image_path, r.asset.checksum)
+                self.previews.show(self.image, r.asset.image_path, r.asset.checksum)
         else:
             a = detail.asset
-            self._show_image(a.image_path, a.checksum)
+            self.previews.show(self.image, a.image_path, a.checksum)
+        self.modes.on_detail(detail, r)
         self.detail_shown.emit(detail)
-
-    def _show_image(self, path: str, checksum: str | None) -> None:
-        self._image_key = ThumbnailLoader.key(checksum, path, PREVIEW_SIZE)
-        pm = self.parts.previews.pixmap(path, checksum, PREVIEW_SIZE)
-        if pm is None:
-            pm = self.parts.thumbnails.pixmap(path, checksum, THUMB)  # a blurry start beats none
-            err = self.parts.previews.error(path, checksum, PREVIEW_SIZE)
-            self.image.set_pixmap(pm, err or "Loading image…")
-        else:
-            self.image.set_pixmap(pm)
-
-    def _on_preview(self, key: str) -> None:
-        if key == getattr(self, "_image_key", None):
-            self.image.set_pixmap(self.parts.previews.cached(key))
 
     def on_changes(self, changes: Changes, initiator: object = None) -> None:
         """Every view decides what to reload (Anki's operation_did_execute)."""

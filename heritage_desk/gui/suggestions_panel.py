@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -94,7 +94,10 @@ class CandidateRow(QWidget):
         for i, t in enumerate(self.thumbs):
             if i < len(self.evidence):
                 e = self.evidence[i]
-                t.setToolTip(f"{e.title or '(untitled)'} — similarity {e.similarity:.2f}")
+                t.setToolTip(
+                    f"{e.title or '(untitled)'} — similarity {e.similarity:.2f}; "
+                    "click to compare side by side (C)"
+                )
                 t.show()
             else:
                 t.set_pixmap(None)
@@ -122,6 +125,14 @@ class ValueEdit(QLineEdit):
     """The 'type a value' box: Escape clears it and hands the keys back (no keyboard trap)."""
 
     escaped = Signal()
+
+    def event(self, ev: QEvent) -> bool:
+        # Escape is the window's "back" key too (compare, loupe): in the box it leaves the box.
+        override = ev.type() == QEvent.Type.ShortcutOverride and isinstance(ev, QKeyEvent)
+        if override and ev.key() == Qt.Key.Key_Escape:  # type: ignore[attr-defined]
+            ev.accept()
+            return True
+        return super().event(ev)
 
     def keyPressEvent(self, ev: QKeyEvent) -> None:
         if ev.key() == Qt.Key.Key_Escape:
@@ -202,7 +213,7 @@ class SuggestionsPanel(QFrame):
         self.field_box.addItem("Artist", Field.ARTIST)
         self.field_box.addItem("Date", Field.DATE)
         self.value_edit = ValueEdit()
-        self.value_edit.setPlaceholderText("Type a value and press Enter (E)")
+        self.value_edit.setPlaceholderText("Type a value and press Enter (T)")
         self.value_edit.returnPressed.connect(self._on_typed)
         self.value_edit.escaped.connect(self.typing_finished)
         typed.addWidget(self.field_box)

@@ -82,7 +82,11 @@ class WindowCommands(QMainWindow):
     def return_focus(self) -> None:
         """Give the keys back to the collection (after typing, or a dialog closing)."""
         self.activateWindow()
-        self.collection.active_view().setFocus(Qt.FocusReason.OtherFocusReason)
+        self.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_target(self) -> QWidget:
+        """The widget the review keys start from (MainWindow: the painting in the loupe)."""
+        return self.collection.active_view()
 
     def _keep_keys(self, dlg: QDialog) -> None:
         """When `dlg` closes, the review keys work again without a click."""
@@ -208,13 +212,6 @@ class WindowCommands(QMainWindow):
         self._keep_keys(panel)
         panel.open()
         return panel
-
-    def open_evidence(self, asset_id: int) -> None:
-        row = self.model.row_of(asset_id)
-        if row is not None:
-            self.collection.set_current_row(row)
-        else:
-            self.statusBar().showMessage(f"Evidence: asset #{asset_id} (not in this filter)", 4000)
 
     def request_quit(self) -> None:
         """Quit from the menu: ask first while a retrain runs."""

@@ -7,6 +7,7 @@ it needs here and never writes a lambda over the Desk itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from heritage_desk.core.batch import BatchItem
@@ -18,7 +19,7 @@ from heritage_desk.core.views import AssetDetail, ModelReport, Page, Row
 from heritage_desk.workers.ops import Op
 
 if TYPE_CHECKING:
-    from heritage_desk.services.desk import Pick
+    from heritage_desk.services.desk import Desk, Pick
 
 T = TypeVar("T")
 
@@ -46,6 +47,28 @@ def vocabulary(fields: Sequence[Field]) -> Op[dict[Field, list[str]]]:
 
 def stats() -> Op[dict[str, int]]:
     return Op(lambda d: d.stats(), key="stats", background=True)
+
+
+def reviewed_count(q: AssetQuery) -> Op[int]:
+    """How many assets of `q` the *Reviewed* filter would keep (the progress counter).
+
+    Not a background op: it runs in order with the decisions, so none is counted twice.
+    """
+    if q.reviewed is False:
+        return Op(lambda _d: 0, key="reviewed-count")
+    both = replace(q, reviewed=True).page(0, 0)
+    return Op(lambda d: d.page(both).count, key="reviewed-count")
+
+
+def position(q: AssetQuery, asset_id: int) -> Op[int | None]:
+    """The row of `asset_id` in `q`'s order, None when `q` does not hold it (session restore)."""
+    whole = replace(q, offset=0, limit=None)
+
+    def find(d: Desk) -> int | None:
+        ids = d.asset_ids(whole)
+        return ids.index(asset_id) if asset_id in ids else None
+
+    return Op(find, key="position")
 
 
 # -- one asset and its decisions ------------------------------------------------------------------

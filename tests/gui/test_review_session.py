@@ -113,7 +113,7 @@ def test_review_session(desk: Any, collection: Collection, qtbot: Any, tmp_path:
         )
     typed = w.review.detail.asset.id
     assert w.review.detail.asset.value(Field.ARTIST) is None
-    qtbot.keyClick(w.collection.active_view(), Qt.Key.Key_E)
+    qtbot.keyClick(w.collection.active_view(), Qt.Key.Key_T)
     assert w.suggestions.value_edit.hasFocus() or not w.isActiveWindow()
     w.suggestions.value_edit.setText("Claude Monet")
     w.suggestions.value_edit.returnPressed.emit()

@@ -47,7 +47,7 @@ def test_after_typing_a_value_the_review_keys_work_again(app_on_first_row: Any, 
     w = app_on_first_row.window
     view = w.collection.active_view()
     view.setFocus()
-    press(qtbot, Qt.Key.Key_E)
+    press(qtbot, Qt.Key.Key_T)
     assert focused() is w.suggestions.value_edit
     qtbot.keyClicks(focused(), "Jan Steen")
     with qtbot.waitSignal(app_on_first_row.executor.changes, timeout=WAIT):
@@ -57,7 +57,7 @@ def test_after_typing_a_value_the_review_keys_work_again(app_on_first_row: Any, 
     press(qtbot, Qt.Key.Key_J)
     assert w.collection.current_row() == row + 1
     # Escape leaves the box without entering anything.
-    press(qtbot, Qt.Key.Key_E)
+    press(qtbot, Qt.Key.Key_T)
     qtbot.keyClicks(focused(), "abc")
     press(qtbot, Qt.Key.Key_Escape)
     assert focused() is view and w.suggestions.value_edit.text() == ""

@@ -1,0 +1,84 @@
+"""`--screenshot --show compare|loupe|badges`: drive the window to those views before the grab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from heritage_desk.core.model import UNKNOWN_ARTIST, Changes, Field
+from heritage_desk.gui.compare_view import evidence_items
+
+SHOWS = ("compare", "loupe", "badges")
+#: How many works `compare` looks through for one with evidence.
+LOOK_AT = 60
+
+
+class ViewShots:
+    """One small state machine per view; `tick()` is True once the view is ready to grab."""
+
+    def __init__(self, desk: Any, show: str) -> None:
+        self.desk = desk
+        self.window = desk.window
+        self.show = show
+        self.step = "start"
+        self.done = 0
+        self.seen: set[int] = set()
+
+    def _act(self, name: str) -> None:
+        self.window.actions_by_name[name].trigger()
+
+    def _detail(self) -> Any:
+        d = self.window.review.detail
+        return d if d is not None and self.window.suggestions.detail is d else None
+
+    def tick(self) -> bool:
+        return bool(getattr(self, f"_{self.show}")())
+
+    def _loupe(self) -> bool:
+        self._act("loupe")
+        return True
+
+    def _badges(self) -> bool:
+        """Two works accepted, one typed by the curator, the rest as they are: every badge."""
+        d = self._detail()
+        if d is None or d.asset.id in self.seen or self.desk.executor.pending():
+            return False
+        self.seen.add(d.asset.id)
+        artists = d.candidates(Field.ARTIST)
+        if self.done < 2 and (not artists or artists[0].value == UNKNOWN_ARTIST):
+            self._act("next")  # a painter the model knows, for a name in the picture
+            return False
+        if self.done < 2 and d.suggestions:
+            self._act("accept_both")
+        elif self.done == 2:
+            who = self.window.review
+            who.edit(Field.ARTIST, "Jean-Baptiste Oudry")
+            who.edit(Field.DATE, "1740")
+            self._act("next")
+        else:
+            self._act("grid")
+            return True
+        self.done += 1
+        return False
+
+    def _compare(self) -> bool:
+        """Once every image is embedded, the first work with evidence, beside its best match."""
+        if self.step == "start":
+            if not self.desk.background_done() or self.desk.executor.pending():
+                return False
+            self.window.review.on_changes(Changes(model=True))  # details again, with evidence
+            self.step = "find"
+            return False
+        d = self._detail()
+        if d is None or self.desk.executor.pending():
+            return False
+        if evidence_items(d) or len(self.seen) >= LOOK_AT:
+            if self.step == "find":
+                self._act("compare")
+                self.step = "zoom"
+                return False
+            self._act("zoom_in")  # both follow: the same detail of each, side by side
+            return True
+        if d.asset.id not in self.seen:
+            self.seen.add(d.asset.id)
+            self._act("next")
+        return False
