@@ -12,7 +12,7 @@ import enum
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from heritage_desk.core.views import AssetDetail, Row
 from heritage_desk.gui.compare_view import evidence_items
@@ -40,6 +40,7 @@ class ViewModes(QObject):
         collection: QWidget,
         side: QWidget,
         return_focus: Callable[[], None],
+        reload_detail: Callable[[int], None],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent or window)
@@ -48,6 +49,7 @@ class ViewModes(QObject):
         self.collection = collection
         self.side = side
         self.return_focus = return_focus
+        self.reload_detail = reload_detail
         self.mode = Mode.GRID
         self._before_full = Mode.GRID
         self._was_maximized = False
@@ -90,6 +92,9 @@ class ViewModes(QObject):
         self.stage.compare.set_detail(self.detail, index)
         if self.detail is None and self.row is not None:
             self.on_detail(None, self.row)
+        elif self.detail is not None and not evidence_items(self.detail):
+            # Read before the model had loaded, perhaps: evidence needs its image features.
+            self.reload_detail(self.detail.asset.id)
         self._apply()
 
     def toggle_compare(self) -> None:
@@ -151,11 +156,10 @@ class ViewModes(QObject):
         self.stage.footer.setVisible(not full)
         self.window.menuBar().setVisible(not full)
         self.window.statusBar().setVisible(not full)
-        focus = QApplication.focusWidget()
-        lost = focus is None or focus.isHidden() or not focus.isVisibleTo(self.window)
+        # A mode change is a review key or command: the keys go on to the review, never into
+        # whichever text box Qt handed the focus to when its widget was hidden.
         if self.collection.isHidden():
-            if lost or (focus is not None and self.collection.isAncestorOf(focus)):
-                self.stage.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
-        elif lost or (focus is not None and self.stage.stack.isAncestorOf(focus)):
+            self.stage.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
             self.return_focus()
         self.changed.emit()

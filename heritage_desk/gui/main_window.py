@@ -92,7 +92,10 @@ class MainWindow(WindowCommands):
         self.previews = Previews(parts.previews, parts.thumbnails, self)
         self.stage = ReviewStage(self.image, self.previews, self.model, self.collection.selection)
         self._build_layout()
-        self.modes = ViewModes(self, self.stage, self.collection, self.side, self.return_focus)
+        self.modes = ViewModes(
+            self, self.stage, self.collection, self.side, self.return_focus,
+            lambda aid: self.review.on_changes(Changes(asset_ids=frozenset({aid}))),
+        )  # fmt: skip
         self.session = Session(
             parts.location, self.collection, self.review, {"main": self.splitter, "side": self.side}
         )
