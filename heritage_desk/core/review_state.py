@@ -11,10 +11,10 @@ from heritage_desk.core.views import Row
 class ReviewState(enum.StrEnum):
     """An asset's review state, most urgent first; the window draws one badge per state.
 
-    A new state (review-b's "flagged for an expert") is one member here, one line at the top of
-    `review_state`, and one entry in gui.badges.BADGES.
+    A new state is one member here, one line in `review_state`, one entry in gui.badges.BADGES.
     """
 
+    FLAGGED = "flagged"  # flagged for an expert, with a note (Field.FLAG): it waits for them
     SUGGESTED = "suggested"  # a missing artist or date has a suggestion waiting
     MISSING = "missing"  # a missing artist or date without a suggestion
     ACCEPTED = "accepted"  # artist and date known, one of them an accepted suggestion
@@ -25,6 +25,8 @@ class ReviewState(enum.StrEnum):
 def review_state(row: Row) -> ReviewState:
     """The state of `row`'s asset: work left first, then how its artist and date were decided."""
     a = row.asset
+    if Field.FLAG in a.fields:
+        return ReviewState.FLAGGED
     missing = [f for f in PREDICTED_FIELDS if needs_value(a, f)]
     top = {Field.ARTIST: row.artist, Field.DATE: row.date}
     if any(top.get(f) is not None for f in missing):

@@ -34,6 +34,7 @@ class Badge:
 
 #: One entry per state that wears a badge (imported, unreviewed artist and date wear none).
 BADGES: dict[ReviewState, Badge] = {
+    ReviewState.FLAGGED: Badge("⚑", "#e65100", "flagged for an expert", "flagged"),
     ReviewState.MISSING: Badge("?", "#c62828", "missing, nothing suggested", "missing"),
     ReviewState.SUGGESTED: Badge("◆", "#1565c0", "suggested, to review", "suggested"),
     ReviewState.ACCEPTED: Badge("✓", "#2e7d32", "suggestion accepted", "accepted"),

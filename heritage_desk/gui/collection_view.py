@@ -90,12 +90,12 @@ class FilterBar(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.search, 3)
+        top.addWidget(self.reviewed)  # up here, so the panes fit a 1280-px window (issue 12)
         top.addWidget(QLabel("Sort:"))
         top.addWidget(self.sort, 1)
         second = QHBoxLayout()
         second.setContentsMargins(0, 0, 0, 0)
-        for w in (self.missing_artist, self.missing_date, self.has_suggestions, self.flagged,
-                  self.reviewed):  # fmt: skip
+        for w in (self.missing_artist, self.missing_date, self.has_suggestions, self.flagged):
             second.addWidget(w)
         second.addStretch(1)
         third = QHBoxLayout()

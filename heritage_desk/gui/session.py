@@ -59,7 +59,7 @@ def set_filter_controls(bar: FilterBar, q: AssetQuery) -> bool:
     """Show `q` in the filter bar without running it; False when its sort has no entry there."""
     combos = {Field.ARTIST: q.artist, Field.GENRE: q.genre, Field.STYLE: q.style,
               Field.MEDIUM: q.medium}  # fmt: skip
-    widgets = [bar.search, bar.missing_artist, bar.missing_date, bar.has_suggestions,
+    widgets = [bar.search, bar.missing_artist, bar.missing_date, bar.has_suggestions, bar.flagged,
                bar.reviewed, bar.sort, *bar.combos.values()]  # fmt: skip
     for w in widgets:
         w.blockSignals(True)
@@ -68,6 +68,7 @@ def set_filter_controls(bar: FilterBar, q: AssetQuery) -> bool:
         bar.missing_artist.setChecked(q.missing_artist is True)
         bar.missing_date.setChecked(q.missing_date is True)
         bar.has_suggestions.setChecked(q.has_suggestions is True)
+        bar.flagged.setChecked(q.flagged is True)
         _select_data(bar.reviewed, q.reviewed)
         for f, value in combos.items():
             combo = bar.combos[f]
