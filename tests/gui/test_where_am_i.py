@@ -196,7 +196,7 @@ def test_session_is_found_again_after_reopening(
     qtbot.waitUntil(lambda: w.review.detail is not None and w.collection.current_row() == 3)
     chosen = w.review.current_id
     w.splitter.setSizes([460, 300, 520])
-    w.side.setSizes([150, 600])
+    w.side.setSizes([300, 470])
     sizes, side = w.splitter.sizes(), w.side.sizes()
     w.actions_by_name["dark"].setChecked(True)
     window_colour = QApplication.palette().color(QPalette.ColorRole.Window)
