@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
             "compare",
             "loupe",
             "badges",
-        ),  # fmt: skip
+        ),
         default="main",
         help="with --screenshot: the main window, a review in progress, the model panel, "
         "the first work whose artist is suggested 'attributed to' / 'none of the painters I "
