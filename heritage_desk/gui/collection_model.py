@@ -16,9 +16,10 @@ from PySide6.QtCore import (
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QColor
 
-from heritage_desk.core.model import Changes, Field, needs_value
+from heritage_desk.core.model import Changes, Field, FieldValue, Provenance, needs_value
 from heritage_desk.core.query import AssetQuery, Sort
 from heritage_desk.core.views import Row
+from heritage_desk.gui.suggestions_panel import date_text
 from heritage_desk.workers import operations
 from heritage_desk.workers.thumbnails import ThumbnailLoader
 
@@ -45,7 +46,13 @@ COLUMNS: list[tuple[str, Sort | None, str]] = [
     ("Genre", None, "genre"),
     ("Style", None, "style"),
     ("Inventory no.", None, "inventory"),
+    ("Suggested date", None, "suggested_date"),
+    ("Artist from", None, "artist_source"),
+    ("Date from", None, "date_source"),
+    ("Flag note", None, "flag"),
 ]
+#: Columns the table hides until the curator picks them (View ▸ Table columns).
+HIDDEN_BY_DEFAULT = frozenset({"artist_source", "date_source", "flag"})
 _FIELD_OF = {"artist": Field.ARTIST, "date": Field.DATE}
 
 
@@ -237,6 +244,12 @@ class CollectionModel(QAbstractTableModel):
             return a.value(Field(what)) or ""
         if what == "inventory":
             return a.inventory_number or ""
+        if what in ("artist_source", "date_source"):
+            return _source(a.fields.get(_FIELD_OF[what.removesuffix("_source")]))
+        if what == "flag":
+            return a.value(Field.FLAG) or ""
+        if what == "suggested_date":
+            return date_text(r.date) if r.date is not None and needs_value(a, Field.DATE) else ""
         pending = r.artist is not None and needs_value(a, Field.ARTIST)
         if what == "suggested":
             return r.artist.value if pending and r.artist else ""
@@ -249,3 +262,14 @@ class CollectionModel(QAbstractTableModel):
             if row < self._count:
                 idx = self.index(row, 0)
                 self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+
+
+def _source(fv: FieldValue | None) -> str:
+    """Where a value came from: 'imported', 'curator (ana)', or the suggestion it was accepted
+    from ("artist suggestion 1 of model m-3 (Claude Monet, 81%)")."""
+    if fv is None:
+        return ""
+    if fv.provenance is Provenance.SUGGESTION:
+        return fv.origin or f"suggestion of model {fv.model_version or '?'}"
+    who = f" ({fv.reviewer})" if fv.reviewer else ""
+    return f"{fv.provenance.value}{who}"

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from heritage_desk.core.model import Field
 from heritage_desk.core.query import AssetQuery, Sort
 from heritage_desk.gui.collection_model import THUMB, CollectionModel
+from heritage_desk.gui.column_chooser import ColumnChooser
 
 SORTS = [
     ("Catalogue order", Sort.ID, False),
@@ -195,6 +196,7 @@ class CollectionView(QWidget):
         for col, width in enumerate((200, 140, 140, 80, 80, 130, 80, 80, 90)):
             self.table.setColumnWidth(col, width)
         self.table.setItemDelegateForColumn(0, SmallIconDelegate(self.table))
+        self.columns = ColumnChooser(self.table, self)  # View ▸ Table columns, header menu
         self.stack = QStackedWidget()
         self.stack.addWidget(self.grid)
         self.stack.addWidget(self.table)

@@ -211,6 +211,7 @@ class MainWindow(WindowCommands):
         m = bar.addMenu("&View")
         self._action(m, "grid", "&Thumbnails", lambda: self.show_collection(True), ("Ctrl+1",))
         self._action(m, "table", "T&able", lambda: self.show_collection(False), ("Ctrl+2",))
+        m.addMenu(self.collection.columns.menu)
         m.addSeparator()
         md = self.modes
         self._action(m, "loupe", "&Loupe: the painting large", md.toggle_loupe, ("E",))
