@@ -1,11 +1,10 @@
-"""Small dialogs: keyboard shortcuts, About, an asset's history."""
+"""Small dialogs: About, an asset's history."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -42,26 +41,6 @@ def _buttons(dialog: QDialog, ok: bool = False) -> QDialogButtonBox:
     box.accepted.connect(dialog.accept)
     box.rejected.connect(dialog.reject)
     return box
-
-
-class ShortcutsDialog(QDialog):
-    """Every menu action that has a shortcut, built from the actions themselves."""
-
-    def __init__(self, actions: Sequence[QAction], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
-        rows = []
-        for a in actions:
-            keys = ", ".join(
-                s.toString(QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts()
-            )
-            if keys:
-                rows.append((a.text().replace("&", ""), keys))
-        lay = QVBoxLayout(self)
-        self.table = _table(["Action", "Keys"], rows)
-        lay.addWidget(self.table)
-        lay.addWidget(_buttons(self))
-        self.resize(460, 560)
 
 
 class AboutDialog(QDialog):

@@ -235,6 +235,7 @@ class MainWindow(WindowCommands):
         self._action(m, "suggest_all", "&Suggest for all assets", self.suggest_all, ("Ctrl+G",))
         m = bar.addMenu("&Help")
         self._action(m, "shortcuts", "&Keyboard shortcuts", self.open_shortcuts, ("F1", "?"))
+        self._action(m, "guide", "Review &workflow…", self.open_guide)
         self._action(m, "about", "&About heritage_desk", self.open_about)
 
     def _build_status(self) -> None:

@@ -19,6 +19,7 @@ from heritage_desk.about import about_text
 from heritage_desk.core.progress import Progress, time_left
 from heritage_desk.gui import dialogs
 from heritage_desk.gui.batch_preview import BatchPreviewDialog
+from heritage_desk.gui.cheatsheet import CheatSheet, GuideDialog
 from heritage_desk.gui.flagging import open_flag_dialog
 from heritage_desk.gui.settings import AppSettings, SettingsDialog
 from heritage_desk.gui.transfer_dialogs import ExportDialog, ImportDialog
@@ -105,9 +106,22 @@ class WindowCommands(QMainWindow):
         SettingsDialog(self.settings, self).exec()
         self.return_focus()
 
-    def open_shortcuts(self) -> None:
-        dialogs.ShortcutsDialog(list(self.actions_by_name.values()), self).exec()
-        self.return_focus()
+    def open_shortcuts(self) -> CheatSheet:
+        """Every key over the window, from the menus (any key closes it)."""
+        sheet: CheatSheet | None = getattr(self, "_cheatsheet", None)
+        if sheet is None:
+            sheet = self._cheatsheet = CheatSheet(self, self.menuBar())
+            sheet.closed.connect(self.return_focus)
+        sheet.open()
+        return sheet
+
+    def open_guide(self) -> QDialog:
+        """The review workflow in a few steps."""
+        dlg = GuideDialog(self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._keep_keys(dlg)
+        dlg.open()
+        return dlg
 
     def open_about(self) -> None:
         """Version, model and licences (read off the GUI thread: package metadata, model card)."""

@@ -107,21 +107,18 @@ def test_edit_history_and_undo_through_the_form(app_without_model: Any, qtbot: A
 
 
 def test_every_action_is_in_a_menu_and_in_the_shortcuts_help(app_without_model: Any) -> None:
-    from heritage_desk.gui.dialogs import ShortcutsDialog
-
     w = app_without_model.window
     in_menus = {a for m in w.menuBar().findChildren(type(w.menuBar().actions()[0].menu()))
                 for a in m.actions()}  # fmt: skip
     for name in ("accept", "reject", "next", "prev", "undo", "redo", "search", "pick1", "pick5"):
         assert w.actions_by_name[name] in in_menus, name
-    dlg = ShortcutsDialog(list(w.actions_by_name.values()), w)
-    rows = {dlg.table.item(i, 0).text(): dlg.table.item(i, 1).text()
-            for i in range(dlg.table.rowCount())}  # fmt: skip
+    sheet = w.open_shortcuts()
+    rows = sheet.rows()
     assert rows["Accept the focused suggestion"].startswith("A")
     assert rows["Accept both (artist and date)"] == "Shift+A"
     assert "Ctrl+Z" in rows["Undo"]
     assert rows["Pick candidate 3"] == "3"
-    dlg.close()
+    sheet.dismiss()
 
 
 def test_settings_dialog_and_window_state_persist(app_without_model: Any) -> None:

@@ -103,15 +103,10 @@ def test_labels_show_no_literal_ampersands(app_on_first_row: Any) -> None:
 
 
 def test_help_lists_each_key_once(app_on_first_row: Any) -> None:
-    from heritage_desk.gui.dialogs import ShortcutsDialog
-
-    dlg = ShortcutsDialog(
-        list(app_on_first_row.window.actions_by_name.values()), app_on_first_row.window
-    )
-    rows = {dlg.table.item(i, 0).text(): dlg.table.item(i, 1).text()
-            for i in range(dlg.table.rowCount())}  # fmt: skip
+    sheet = app_on_first_row.window.open_shortcuts()
+    rows = sheet.rows()
     assert rows["Quit"] == QKeySequence("Ctrl+Q").toString(QKeySequence.SequenceFormat.NativeText)
-    dlg.close()
+    sheet.dismiss()
 
 
 def test_the_export_dialog_reports_in_words(
