@@ -203,7 +203,6 @@ class DeskApp:
         self.window.review.decided.connect(lambda _c: self.idle_timer.start())
         if self.retrain is not None:
             self.retrain.finished.connect(self._after_retrain)
-            self.retrain.failed.connect(lambda msg: self.window.statusBar().showMessage(msg, 8000))
 
     def _maybe_retrain(self) -> None:
         sup = self.retrain
@@ -218,7 +217,6 @@ class DeskApp:
 
     def _after_retrain(self, result: RetrainResult) -> None:
         """A new active model: recompute the suggestions of every unreviewed asset."""
-        self.window.statusBar().showMessage(f"Retrain: {result.status} — {result.reason}", 10000)
         self.window.refresh_model_label()
         if result.status is RetrainStatus.ACTIVATED:
             self.start_suggestions()

@@ -40,16 +40,19 @@ def figure_text(key: str, v: float | None) -> str:
     return f"{v:.1%}"
 
 
-def _count(n: float | None) -> str:
-    return f"{int(n):,} " if n is not None and n == n else ""
+def _works(n: float | None) -> str:
+    """'12 held-out works', '1 held-out work', 'held-out works' (count unknown)."""
+    if n is None or n != n:
+        return "held-out works"
+    return f"{int(n):,} held-out work{'s' * (int(n) != 1)}"
 
 
 def measured_on(metrics: Mapping[str, float]) -> str:
     """Which works a version's figures were measured on."""
     if "holdout_n" in metrics:  # a retrain: the catalogue's own confirmed works it held out
-        return f"{_count(metrics['holdout_n'])}held-out works of this catalogue"
+        return f"{_works(metrics['holdout_n'])} of this catalogue"
     if "n_holdout" in metrics:  # a trained starter: works held out of its own training data
-        return f"{_count(metrics['n_holdout'])}held-out works of its training data"
+        return f"{_works(metrics['n_holdout'])} of its training data"
     return "not recorded"
 
 
@@ -74,3 +77,17 @@ def comparison(
         return "no held-out works to compare on"
     where = measured_on({"holdout_n": new.get("n", float("nan"))})
     return f"on the same {where} (new vs active model): " + ", ".join(parts)
+
+
+def retrain_notice(status: str, version: str | None, note: str, seconds: float) -> str:
+    """What a finished retrain changed, in the words of the table: for the notification."""
+    took = f" in {seconds:.0f} s" if seconds else ""
+    name = version or "the new model"
+    if status == "activated":
+        why = note.removeprefix("activated: ")
+        return (
+            f"Retrain finished{took}: {name} is now the active model — {why}. Suggestions for "
+            "the works still to review are being recomputed with it."
+        )
+    why = note.removeprefix("not activated: ")
+    return f"Retrain finished{took}: {name} was kept inactive — {why}. The active model stays."

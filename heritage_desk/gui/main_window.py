@@ -32,6 +32,7 @@ from heritage_desk.gui.collection_view import VOCAB_FIELDS, CollectionView
 from heritage_desk.gui.image_view import ImageView
 from heritage_desk.gui.loupe import ViewModes
 from heritage_desk.gui.metadata_form import COMBO_FIELDS, MetadataForm
+from heritage_desk.gui.notify import RetrainNotice
 from heritage_desk.gui.previews import Previews
 from heritage_desk.gui.review import ReviewController
 from heritage_desk.gui.session import Session, dark_theme_saved, save_dark_theme
@@ -114,6 +115,9 @@ class MainWindow(WindowCommands):
         self.team = TeamFollower(
             self, self.on_changes, lambda t: self.statusBar().showMessage(t, 8000)
         )
+        # A background retrain ended: what changed, in a toast and the status bar.
+        if parts.retrain is not None:
+            self.retrain_notice = RetrainNotice(self, parts.retrain, self.open_model_panel)
 
     # -- construction ---------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from heritage_desk.core.model_figures import FIGURES, figure_text
+from heritage_desk.core.model_figures import FIGURES, figure_text, measured_on
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 WAIT = 120_000
@@ -36,7 +36,9 @@ def test_the_table_and_the_retrain_message_state_the_same_decade_figures(
     new = _cells(panel, versions.index(result.version.version))
     starter = _cells(panel, versions.index(next(v for v in versions if v.startswith("starter"))))
     n = int(result.metrics["n"])
-    assert new["measured on"] == f"{n} held-out works of this catalogue"
+    where = measured_on({"holdout_n": result.metrics["n"]})
+    assert where == f"{n} held-out work{'s' * (n != 1)} of this catalogue"
+    assert new["measured on"] == where
     assert starter["measured on"].endswith("held-out works of its training data")
     label = dict((k, lab) for k, lab, _ in FIGURES)["decade_acc"]
     now = figure_text("decade_acc", result.metrics["decade_acc"])
@@ -45,5 +47,5 @@ def test_the_table_and_the_retrain_message_state_the_same_decade_figures(
     assert new[label] == f"{now} (active model then: {before})"
     said = f"{label} {now} vs {before}"
     assert said in panel.status.text() and said in result.reason
-    assert f"on the same {n} held-out works of this catalogue" in result.reason
+    assert f"on the same {where}" in result.reason
     panel.close()
