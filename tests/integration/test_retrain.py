@@ -346,7 +346,7 @@ def test_a_model_worse_on_held_out_items_is_kept_inactive_with_the_reason(
     assert result.status == "kept" and result.version is not None
     assert not result.version.active
     assert result.reason.startswith("not activated: worse than the active model")
-    assert "artist top1" in result.reason
+    assert "artist top-1" in result.reason
     assert o.svc.current_model() == before
     versions = {v.version: v for v in o.retrain.versions()}
     assert versions[result.version.version].note == result.reason
