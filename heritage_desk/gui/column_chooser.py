@@ -43,10 +43,11 @@ class ColumnChooser(QObject):
     def restore(self) -> None:
         """Apply the saved choice (the defaults before any)."""
         saved = QSettings().value(SETTING)
-        if saved is None:
-            hidden = set(HIDDEN_BY_DEFAULT)
-        else:  # QSettings gives a one-item list back as a str, an empty one as None or ""
-            hidden = {saved} if isinstance(saved, str) else {str(v) for v in saved}
+        # One string ("a|b", "" for none hidden): a list comes back from INI files as None
+        # when empty and as a str with one item.
+        hidden = (
+            set(HIDDEN_BY_DEFAULT) if saved is None else set(filter(None, str(saved).split("|")))
+        )
         for what, a in self.actions.items():
             a.blockSignals(True)  # restoring is no new choice to save
             a.setChecked(what not in hidden or what == ALWAYS)
@@ -63,7 +64,7 @@ class ColumnChooser(QObject):
     def _set_shown(self, col: int, shown: bool, save: bool = True) -> None:
         self.table.setColumnHidden(col, not shown)
         if save:
-            QSettings().setValue(SETTING, sorted(self.hidden()))
+            QSettings().setValue(SETTING, "|".join(sorted(self.hidden())))
 
     def _menu_at(self, pos: QPoint) -> None:
         self.menu.popup(self.table.horizontalHeader().mapToGlobal(pos))

@@ -4,6 +4,7 @@ and returns core values (views, Changes); the catalogue itself is never handed o
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Seconds the canonical artist names serve inference batches (another curator may import).
+NAMES_TTL_S = 30.0
+
 #: A pick or a reject of the review panel: the field and the suggestion shown for it.
 Pick = tuple[Field, Suggestion]
 
@@ -73,6 +77,7 @@ class Desk:
         self._suggestions: SuggestionService | None = None
         self._retrain: RetrainService | None = None
         self._team: TeamWatch | None = None
+        self._names: tuple[float, dict[str, str]] | None = None  # see _artist_names
         #: Where the catalogue is, for the title bar.
         self.location = catalogue.location
 
@@ -172,6 +177,7 @@ class Desk:
 
     def edit(self, asset_id: int, f: Field, value: str, who: str, old: str | None) -> Changes:
         """A typed value; the caller then asks the inference worker for new suggestions."""
+        self._names = None
         changes = self._review.edit(asset_id, f, value, who, expected_old=old)
         if self._suggestions is not None:
             self._suggestions.note_changes(changes)
@@ -199,6 +205,7 @@ class Desk:
     def undo_named(self, who: str, redo: bool = False) -> Undone:
         """Undo (or redo) this reviewer's latest step: what it was ("accept Claude Monet") and
         what undo and redo would do next (the Edit menu's words)."""
+        self._names = None
         return self._review.reverse(who, redo)
 
     def undo_state(self, who: str, depth: int = 1, redo: bool = True) -> UndoState:
@@ -208,6 +215,7 @@ class Desk:
 
     def undo_to(self, who: str, step: str) -> Undone:
         """Undo every step of this reviewer down to and including `step` (the history list)."""
+        self._names = None
         return self._review.undo_to(who, step)
 
     def batch_candidates(self, q: AssetQuery, f: Field | None, threshold: float) -> list[BatchItem]:
@@ -254,10 +262,19 @@ class Desk:
         svc = self._suggestion_service()
         assets = self._cat.get_assets(list(asset_ids))
         needs = [any(needs_value(a, f) for f in PREDICTED_FIELDS) for a in assets]
-        names = self._cat.canonical_artist_names()  # the catalogue's spelling of each person
+        names = self._artist_names()  # the catalogue's spelling of each person
         files = [str(svc.image_file(a)) for a in assets]
         svc.trust.gather(self._cat)  # confirmed works and life dates, read on this thread
         return Batch(assets, needs, files, svc.current_model(), names, svc)
+
+    def _artist_names(self) -> dict[str, str]:
+        """Catalogue.canonical_artist_names, read again after NAMES_TTL_S or a change here that
+        can alter a spelling (an edit, an import, an undo): a 100,000-asset catalogue takes
+        ~70 ms to read them, too long to repeat for every batch of the inference pass."""
+        now = time.monotonic()
+        if self._names is None or now - self._names[0] > NAMES_TTL_S:
+            self._names = (now, self._cat.canonical_artist_names())
+        return self._names[1]
 
     def store_suggestions(self, outputs: Outputs) -> Changes:
         """Write what the inference thread suggested."""
@@ -286,6 +303,7 @@ class Desk:
         cancel: CancelToken,
     ) -> ImportReport:
         """Import a folder of images (and a CSV); the report's `changes` tells the views."""
+        self._names = None
         from heritage_desk.storage.importer import import_collection
 
         report = import_collection(self._cat, images, csv_path, mapping, progress, cancel)

@@ -118,7 +118,12 @@ def undo_to(who: str, step: str, *, initiator: object) -> Op[Undone]:
 
 
 def undo_state(who: str, depth: int = 1, redo: bool = True) -> Op[UndoState]:
-    return Op(lambda d: d.undo_state(who, depth, redo), key=f"undo-state:{depth}:{redo}")
+    # After what the curator waits for: the menu's words may come a moment later.
+    return Op(
+        lambda d: d.undo_state(who, depth, redo),
+        key=f"undo-state:{depth}:{redo}",
+        background=True,
+    )
 
 
 def batch_candidates(q: AssetQuery, field: Field | None, threshold: float, *,

@@ -65,5 +65,13 @@ def test_columns_are_chosen_shown_and_kept(
         assert not table.isColumnHidden(_col("artist_source"))
         assert table.isColumnHidden(_col("inventory"))
         assert table.isColumnHidden(_col("date_source"))
+        # Every column shown is a choice too (not the defaults again).
+        for what in again.window.collection.columns.actions:
+            again.window.collection.columns.set_shown(what, True)
     finally:
         again.close()
+    third = open_desk(app.location, tmp_path / "third", collection.images)
+    try:
+        assert third.window.collection.columns.hidden() == set()
+    finally:
+        third.close()
