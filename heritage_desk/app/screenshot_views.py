@@ -71,7 +71,10 @@ class ViewShots:
         d = self._detail()
         if d is None or self.desk.executor.pending():
             return False
-        if evidence_items(d) or len(self.seen) >= LOOK_AT:
+        items = evidence_items(d)
+        top = d.candidates(Field.ARTIST)
+        good = len(items) >= 2 and bool(top) and top[0].value != UNKNOWN_ARTIST
+        if good or len(self.seen) >= LOOK_AT:
             if self.step == "find":
                 self._act("compare")
                 self.step = "zoom"

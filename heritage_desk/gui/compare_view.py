@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from heritage_desk.core.model import UNKNOWN_ARTIST, Field
 from heritage_desk.core.views import AssetDetail, Evidence
@@ -47,6 +47,8 @@ class CompareView(QWidget):
 
     #: The evidence shown changed (its index, -1 for none).
     evidence_changed = Signal(int)
+    #: The Back button: return to the single painting under review.
+    back_requested = Signal()
 
     def __init__(self, previews: Previews, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,11 +79,18 @@ class CompareView(QWidget):
             "<b>]</b> / <b>[</b> next / previous evidence · <b>Esc</b> back to the work"
         )
         self.hint.setStyleSheet("color:#888")
+        self.back = QPushButton("◀ Back to the work (Esc)")
+        self.back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.back.clicked.connect(self.back_requested)
+        foot = QHBoxLayout()
+        foot.setContentsMargins(2, 0, 2, 0)
+        foot.addWidget(self.back)
+        foot.addWidget(self.hint, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addWidget(panes, 1)
-        lay.addWidget(self.hint)
+        lay.addLayout(foot)
         self._syncing = False
         self.left.view_changed.connect(lambda: self._follow(self.left, self.right))
         self.right.view_changed.connect(lambda: self._follow(self.right, self.left))

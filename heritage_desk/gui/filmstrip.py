@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
@@ -69,7 +71,7 @@ class Filmstrip(QListView):
         self.setWrapping(False)
         self.setUniformItemSizes(True)
         self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(2000)
+        self.setBatchSize(500)  # the first layout of 100,000 cells in short steps
         self.setMovement(QListView.Movement.Static)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -84,6 +86,17 @@ class Filmstrip(QListView):
         bar = self.horizontalScrollBar().sizeHint().height()
         self.setFixedHeight(CELL + bar + 4)
         selection.currentRowChanged.connect(self._follow)
+
+    def dataChanged(
+        self, top_left: _Index, bottom_right: _Index, roles: Sequence[int] = ()
+    ) -> None:
+        # Qt's list mode lays every row out again on any change (QListModeViewBase::dataChanged
+        # calls doDelayedItemsLayout): 100,000 rows for each thumbnail that arrives. The cells
+        # are uniform, so nothing moves: repaint what changed, nothing more.
+        if top_left == bottom_right:
+            self.update(top_left)
+        else:
+            self.viewport().update()
 
     def reset(self) -> None:
         # QAbstractItemView.reset() clears its selection model; this one is the collection's,

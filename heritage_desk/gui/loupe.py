@@ -55,6 +55,7 @@ class ViewModes(QObject):
         self._was_maximized = False
         self.detail: AssetDetail | None = None
         self.row: Row | None = None
+        stage.compare.back_requested.connect(self.back)
 
     # -- the work on screen -----------------------------------------------------------------------
 

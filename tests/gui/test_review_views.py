@@ -113,6 +113,10 @@ def test_compare_follows_the_next_work_and_says_when_there_is_no_evidence(
     qtbot.waitUntil(compare.left.has_image, timeout=WAIT)
     press(qtbot, Qt.Key.Key_Escape)
     assert not w.stage.comparing() and w.review.current_id != aid
+    # The Back button does what Escape does.
+    press(qtbot, Qt.Key.Key_C)
+    qtbot.mouseClick(compare.back, Qt.MouseButton.LeftButton)
+    assert not w.stage.comparing() and not w.collection.isHidden()
 
 
 @TYPING
