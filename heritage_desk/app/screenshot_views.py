@@ -6,6 +6,7 @@ from typing import Any
 
 from heritage_desk.core.model import UNKNOWN_ARTIST, Changes, Field
 from heritage_desk.gui.compare_view import evidence_items
+from heritage_desk.workers import operations
 
 SHOWS = ("compare", "loupe", "badges")
 #: How many works `compare` looks through for one with evidence.
@@ -22,6 +23,7 @@ class ViewShots:
         self.step = "start"
         self.done = 0
         self.seen: set[int] = set()
+        self.first: int | None = None  # the first work seen with evidence
 
     def _act(self, name: str) -> None:
         self.window.actions_by_name[name].trigger()
@@ -38,7 +40,7 @@ class ViewShots:
         return True
 
     def _badges(self) -> bool:
-        """Two works accepted, one typed by the curator, the rest as they are: every badge."""
+        """Two works accepted, one typed by the curator, one flagged, the rest as they are."""
         d = self._detail()
         if d is None or d.asset.id in self.seen or self.desk.executor.pending():
             return False
@@ -53,6 +55,11 @@ class ViewShots:
             who = self.window.review
             who.edit(Field.ARTIST, "Jean-Baptiste Oudry")
             who.edit(Field.DATE, "1740")
+            self._act("next")
+        elif self.done == 3:
+            me = self.window.settings.reviewer
+            operations.flag(d.asset.id, "Signature? Ask the drawings curator", me,
+                            initiator=None).run()  # fmt: skip
             self._act("next")
         else:
             self._act("grid")
@@ -73,8 +80,16 @@ class ViewShots:
             return False
         items = evidence_items(d)
         top = d.candidates(Field.ARTIST)
-        good = len(items) >= 2 and bool(top) and top[0].value != UNKNOWN_ARTIST
-        if good or len(self.seen) >= LOOK_AT:
+        good = bool(items) and top[0].value != UNKNOWN_ARTIST
+        if self.first is None and items:
+            self.first = d.asset.id
+        last = len(self.seen) >= min(LOOK_AT, self.window.model.rowCount())
+        if last and not good and self.first is not None and d.asset.id != self.first:
+            row = self.window.model.row_of(self.first)  # none better: the first with evidence
+            if row is not None:
+                self.window.collection.set_current_row(row)
+            return False
+        if good or last:
             if self.step == "find":
                 self._act("compare")
                 self.step = "zoom"

@@ -6,7 +6,15 @@ import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from heritage_desk.core.model import UNKNOWN_ARTIST, Field
 from heritage_desk.core.views import AssetDetail, Evidence
@@ -79,6 +87,8 @@ class CompareView(QWidget):
             "<b>]</b> / <b>[</b> next / previous evidence · <b>Esc</b> back to the work"
         )
         self.hint.setStyleSheet("color:#888")
+        # A hint never widens the stage (the window must fit 1280 px); it is cut when narrow.
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.back = QPushButton("◀ Back to the work (Esc)")
         self.back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.back.clicked.connect(self.back_requested)

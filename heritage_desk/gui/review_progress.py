@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from heritage_desk.core.review_state import is_reviewed
 from heritage_desk.core.views import Row
@@ -36,24 +36,37 @@ class ReviewProgress(QWidget):
         self.legend = QLabel(legend_html())
         self.legend.setStyleSheet("color:#888")
         self.legend.setToolTip(legend_html(short=False).replace("\u00a0\u00a0 ", "<br>"))
-        # The legend gives way when the middle pane is narrow; it never widens the window.
+        # Beside the counter when there is room, on a line of its own when the middle pane is
+        # narrow: it never widens the window.
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.legend.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(6, 2, 6, 2)
-        lay.addWidget(self.label)
-        lay.addWidget(self.bar, 0, Qt.AlignmentFlag.AlignVCenter)
-        lay.addWidget(self.legend, 1)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(6, 2, 6, 2)
+        self.grid.setVerticalSpacing(0)
+        self.grid.addWidget(self.label, 0, 0)
+        self.grid.addWidget(self.bar, 0, 1, Qt.AlignmentFlag.AlignVCenter)
+        self.grid.setColumnStretch(2, 1)
+        self._place_legend(beside=True)
         model.loaded.connect(self._on_reset)
         model.row_replaced.connect(self._on_row)
         self._show()
 
+    def _place_legend(self, beside: bool) -> None:
+        self.grid.removeWidget(self.legend)
+        left, right = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight
+        self.legend.setAlignment((right if beside else left) | Qt.AlignmentFlag.AlignVCenter)
+        self.legend.setWordWrap(not beside)
+        if beside:
+            self.grid.addWidget(self.legend, 0, 2)
+        else:
+            self.grid.addWidget(self.legend, 1, 0, 1, 3)
+        self.legend_beside = beside
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.legend.setText(legend_html())
         need = sum(w.sizeHint().width() for w in (self.label, self.bar, self.legend)) + 40
-        if event.size().width() < need:
-            self.legend.setText("")  # kept in the layout, so the counter stays where it is
+        beside = event.size().width() >= need
+        if beside != self.legend_beside:
+            self._place_legend(beside)
 
     def text(self) -> str:
         """What the counter reads now."""

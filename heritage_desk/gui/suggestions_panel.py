@@ -233,6 +233,7 @@ class SuggestionsPanel(QFrame):
         outer.addLayout(buttons)
         self.model_label = QLabel()
         self.model_label.setStyleSheet("color:#777")
+        self.model_label.setWordWrap(True)  # a long provenance line must not widen the panel
         outer.addWidget(self.model_label)
         outer.addStretch(1)
         thumbnails.ready.connect(self._refresh_thumbs)

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 #: Below this a suggestion is drawn as unsure (hatched, amber); below LOW as a guess (grey).
@@ -50,8 +59,9 @@ class ProbabilityBar(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = QRectF(self.rect()).adjusted(0.5, 1.5, -0.5, -1.5)
-        painter.setPen(QPen(QColor("#c8c8c8")))
-        painter.setBrush(QColor("#f0f0f0"))
+        # The palette's greys, so the empty part stays quiet in the dark-grey theme too.
+        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid)))
+        painter.setBrush(self.palette().color(QPalette.ColorRole.AlternateBase))
         painter.drawRoundedRect(r, 3, 3)
         filled = QRectF(r.left(), r.top(), r.width() * self._p, r.height())
         colour = confidence_colour(self._p)

@@ -182,3 +182,15 @@ def test_the_new_keys(app_on_first_row: Any) -> None:
     assert keys == {"loupe": ["E"], "full": ["F"], "compare": ["C"], "evidence_next": ["]"],
                     "evidence_prev": ["["], "back": ["Esc"], "type": ["T"]}  # fmt: skip
     assert w.suggestions.value_edit.placeholderText().endswith("(T)")
+
+
+def test_the_three_panes_fit_a_1280_px_window(app_on_first_row: Any, qtbot: Any) -> None:
+    """Collection, painting and suggestions side by side on a small laptop screen, the
+    suggestions never cut; the compare view's captions and hints never widen the window."""
+    w = app_on_first_row.window
+    assert w.minimumSizeHint().width() <= 1280
+    w.resize(1280, 820)
+    w.actions_by_name["compare"].trigger()
+    assert w.minimumSizeHint().width() <= 1280
+    qtbot.waitUntil(lambda: w.width() <= 1280)
+    assert w.side.width() >= w.suggestions.minimumSizeHint().width()

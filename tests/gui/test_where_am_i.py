@@ -99,10 +99,16 @@ def test_each_review_state_wears_its_badge_in_grid_table_and_filmstrip(
     w.review.edit(Field.DATE, "1660")
     qtbot.waitUntil(lambda: _state(w, other) is ReviewState.CONFIRMED, timeout=WAIT)
     assert call(app, qtbot, lambda d: d.detail(aid).asset.value(Field.DATE)) == "1660"
+    # Flagged for an expert: "flagged", whatever else the work has.
+    # The last rows: far from the works the window has suggested ahead of the current one.
+    still_missing = [i for i in missing[2:] if _state(w, i) is ReviewState.MISSING]
+    flagged = still_missing.pop(0)
+    fid = rows[flagged].asset.id
+    call(app, qtbot, lambda d: d.flag(fid, "Ask the Rembrandt expert", "tester"))
+    qtbot.waitUntil(lambda: _state(w, flagged) is ReviewState.FLAGGED, timeout=WAIT)
     # Painted: each badge's colour where the delegate draws it, in all three views.
-    still_missing = next(i for i in missing[2:] if _state(w, i) is ReviewState.MISSING)
-    for row, state in ((still_missing, ReviewState.MISSING), (first, ReviewState.ACCEPTED),
-                       (other, ReviewState.CONFIRMED)):  # fmt: skip
+    for row, state in ((still_missing[-1], ReviewState.MISSING), (first, ReviewState.ACCEPTED),
+                       (other, ReviewState.CONFIRMED), (flagged, ReviewState.FLAGGED)):  # fmt: skip
         for view, colour in _badge_pixels(w, row).items():
             assert _near(colour, BADGES[state].colour), (view, state, colour.name())
     suggested = [i for i in range(N_ASSETS) if _state(w, i) is ReviewState.SUGGESTED]
