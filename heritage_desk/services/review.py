@@ -107,11 +107,27 @@ class ReviewService:
     def accept_many(
         self, asset_id: int, suggestions: Sequence[Suggestion], reviewer: str
     ) -> Changes:
-        """Accept one suggestion per (unknown) field of an asset as one undoable step."""
+        """Accept one suggestion per (unknown) field of an asset as one undoable step.
+
+        "None of the painters I know" is no value, as in `accept`: its field's suggestions are
+        rejected in the same step and the field stays empty."""
         if len({s.field for s in suggestions}) != len(suggestions):
             raise ValueError("accept_many takes at most one suggestion per field")
-        items = [(asset_id, s) for s in suggestions]
-        return self.catalogue.accept_suggestions(items, reviewer, batch_id=new_batch_id())
+        batch = new_batch_id()
+        named = [(asset_id, s) for s in suggestions if s.value != UNKNOWN_ARTIST]
+        nobody = [s.field for s in suggestions if s.value == UNKNOWN_ARTIST]
+        if not nobody:
+            return self.catalogue.accept_suggestions(named, reviewer, batch_id=batch)
+        changes = Changes()
+        with self.catalogue.transaction():
+            for f in nobody:
+                for s in self.catalogue.suggestions(asset_id, f):
+                    changes |= self.catalogue.reject_suggestion(
+                        asset_id, f, s.value, reviewer, batch_id=batch
+                    )
+            if named:
+                changes |= self.catalogue.accept_suggestions(named, reviewer, batch_id=batch)
+        return changes
 
     def edit(
         self,
