@@ -295,7 +295,7 @@ class MainWindow(WindowCommands):
         if isinstance(geo, QByteArray) and not geo.isEmpty():
             self.restoreGeometry(geo)
         self.collection.show_grid(str(q.value("window/view", "grid")) != "table")
-        self.session.restore_layout()
+        self.session.restore_layout(self)
         self.actions_by_name["dark"].setChecked(dark_theme_saved())
         self._on_mode()
 

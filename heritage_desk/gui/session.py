@@ -8,8 +8,8 @@ import logging
 from dataclasses import asdict, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtWidgets import QComboBox, QSplitter
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QTimer
+from PySide6.QtWidgets import QComboBox, QSplitter, QWidget
 
 from heritage_desk.core.model import Field
 from heritage_desk.core.query import AssetQuery, Sort
@@ -82,22 +82,38 @@ def set_filter_controls(bar: FilterBar, q: AssetQuery) -> bool:
             w.blockSignals(False)
 
 
-class Session:
+class Session(QObject):
     """Saves and restores what a curator expects to find again when the window reopens."""
 
     def __init__(self, location: str, collection: CollectionView, review: ReviewController,
                  splitters: dict[str, QSplitter]) -> None:  # fmt: skip
+        super().__init__(collection)
         self.collection = collection
         self.review = review
         self.splitters = splitters
         digest = hashlib.sha256(location.encode("utf-8")).hexdigest()[:16]
         self.prefix = f"session/{digest}"
         self._restore_current: int | None = None
+        self._window: QWidget | None = None
 
     # -- layout -----------------------------------------------------------------------------------
 
-    def restore_layout(self) -> None:
-        """The panes' sizes as the curator left them."""
+    def restore_layout(self, window: QWidget) -> None:
+        """The panes' sizes as the curator left them, once `window` is shown at its size."""
+        # Before the first show the splitters are not at their final width yet, and a state
+        # restored then is redistributed when they get it.
+        self._window = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self._window is not None and watched is self._window:
+            if event.type() != QEvent.Type.Show:
+                return False
+            self._window.removeEventFilter(self)
+            QTimer.singleShot(0, self, self._apply_layout)
+        return False
+
+    def _apply_layout(self) -> None:
         q = QSettings()
         for name, splitter in self.splitters.items():
             state = q.value(f"layout/{name}")

@@ -201,9 +201,12 @@ def test_session_is_found_again_after_reopening(
     w.collection.set_current_row(3)
     qtbot.waitUntil(lambda: w.review.detail is not None and w.collection.current_row() == 3)
     chosen = w.review.current_id
-    w.splitter.setSizes([460, 300, 520])
+    # Within every pane's minimum (collection ~420, painting ~310, suggestions ~490 px).
+    w.splitter.setSizes([430, 330, 512])
     w.side.setSizes([300, 470])
+    qtbot.wait(200)  # let the layout settle: what is saved is what the curator sees
     sizes, side = w.splitter.sizes(), w.side.sizes()
+    assert sizes[0] >= 430 and sizes[2] >= 500
     w.actions_by_name["dark"].setChecked(True)
     window_colour = QApplication.palette().color(QPalette.ColorRole.Window)
     assert window_colour.red() == window_colour.green() == window_colour.blue() < 80
