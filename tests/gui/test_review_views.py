@@ -172,6 +172,10 @@ def test_escape_in_the_value_box_leaves_the_box_even_in_the_loupe(
     row = w.collection.current_row()
     press(qtbot, Qt.Key.Key_J)
     assert w.collection.current_row() == row + 1
+    # The thumbnails or the table (Ctrl+1, Ctrl+2) bring the collection back.
+    press(qtbot, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert not w.collection.isHidden() and not w.collection.is_grid()
+    assert focused() is w.collection.table
 
 
 def test_the_new_keys(app_on_first_row: Any) -> None:
