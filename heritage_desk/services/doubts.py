@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from heritage_desk.core.model import UNKNOWN_ARTIST, Asset, Field
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.services.suggestion_model import artist_ref
-from heritage_desk.services.suggestions import SuggestionService, known_years
+from heritage_desk.services.suggestions import SuggestionService, known_context, known_years
 
 #: A recorded painter the model gives less than this is a possible mistake.
 DOUBT_BELOW = 0.05
@@ -69,9 +69,7 @@ def _judge(
     if not rows:
         return []
     kept = [assets[i] for i in rows]
-    contexts = [
-        {f.value: a.value(f) for f in (Field.GENRE, Field.STYLE, Field.MEDIUM)} for a in kept
-    ]
+    contexts = [known_context(a) for a in kept]
     pa, pu, _ = p.open_probabilities(feats[np.asarray(rows)], contexts, known_years(kept))
     out = []
     for k, i in enumerate(rows):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from heritage_desk import config
 from heritage_desk.core.model import (
+    CONTEXT_FIELDS,
     PREDICTED_FIELDS,
     Asset,
     Changes,
@@ -318,14 +319,7 @@ class SuggestionService:
         names: dict[str, str],
     ) -> dict[int, list[Suggestion]]:
         """Suggestions from a given model; touches no catalogue (safe on the inference thread)."""
-        contexts = [
-            {
-                "genre": a.value(Field.GENRE),
-                "style": a.value(Field.STYLE),
-                "medium": a.value(Field.MEDIUM),
-            }
-            for a in assets
-        ]
+        contexts = [known_context(a) for a in assets]
         full = [needs_value(a, Field.DATE) and not needs_value(a, Field.ARTIST) for a in assets]
         k = len(p.vocab.artists) if any(full) else self.top_k
         self.trust.apply(p, self.embeddings)
@@ -426,6 +420,11 @@ class SuggestionService:
     ) -> dict[str, list[SimilarWork]]:
         """The `k` confirmed works most similar to the asset, per suggested artist (cosine)."""
         return self._evidence.evidence(asset_id, artists, k)
+
+
+def known_context(a: Asset) -> dict[str, str | None]:
+    """The known fields the model reads beside the image (genre, style, medium)."""
+    return {f.value: a.value(f) for f in CONTEXT_FIELDS}
 
 
 def known_years(assets: Sequence[Asset]) -> list[tuple[int, int] | None]:
