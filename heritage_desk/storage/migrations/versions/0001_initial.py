@@ -1,9 +1,4 @@
-"""Initial schema: assets, artists, field values, suggestions, decisions, model versions.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-28
-"""
+"""Initial schema: assets, artists, field values, suggestions, decisions, model versions."""
 
 from __future__ import annotations
 
@@ -14,8 +9,6 @@ from heritage_desk.storage.orm import UTCDateTime
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -4,10 +4,6 @@ next_undo asks "has an undo reversed this decision?" for the reviewer's newest d
 Nearly every decision has undoes NULL, so after ANALYZE the planner rates the full index on
 undoes as useless (1,000,000 rows per value) and scans the table for each probe; the partial
 index holds only real undo links and stays a cheap probe.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-28
 """
 
 from __future__ import annotations
@@ -17,8 +13,6 @@ from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 _WHERE = sa.text("undoes IS NOT NULL")
 

@@ -3,10 +3,6 @@
 Existing catalogues get the life dates their own artist cells state ("Claude Monet (French,
 1840–1926)"), read once here; ids are never guessed, so they stay empty until a record
 carries them.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-02
 """
 
 from __future__ import annotations
@@ -18,8 +14,6 @@ from heritage_desk.core.artist_facts import parse_life_dates
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 _YEARS = ("born", "died", "active_from", "active_to")
 _TEXTS = ("life_text", "ulan_id", "wikidata_id", "rkd_id", "facts_source")

@@ -2,10 +2,6 @@
 
 "artist suggestion 2 of model m-3 (Claude Monet, 41%)", or a date range the curator narrowed
 before accepting. Older values keep NULL: their decisions say what was known then.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-02
 """
 
 from __future__ import annotations
@@ -15,8 +11,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

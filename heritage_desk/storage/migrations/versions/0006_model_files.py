@@ -4,10 +4,6 @@ A shared (PostgreSQL) catalogue carries the bytes of each version's checkpoint, 
 JSON and its training curves, written in the transaction that adds the version row, so every
 curator's machine loads the same model; each machine keeps only a cache keyed by sha256.
 SQLite catalogues keep their files beside the catalogue file and record the sha256 alone.
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-02
 """
 
 from __future__ import annotations
@@ -17,8 +13,6 @@ from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
