@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,46 +31,52 @@ CSV_COLUMNS = [
 
 
 def register(subparsers: Any) -> None:
-    """Add the suggest and retrain verbs."""
-    p = subparsers.add_parser(
+    """Add the suggest, doubts and retrain verbs."""
+    p = _verb(
+        subparsers,
         "suggest",
+        cmd_suggest,
         help="embed new images and suggest missing artists and dates",
         description="Embed images not embedded yet, compute suggestions for every asset that "
         "lacks an artist or a year, and optionally write them as CSV.",
     )
-    _common(p)
     add_output(p, "write one row per asset lacking a value (- for stdout)")
-    p.set_defaults(func=cmd_suggest)
 
-    p = subparsers.add_parser(
+    p = _verb(
+        subparsers,
         "doubts",
+        cmd_doubts,
         help="list recorded artists the model strongly doubts (possible mistakes)",
         description="For every work whose record names a painter the model knows, the "
         "model's probability of that painter; list those below --below, most doubted first. "
         "Nothing is changed.",
     )
-    _common(p)
     p.add_argument("--below", type=float, default=0.05, help="doubt threshold (default 0.05)")
     add_output(p, "write them as CSV (- for stdout)")
-    p.set_defaults(func=cmd_doubts)
 
-    p = subparsers.add_parser(
+    p = _verb(
+        subparsers,
         "retrain",
+        cmd_retrain,
         help="retrain the model on the catalogue's confirmed labels",
         description="Train a new model version on confirmed artists and dates (in a child "
         "process); it becomes active only if it is not worse on held-out items.",
     )
-    _common(p)
     p.add_argument("--epochs", type=int, help="training epochs (default: the trainer's)")
     p.add_argument("--no-refresh", action="store_true", help="do not recompute suggestions")
-    p.set_defaults(func=cmd_retrain)
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _verb(
+    subparsers: Any, name: str, func: Callable[[argparse.Namespace], int], **texts: str
+) -> argparse.ArgumentParser:
+    """A verb on a catalogue: its parser with the arguments every model verb takes."""
+    p: argparse.ArgumentParser = subparsers.add_parser(name, **texts)
     p.add_argument("catalogue", metavar="CATALOGUE", help="catalogue file or SQLAlchemy URL")
     p.add_argument("--images", metavar="DIR", help="folder the images were imported from")
     p.add_argument("--threads", type=int, help="torch threads (default: cores - 1)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=func)
+    return p
 
 
 @contextmanager

@@ -12,6 +12,19 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 CURVE_COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f"]
 
 
+def _white_painter(widget: QWidget, empty: str | None) -> QPainter | None:
+    """A painter on `widget` filled white; None, after writing `empty`, when that is given."""
+    p = QPainter(widget)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.fillRect(widget.rect(), QColor("white"))
+    if empty is None:
+        return p
+    p.setPen(QColor("#777"))
+    p.drawText(widget.rect(), Qt.AlignmentFlag.AlignCenter, empty)
+    p.end()
+    return None
+
+
 class ConfusionMatrixPlot(QWidget):
     """Rows are true labels, columns predicted; each row shaded by its share, diagonal in green."""
 
@@ -32,14 +45,9 @@ class ConfusionMatrixPlot(QWidget):
         return QSize(420, 420)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor("white"))
         n = len(self.matrix)
-        if n == 0:
-            p.setPen(QColor("#777"))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No confusion matrix yet")
-            p.end()
+        p = _white_painter(self, None if n else "No confusion matrix yet")
+        if p is None:
             return
         font = QFont(p.font())
         font.setPointSizeF(max(6.0, min(9.0, 200 / max(n, 1))))
@@ -100,13 +108,8 @@ class CurvesPlot(QWidget):
         return QSize(420, 260)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor("white"))
-        if not self.series:
-            p.setPen(QColor("#777"))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No training curves yet")
-            p.end()
+        p = _white_painter(self, None if self.series else "No training curves yet")
+        if p is None:
             return
         values = [v for vs in self.series.values() for v in vs if math.isfinite(v)]
         lo, hi = min([*values, 0.0]), max([*values, 1.0])
