@@ -11,12 +11,14 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("artist_top1", "artist top-1", "how often the most likely artist is the work's artist"),
     ("artist_top5", "artist top-5", "how often the work's artist is among the first five"),
     ("decade_acc", "decade", "how often the most likely decade is the work's decade"),
-    ("year_mae", "year MAE", "mean error of the middle of that decade, in years"),
+    ("year_mae", "year MAE", "mean error of the suggested year, in years"),
     ("train_seconds", "train time", "how long the retrain took"),
 )
 LABELS = {key: label for key, label, _ in FIGURES}
 #: The figures a retrained model must not be worse at than the active one (the gate).
 COMPARED = ("artist_top1", "decade_acc")
+#: How many held-out works each compared figure was measured on (evaluate_items counts them).
+COUNTED_BY = {"artist_top1": "n_artist", "decade_acc": "n_year"}
 
 
 def figure(metrics: Mapping[str, float], key: str) -> float | None:

@@ -12,8 +12,9 @@ class Sort(enum.StrEnum):
     ID = "id"
     TITLE = "title"
     ARTIST = "artist"
-    CONFIDENCE = "confidence"  # most confident top suggestion first
-    UNCERTAINTY = "uncertainty"  # least confident top suggestion first
+    # By the best *named* artist suggestion; where "none of the painters I know" leads, that is 0.
+    CONFIDENCE = "confidence"  # most confident named suggestion first
+    UNCERTAINTY = "uncertainty"  # least confident first: unknown painters head the list
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class AssetQuery:
     has_suggestions: bool | None = None
     reviewed: bool | None = None
     flagged: bool | None = None  # flagged for an expert
+    unknown_painter: bool | None = None  # "none of the painters I know" leads the artist
     artist: str | None = None
     genre: str | None = None
     style: str | None = None

@@ -75,6 +75,12 @@ class FilterBar(QWidget):
         self.has_suggestions = QCheckBox("Has suggestions")
         self.flagged = QCheckBox("Flagged")
         self.flagged.setToolTip("Flagged for an expert (Review ▸ Flag for an expert, !)")
+        self.unknown_painter = QCheckBox("Unknown painter")
+        self.unknown_painter.setToolTip(
+            "The artist is missing and “none of the painters I know” leads its suggestions"
+        )
+        self.toggles = (self.missing_artist, self.missing_date, self.has_suggestions,
+                        self.unknown_painter, self.flagged)  # fmt: skip
         self.reviewed = QComboBox()
         for label, value in REVIEWED:
             self.reviewed.addItem(label, value)
@@ -96,7 +102,7 @@ class FilterBar(QWidget):
         top.addWidget(self.sort, 1)
         second = QHBoxLayout()
         second.setContentsMargins(0, 0, 0, 0)
-        for w in (self.missing_artist, self.missing_date, self.has_suggestions, self.flagged):
+        for w in self.toggles:
             second.addWidget(w)
         second.addStretch(1)
         third = QHBoxLayout()
@@ -113,7 +119,7 @@ class FilterBar(QWidget):
         self._debounce.timeout.connect(self.emit_query)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.returnPressed.connect(self.emit_query)
-        for cb in (self.missing_artist, self.missing_date, self.has_suggestions, self.flagged):
+        for cb in self.toggles:
             cb.toggled.connect(lambda _v: self.emit_query())
         for c in (self.reviewed, self.sort, *self.combos.values()):
             c.currentIndexChanged.connect(lambda _i: self.emit_query())
@@ -139,6 +145,7 @@ class FilterBar(QWidget):
             has_suggestions=True if self.has_suggestions.isChecked() else None,
             reviewed=self.reviewed.currentData(),
             flagged=True if self.flagged.isChecked() else None,
+            unknown_painter=True if self.unknown_painter.isChecked() else None,
             artist=self.combos[Field.ARTIST].currentData(),
             genre=self.combos[Field.GENRE].currentData(),
             style=self.combos[Field.STYLE].currentData(),

@@ -59,8 +59,7 @@ def set_filter_controls(bar: FilterBar, q: AssetQuery) -> bool:
     """Show `q` in the filter bar without running it; False when its sort has no entry there."""
     combos = {Field.ARTIST: q.artist, Field.GENRE: q.genre, Field.STYLE: q.style,
               Field.MEDIUM: q.medium}  # fmt: skip
-    widgets = [bar.search, bar.missing_artist, bar.missing_date, bar.has_suggestions, bar.flagged,
-               bar.reviewed, bar.sort, *bar.combos.values()]  # fmt: skip
+    widgets = [bar.search, *bar.toggles, bar.reviewed, bar.sort, *bar.combos.values()]
     for w in widgets:
         w.blockSignals(True)
     try:
@@ -69,6 +68,7 @@ def set_filter_controls(bar: FilterBar, q: AssetQuery) -> bool:
         bar.missing_date.setChecked(q.missing_date is True)
         bar.has_suggestions.setChecked(q.has_suggestions is True)
         bar.flagged.setChecked(q.flagged is True)
+        bar.unknown_painter.setChecked(q.unknown_painter is True)
         _select_data(bar.reviewed, q.reviewed)
         for f, value in combos.items():
             combo = bar.combos[f]

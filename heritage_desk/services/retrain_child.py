@@ -33,7 +33,6 @@ from heritage_desk.services.retrain_manifest import Manifest
 from heritage_desk.services.retrain_training import (
     WARM_EPOCHS,
     adaptive_epochs,
-    evaluate_on,
     examples_of,
     load_embeddings,
     measure_on_holdout,
@@ -94,6 +93,8 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
 
     from heritage_desk.core.progress import Progress
     from heritage_desk.ml.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from heritage_desk.ml.evaluate import evaluate_items
+    from heritage_desk.ml.predictor import Predictor
     from heritage_desk.ml.runtime import set_num_threads
     from heritage_desk.ml.train import TrainConfig, measure_range_levels, train_head
 
@@ -156,19 +157,21 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     }  # fmt: skip
     emit(protocol.Metrics("data", None, {k: float(v) for k, v in data.items()}))
     tm = fit(train_mask)
-    metrics = evaluate_on(tm, feats[~train_mask], hold)
+    # The gate compares both models as curators see them: through the Predictor.
+    hold_ex, hold_feats = examples_of(hold), feats[~train_mask]
+    metrics = evaluate_items(Predictor(tm), hold_ex, hold_feats)
     emit(protocol.Metrics("holdout", "new", metrics))
     baseline: dict[str, float] | None = None
     if base is not None and same_input:
-        baseline = evaluate_on(base, feats[~train_mask], hold)
+        baseline = evaluate_items(Predictor(base), hold_ex, hold_feats)
         emit(protocol.Metrics("holdout", "baseline", baseline))
     # Year ranges say how often they held on this catalogue's own held-out confirmed works
     # (when there are enough of them), not on the data the starter came from.
-    own_levels = measure_range_levels(tm, examples_of(hold), feats[~train_mask])
+    own_levels = measure_range_levels(tm, hold_ex, hold_feats)
     prior = starter if starter is not None else base
     if prior is not None and tm.reliability.open_set is None:  # what a small catalogue leans on
         tm.reliability = prior.reliability.merged(tm.reliability)
-    own = measure_on_holdout(tm, feats[~train_mask], hold, trained_on)
+    own = measure_on_holdout(tm, hold_feats, hold, trained_on)
     if m.refit_all and len(hold):
         tm = fit(np.ones(len(items), dtype=bool))
     tm.reliability = own

@@ -61,41 +61,6 @@ def starter_exemplars(tm: Any) -> tuple[list[Any], Any]:
     return ex * repeat, np.concatenate([feats] * repeat)
 
 
-def evaluate_on(tm: Any, feats: Any, items: Sequence[ManifestItem]) -> dict[str, float]:
-    """Artist top-1 (same person by canonical key), decade accuracy and year MAE on `items`."""
-    import numpy as np
-    import torch
-
-    from heritage_desk.core.names import parse_artist
-    from heritage_desk.core.yearbins import decade
-    from heritage_desk.ml.train import predict_logits
-
-    out: dict[str, float] = {"n": float(len(items))}
-    if not items:
-        return out
-    ctx = [{"genre": i.genre, "style": i.style, "medium": i.medium} for i in items]
-    za, zd = predict_logits(
-        tm.model, torch.from_numpy(np.asarray(feats)), tm.vocab.encode_meta(ctx)
-    )
-    keys = [parse_artist(a).key for a in tm.vocab.artists]
-    pa = za.argmax(1).tolist()
-    hits = [
-        keys[p] == parse_artist(i.artist).key for p, i in zip(pa, items, strict=True) if i.artist
-    ]
-    if hits:
-        out["artist_top1"] = float(np.mean(hits))
-        out["n_artist"] = float(len(hits))
-    pd = zd.argmax(1).tolist()
-    dec = [
-        (tm.vocab.decades[p], i.year) for p, i in zip(pd, items, strict=True) if i.year is not None
-    ]
-    if dec:
-        out["decade_acc"] = float(np.mean([d == decade(y) for d, y in dec]))
-        out["year_mae"] = float(np.mean([abs(d + 5 - y) for d, y in dec]))
-        out["n_year"] = float(len(dec))
-    return out
-
-
 def measure_on_holdout(tm: Any, feats: Any, hold: Sequence[ManifestItem], trained: Any) -> Any:
     """The new model's stated figures measured on the works it held out: "none of the painters
     I know" (a held-out painter with no training work is one it does not know) and the year

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from heritage_desk.core.model import ModelVersion
-from heritage_desk.core.model_figures import COMPARED, comparison
+from heritage_desk.core.model_figures import COMPARED, COUNTED_BY, comparison
 from heritage_desk.services.model_report import checkpoint_created
 from heritage_desk.services.model_store import (
     CHECKPOINT_MIN_AGE_S,
@@ -48,16 +48,26 @@ def compare(
     """None when `new` is not worse than `base` on the held-out items, else the reason.
 
     Artist top-1 may not drop by more than `tolerance`; decade accuracy, a coarser and
-    noisier signal, by more than `year_tolerance`.
+    noisier signal, by more than `year_tolerance`. A figure measured on fewer than
+    MIN_COMPARED works is not compared: on three dated works one flip moves it by 33 points.
     """
     if base is None:
         return None
     worse = tuple(
         k
         for k, tol in zip(COMPARED, (tolerance, year_tolerance), strict=True)
-        if k in new and k in base and new[k] < base[k] - tol
+        if k in new and k in base and new[k] < base[k] - tol and _enough(new, k)
     )
     return f"worse than the active model {comparison(new, base, worse)}" if worse else None
+
+
+#: The fewest held-out works a compared figure must be measured on to hold a model back.
+MIN_COMPARED = 10
+
+
+def _enough(metrics: dict[str, float], key: str) -> bool:
+    """`key` was measured on at least MIN_COMPARED works (or its count was not recorded)."""
+    return metrics.get(COUNTED_BY[key], MIN_COMPARED) >= MIN_COMPARED
 
 
 def summary(new: dict[str, float], base: dict[str, float]) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from heritage_desk.core.model import Field
+from heritage_desk.core.model import UNKNOWN_ARTIST, Field
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.query import AssetQuery, Sort
 from heritage_desk.storage.orm import ArtistRow, AssetRow, FieldValueRow, SuggestionRow
@@ -128,6 +128,9 @@ def where_clauses(q: AssetQuery) -> list[Any]:
         out.append(reviewed if q.reviewed else ~reviewed)
     if q.flagged is not None:
         out.append(has_value(Field.FLAG) if q.flagged else needs_value(Field.FLAG))
+    if q.unknown_painter is not None:
+        leads = unknown_painter_leads()
+        out.append(leads if q.unknown_painter else ~leads)
     if q.artist:
         out.append(_artist_filter(q.artist))
     for value, field in ((q.genre, Field.GENRE), (q.style, Field.STYLE), (q.medium, Field.MEDIUM)):
@@ -144,15 +147,39 @@ def where_clauses(q: AssetQuery) -> list[Any]:
     return out
 
 
-def _top_probability() -> Any:
-    """The best open artist suggestion of an asset whose artist is still unknown."""
+def _best_open_artist(*, unknown: bool) -> Any:
+    """The highest probability among the asset's open artist suggestions: of "none of the
+    painters I know" when `unknown`, else of the named painters."""
     s = aliased(SuggestionRow)
-    best = (
+    is_unknown = s.value == UNKNOWN_ARTIST
+    return (
         sa.select(sa.func.max(s.probability))
-        .where(s.asset_id == AssetRow.id, s.field == Field.ARTIST.value, s.rejected.is_(False))
+        .where(
+            s.asset_id == AssetRow.id,
+            s.field == Field.ARTIST.value,
+            s.rejected.is_(False),
+            is_unknown if unknown else ~is_unknown,
+        )
         .scalar_subquery()
     )
-    return sa.case((_has_field(Field.ARTIST), sa.null()), else_=best)
+
+
+def unknown_painter_leads() -> Any:
+    """The artist is still unknown and "none of the painters I know" is its best suggestion."""
+    unknown = _best_open_artist(unknown=True)
+    named = sa.func.coalesce(_best_open_artist(unknown=False), -1.0)
+    return sa.and_(needs_value(Field.ARTIST), unknown.is_not(None), unknown >= named)
+
+
+def _top_probability() -> Any:
+    """The confidence sort key: the best open named artist suggestion of an asset whose artist
+    is still unknown; 0 where "none of the painters I know" leads; NULL (last) without any."""
+    named = _best_open_artist(unknown=False)
+    return sa.case(
+        (_has_field(Field.ARTIST), sa.null()),
+        (unknown_painter_leads(), sa.literal(0.0)),
+        else_=named,
+    )
 
 
 def select_ids(q: AssetQuery) -> sa.Select[int]:

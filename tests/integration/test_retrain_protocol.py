@@ -106,6 +106,11 @@ def test_activation_rule() -> None:
     reason = compare({"artist_top1": 0.90, "decade_acc": 0.37}, base, 0.0)
     assert reason is not None and "decade 37.0% vs 40.0%" in reason and "artist" not in reason
     assert compare({"artist_top1": 0.1}, None, 0.0) is None  # nothing to compare with
+    # Measured on 3 dated works, one flip is 33 points: too few to hold a model back.
+    few = {"artist_top1": 0.9, "n_artist": 28, "decade_acc": 0.33, "n_year": 3}
+    assert compare(few, base | {"n_year": 3}, 0.0) is None
+    reason = compare(few | {"n_year": 12}, base, 0.0)
+    assert reason is not None and "decade 33.0% vs 40.0%" in reason
 
 
 def test_epochs_adapt_to_the_amount_of_data() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from heritage_desk.core.model import Field, Provenance, Suggestion
+from heritage_desk.core.model import UNKNOWN_ARTIST, Field, Provenance, Suggestion
 from heritage_desk.core.query import AssetQuery, Sort
 from heritage_desk.storage.catalogue import Catalogue
 
@@ -95,3 +95,28 @@ def test_sorts_and_paging(cat: Catalogue) -> None:
     cat.reject_suggestion(3, Field.ARTIST, "X", "ann")  # its best open suggestion is now 0.225
     assert ids(cat, sort=Sort.CONFIDENCE, missing_artist=True) == [6, 3, 4]
     assert cat.asset_ids(q) == [6, 3, 4]
+
+
+def test_unknown_painter_filter_and_uncertainty(cat: Catalogue) -> None:
+    """Where "none of the painters I know" leads, the work is found by the filter and heads
+    the least-confident sort (its named candidates are not what the curator should weigh)."""
+    cat.replace_suggestions(
+        4,
+        [Suggestion(Field.ARTIST, UNKNOWN_ARTIST, 0.7, 1, "m1"),
+         Suggestion(Field.ARTIST, "X", 0.2, 2, "m1")],
+    )  # fmt: skip
+    cat.replace_suggestions(
+        6,
+        [Suggestion(Field.ARTIST, "X", 0.55, 1, "m1"),
+         Suggestion(Field.ARTIST, UNKNOWN_ARTIST, 0.3, 2, "m1")],
+    )  # fmt: skip
+    assert ids(cat, unknown_painter=True) == [4]
+    assert ids(cat, unknown_painter=False) == [1, 2, 3, 5, 6]
+    assert ids(cat, sort=Sort.UNCERTAINTY, missing_artist=True) == [4, 6, 3]
+    assert ids(cat, sort=Sort.CONFIDENCE, missing_artist=True) == [3, 6, 4]
+    cat.reject_suggestion(4, Field.ARTIST, UNKNOWN_ARTIST, "ann")  # now X 0.2 leads
+    assert ids(cat, unknown_painter=True) == []
+    assert ids(cat, sort=Sort.UNCERTAINTY, missing_artist=True) == [4, 6, 3]
+    cat.set_field(6, Field.ARTIST, "Frans Hals", Provenance.CURATOR, reviewer="ann")
+    cat.replace_suggestions(3, [Suggestion(Field.ARTIST, UNKNOWN_ARTIST, 0.6, 1, "m1")])
+    assert ids(cat, unknown_painter=True) == [3]  # a known artist is never an unknown painter
