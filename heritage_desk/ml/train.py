@@ -16,7 +16,14 @@ import torch.nn.functional as F
 from heritage_desk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from heritage_desk.ml.calibration import fit_temperature
 from heritage_desk.ml.data import Example, artwork_key
-from heritage_desk.ml.model import IGNORE, ModelConfig, MultimodalNet, mask_meta, multitask_loss
+from heritage_desk.ml.model import (
+    IGNORE,
+    META_FIELDS,
+    ModelConfig,
+    MultimodalNet,
+    mask_meta,
+    multitask_loss,
+)
 from heritage_desk.ml.predictor import Predictor, fit_range_levels
 from heritage_desk.ml.reliability import Reliability
 from heritage_desk.ml.runtime import set_num_threads
@@ -171,35 +178,80 @@ def _calibration_split(
     return np.flatnonzero(~mask), np.flatnonzero(mask)
 
 
+#: A warm start fine-tunes at this fraction of the learning rate, without warm-up.
+WARM_LR = 0.5
+
+
+def grown_network(base: TrainedModel, vocab: Vocab) -> MultimodalNet:
+    """`base`'s network grown to `vocab` (built on base.vocab): new artists, decades and
+    metadata values get fresh rows, everything it knew is kept; new decades start unlikely."""
+    bc = base.model.config
+    cfg = replace(
+        bc, n_artists=len(vocab.artists), n_decades=len(vocab.decades),
+        meta_sizes=vocab.meta_sizes(),
+    )  # fmt: skip
+    model, old = MultimodalNet(cfg), base.model
+    index = {d: i for i, d in enumerate(vocab.decades)}
+    decade_rows = [(index[d], j) for j, d in enumerate(base.vocab.decades) if d in index]
+    with torch.no_grad():
+        model.feat_mean.copy_(old.feat_mean)
+        model.feat_std.copy_(old.feat_std)
+        model.shared.load_state_dict(old.shared.state_dict())
+        if not cfg.image_only:  # one-hot blocks grow at their ends: copy each old block
+            lin_new, lin_old = model.meta[0], old.meta[0]
+            assert isinstance(lin_new, torch.nn.Linear) and isinstance(lin_old, torch.nn.Linear)
+            o_new = o_old = 0
+            for f in META_FIELDS:
+                n_old = bc.meta_sizes[f]
+                cols = lin_new.weight[:, o_new : o_new + n_old]
+                cols.copy_(lin_old.weight[:, o_old : o_old + n_old])
+                o_new, o_old = o_new + cfg.meta_sizes[f], o_old + n_old
+            lin_new.bias.copy_(lin_old.bias)
+        heads = ((model.artist_head, old.artist_head, [(i, i) for i in range(bc.n_artists)]),
+                 (model.decade_head, old.decade_head, decade_rows))  # fmt: skip
+        for new, was, rows in heads:
+            for i, j in rows:
+                new.weight[i], new.bias[i] = was.weight[j], was.bias[j]
+        copied = {i for i, _ in decade_rows}
+        for i in range(len(vocab.decades)):
+            if i not in copied:
+                model.decade_head.weight[i] = 0.0
+                model.decade_head.bias[i] = old.decade_head.bias.min() - 4.0
+    return model
+
+
 def fit_model(
     data: Batchable,
     vocab: Vocab,
     config: TrainConfig,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
+    start: TrainedModel | None = None,
 ) -> MultimodalNet:
-    """Build a fresh network for `vocab` and train it on `data` with AdamW + cosine decay."""
+    """Train on `data` with AdamW + cosine decay: a fresh network for `vocab`, or (a warm
+    start) `start`'s network grown to it, at WARM_LR of the rate and without warm-up."""
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
-    feats = data.features.float()
-    flat = feats.reshape(-1, feats.shape[-1])
-    mcfg = ModelConfig(
-        feature_dim=int(feats.shape[-1]),
-        n_artists=max(len(vocab.artists), 1),
-        n_decades=len(vocab.decades),
-        meta_sizes=vocab.meta_sizes(),
-        meta_hidden=config.meta_hidden,
-        shared_hidden=config.shared_hidden,
-        dropout=config.dropout,
-        image_only=config.image_only,
-    )
-    model = MultimodalNet(mcfg)
-    model.set_feature_stats(flat.mean(0), flat.std(0))
-    opt = torch.optim.AdamW(
-        model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True
-    )
     steps = config.epochs * math.ceil(len(data) / config.batch_size)
-    warm = max(1, steps // 20)
+    if start is not None:
+        model, lr, warm = grown_network(start, vocab), config.lr * WARM_LR, 1
+    else:
+        feats = data.features.float()
+        flat = feats.reshape(-1, feats.shape[-1])
+        mcfg = ModelConfig(
+            feature_dim=int(feats.shape[-1]),
+            n_artists=max(len(vocab.artists), 1),
+            n_decades=len(vocab.decades),
+            meta_sizes=vocab.meta_sizes(),
+            meta_hidden=config.meta_hidden,
+            shared_hidden=config.shared_hidden,
+            dropout=config.dropout,
+            image_only=config.image_only,
+        )
+        model = MultimodalNet(mcfg)
+        model.set_feature_stats(flat.mean(0), flat.std(0))
+        lr, warm = config.lr, max(1, steps // 20)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=config.weight_decay, fused=True)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt,
         lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s / steps, 1.0))),
@@ -220,13 +272,18 @@ def train_head(
     backbone: str = "lite0",
     views: Sequence[str] = ("full",),
     base_vocab: Vocab | None = None,
+    start: TrainedModel | None = None,
 ) -> TrainedModel:
     """Train the multimodal head on cached embeddings [N,D] (or [N,V,D]) and calibrate it.
 
     A grouped `calibration_fraction` of the artworks is held out to fit the temperatures and
-    report held-out metrics. Raises Cancelled when `cancel` is set (checked every batch).
+    report held-out metrics. `start`: fine-tune that model instead (a warm start: its
+    vocabulary, backbone and views are kept and grown). Raises Cancelled when `cancel` is set
+    (checked every batch).
     """
     config = config or TrainConfig()
+    if start is not None:
+        base_vocab, backbone, views = start.vocab, start.backbone, start.views
     set_num_threads(config.num_threads)
     if len(examples) != len(embeddings):
         raise ValueError(f"{len(examples)} examples but {len(embeddings)} embeddings")
@@ -236,7 +293,7 @@ def train_head(
     tr, ho = _calibration_split(examples, config.calibration_fraction, config.seed)
     t_tr, t_ho = torch.from_numpy(tr), torch.from_numpy(ho)
     train = Batchable(feats[t_tr], a[t_tr], d[t_tr], m[t_tr])
-    model = fit_model(train, vocab, config, progress, cancel)
+    model = fit_model(train, vocab, config, progress, cancel, start)
     ta = td = 1.0
     metrics: dict[str, float] = {"n_train": float(len(tr)), "n_holdout": float(len(ho))}
     if len(ho):
@@ -261,7 +318,7 @@ def train_head(
         metrics=metrics,
         data_hash=data_hash(examples, embeddings),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        train_config=replace(config).to_dict(),
+        train_config={**config.to_dict(), **({"warm_start": True} if start else {})},
     )
     if len(ho):
         from heritage_desk.ml.evaluate import measure_reliability

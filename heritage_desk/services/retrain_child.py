@@ -37,7 +37,6 @@ from heritage_desk.services.retrain_training import (
     load_embeddings,
     measure_on_holdout,
     starter_exemplars,
-    warm_start_head,
 )
 
 #: Exit status of a child whose parent went away (it stops instead of finishing unseen).
@@ -145,7 +144,7 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
 
         if warm is not None:
             config = dataclasses.replace(config, epochs=m.epochs or WARM_EPOCHS)
-            return warm_start_head(warm, ex, x, config, progress)
+            return train_head(ex, x, config, progress, start=warm)
         base_vocab = starter.vocab if starter is not None else None
         return train_head(
             ex, x, config, progress, backbone=m.backbone, views=m.views, base_vocab=base_vocab
