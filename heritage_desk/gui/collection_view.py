@@ -97,13 +97,16 @@ class FilterBar(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.search, 3)
-        top.addWidget(self.reviewed)  # up here, so the panes fit a 1280-px window (issue 12)
+        # Up here, so the panes fit a 1280-px window (issue 12): the other rows are full.
+        top.addWidget(self.unknown_painter)
+        top.addWidget(self.reviewed)
         top.addWidget(QLabel("Sort:"))
         top.addWidget(self.sort, 1)
         second = QHBoxLayout()
         second.setContentsMargins(0, 0, 0, 0)
         for w in self.toggles:
-            second.addWidget(w)
+            if w is not self.unknown_painter:
+                second.addWidget(w)
         second.addStretch(1)
         third = QHBoxLayout()
         third.setContentsMargins(0, 0, 0, 0)

@@ -1,4 +1,7 @@
-"""Head training on cached embeddings (the CPU fast path): train_one_epoch, evaluate, train_head."""
+"""Head training on cached embeddings (the CPU fast path): train_one_epoch, fit_model, train_head.
+
+Scoring is ml/evaluate's (through the Predictor curators see).
+"""
 
 from __future__ import annotations
 
@@ -151,18 +154,6 @@ def predict_logits(
     return torch.cat([o[0] for o in outs]), torch.cat([o[1] for o in outs])
 
 
-def evaluate(model: MultimodalNet, data: Batchable) -> dict[str, float]:
-    """Loss and accuracy of both heads on `data` (no calibration)."""
-    a_logits, d_logits = predict_logits(model, data.features, data.meta)
-    out = {"loss": float(multitask_loss(a_logits, d_logits, data.artist, data.decade))}
-    ka, kd = data.artist != IGNORE, data.decade != IGNORE
-    if ka.any():
-        out["artist_top1"] = float((a_logits[ka].argmax(1) == data.artist[ka]).float().mean())
-    if kd.any():
-        out["decade_acc"] = float((d_logits[kd].argmax(1) == data.decade[kd]).float().mean())
-    return out
-
-
 def _calibration_split(
     examples: Sequence[Example], fraction: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -300,7 +291,6 @@ def train_head(
         held = Batchable(feats[t_ho], a[t_ho], d[t_ho], m[t_ho])
         za, zd = predict_logits(model, held.features, held.meta)
         ta, td = fit_temperature(za, held.artist), fit_temperature(zd, held.decade)
-        metrics.update({f"holdout_{k}": v for k, v in evaluate(model, held).items()})
         known = held.artist != IGNORE
         if known.any():
             conf = F.softmax(za[known] / ta, 1).max(1).values.numpy()
@@ -321,13 +311,14 @@ def train_head(
         train_config={**config.to_dict(), **({"warm_start": True} if start else {})},
     )
     if len(ho):
-        from heritage_desk.ml.evaluate import measure_reliability
+        from heritage_desk.ml.evaluate import evaluate_items, measure_reliability
 
-        held_ex = [examples[i] for i in ho]
+        held_ex, held_feats = [examples[i] for i in ho], _mean_views(feats[t_ho])
         tm.range_levels = measure_range_levels(tm, held_ex, feats[t_ho])
-        tm.reliability = measure_reliability(
-            Predictor(tm), held_ex, _mean_views(feats[t_ho]), None, "training"
-        )
+        tm.reliability = measure_reliability(Predictor(tm), held_ex, held_feats, None, "training")
+        # Scored as curators see it (the one evaluator); n_holdout already says how many.
+        scored = evaluate_items(Predictor(tm), held_ex, held_feats)
+        tm.metrics.update({f"holdout_{k}": v for k, v in scored.items() if k != "n"})
     if config.open_set_fraction > 0 and len(ho):
         probe = probe_open_set(examples, feats, vocab, tr, ho, config, cancel)
         tm.reliability = tm.reliability.merged(probe)
