@@ -16,6 +16,7 @@ from heritage_desk.app.screenshot_views import ViewShots
 from heritage_desk.core.model import UNKNOWN_ARTIST, Field, Suggestion
 from heritage_desk.core.names import split_qualifier
 from heritage_desk.core.query import AssetQuery
+from heritage_desk.gui.collection_view import UNKNOWN_PAINTER
 from heritage_desk.workers import operations
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,9 @@ class Screenshot(QObject):
                 return
             d = self.window.review.detail
             if FIND_CASES[self.show](_artists(d)) or self.steps >= MAX_STEPS:
+                if self.show == "unknown":  # and the filter that finds them all
+                    combo = self.window.collection.filters.combos[Field.ARTIST]
+                    combo.setCurrentIndex(combo.findData(UNKNOWN_PAINTER))
                 self.step = "settle"
                 self.settle_until = time.monotonic() + 0.8
             else:

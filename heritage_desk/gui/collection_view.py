@@ -45,6 +45,19 @@ SORTS = [
 ]
 REVIEWED = [("Any status", None), ("Unreviewed", False), ("Reviewed", True)]
 VOCAB_FIELDS = (Field.ARTIST, Field.GENRE, Field.STYLE, Field.MEDIUM)
+#: The artist combo's entry for works where "none of the painters I know" leads the suggestions.
+UNKNOWN_PAINTER = "\x00unknown painter"
+
+
+def _first_entries(combo: QComboBox, f: Field) -> None:
+    """ "Any <field>", and for the artist the works the model thinks no known painter made."""
+    combo.addItem(f"Any {f.value}", None)
+    if f is Field.ARTIST:
+        combo.addItem("Unknown painter (likely)", UNKNOWN_PAINTER)
+        combo.setItemData(
+            1, "The artist is missing and “none of the painters I know” leads its suggestions",
+            Qt.ItemDataRole.ToolTipRole,
+        )  # fmt: skip
 
 
 class SmallIconDelegate(QStyledItemDelegate):
@@ -75,19 +88,14 @@ class FilterBar(QWidget):
         self.has_suggestions = QCheckBox("Has suggestions")
         self.flagged = QCheckBox("Flagged")
         self.flagged.setToolTip("Flagged for an expert (Review ▸ Flag for an expert, !)")
-        self.unknown_painter = QCheckBox("Unknown painter")
-        self.unknown_painter.setToolTip(
-            "The artist is missing and “none of the painters I know” leads its suggestions"
-        )
-        self.toggles = (self.missing_artist, self.missing_date, self.has_suggestions,
-                        self.unknown_painter, self.flagged)  # fmt: skip
+        self.toggles = (self.missing_artist, self.missing_date, self.has_suggestions, self.flagged)
         self.reviewed = QComboBox()
         for label, value in REVIEWED:
             self.reviewed.addItem(label, value)
         self.combos: dict[Field, QComboBox] = {}
         for f in VOCAB_FIELDS:
             c = QComboBox()
-            c.addItem(f"Any {f.value}", None)
+            _first_entries(c, f)
             c.setMinimumContentsLength(6)
             c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             self.combos[f] = c
@@ -97,16 +105,13 @@ class FilterBar(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.search, 3)
-        # Up here, so the panes fit a 1280-px window (issue 12): the other rows are full.
-        top.addWidget(self.unknown_painter)
-        top.addWidget(self.reviewed)
+        top.addWidget(self.reviewed)  # up here, so the panes fit a 1280-px window (issue 12)
         top.addWidget(QLabel("Sort:"))
         top.addWidget(self.sort, 1)
         second = QHBoxLayout()
         second.setContentsMargins(0, 0, 0, 0)
         for w in self.toggles:
-            if w is not self.unknown_painter:
-                second.addWidget(w)
+            second.addWidget(w)
         second.addStretch(1)
         third = QHBoxLayout()
         third.setContentsMargins(0, 0, 0, 0)
@@ -133,7 +138,7 @@ class FilterBar(QWidget):
         current = c.currentData()
         c.blockSignals(True)
         c.clear()
-        c.addItem(f"Any {f.value}", None)
+        _first_entries(c, f)
         for v in values:
             c.addItem(v, v)
         c.setCurrentIndex(max(0, c.findData(current)) if current else 0)
@@ -142,14 +147,15 @@ class FilterBar(QWidget):
     def query(self) -> AssetQuery:
         """The AssetQuery the controls describe."""
         key, desc = self.sort.currentData()
+        artist = self.combos[Field.ARTIST].currentData()
         return AssetQuery(
             missing_artist=True if self.missing_artist.isChecked() else None,
             missing_date=True if self.missing_date.isChecked() else None,
             has_suggestions=True if self.has_suggestions.isChecked() else None,
             reviewed=self.reviewed.currentData(),
             flagged=True if self.flagged.isChecked() else None,
-            unknown_painter=True if self.unknown_painter.isChecked() else None,
-            artist=self.combos[Field.ARTIST].currentData(),
+            unknown_painter=True if artist == UNKNOWN_PAINTER else None,
+            artist=None if artist == UNKNOWN_PAINTER else artist,
             genre=self.combos[Field.GENRE].currentData(),
             style=self.combos[Field.STYLE].currentData(),
             medium=self.combos[Field.MEDIUM].currentData(),

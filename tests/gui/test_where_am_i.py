@@ -201,8 +201,8 @@ def test_session_is_found_again_after_reopening(
     w.collection.set_current_row(3)
     qtbot.waitUntil(lambda: w.review.detail is not None and w.collection.current_row() == 3)
     chosen = w.review.current_id
-    # Within every pane's minimum (collection ~455, painting ~300, suggestions ~490 px).
-    w.splitter.setSizes([458, 310, 504])
+    # Within every pane's minimum (collection ~420, painting ~310, suggestions ~490 px).
+    w.splitter.setSizes([430, 330, 512])
     w.side.setSizes([300, 470])
     qtbot.wait(200)  # let the layout settle: what is saved is what the curator sees
     sizes, side = w.splitter.sizes(), w.side.sizes()
