@@ -15,8 +15,8 @@ from heritage_desk.app.screenshot_views import SHOWS as VIEW_SHOWS
 from heritage_desk.app.screenshot_views import ViewShots
 from heritage_desk.core.model import UNKNOWN_ARTIST, Field, Suggestion
 from heritage_desk.core.names import split_qualifier
-from heritage_desk.core.query import AssetQuery
-from heritage_desk.gui.collection_view import UNKNOWN_PAINTER
+from heritage_desk.core.query import AssetQuery, Sort
+from heritage_desk.gui.collection_view import POSSIBLE_MISTAKE, UNKNOWN_PAINTER
 from heritage_desk.workers import operations
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,8 @@ class Screenshot(QObject):
             ):
                 filters.missing_artist.setChecked(True)  # show work to review, as a curator would
             if self._suggestions_shown():
-                views = {"main": "settle", "review": "review", "model": "model", "batch": "batch"}
+                views = {"main": "settle", "review": "review", "model": "model", "batch": "batch",
+                         "mistakes": "mistakes"}  # fmt: skip
                 self.step = "views" if self.show in VIEW_SHOWS else views.get(self.show, "find")
                 self.settle_until = time.monotonic() + 0.8
         elif self.step == "find":
@@ -122,6 +123,22 @@ class Screenshot(QObject):
                 who = self.window.settings.reviewer
                 operations.batch_accept(AssetQuery(), None, 0.9, who).run()
                 self.step = "open-model"
+        elif self.step == "mistakes":
+            # The recorded artists the pass doubts, most doubted first, the first one open.
+            if self.desk.inference is None or self.desk.background_done():
+                filters = self.window.collection.filters
+                filters.missing_artist.setChecked(False)
+                sorts = [filters.sort.itemData(i) for i in range(filters.sort.count())]
+                filters.sort.setCurrentIndex(sorts.index((Sort.DOUBT, False)))
+                combo = filters.combos[Field.ARTIST]
+                combo.setCurrentIndex(combo.findData(POSSIBLE_MISTAKE))
+                self.step = "select-first"
+        elif self.step == "select-first":
+            model = self.window.model
+            if self.desk.executor.pending() == 0 and model.rowCount() > 0:
+                self.window.collection.grid.setCurrentIndex(model.index(0, 0))
+                self.step = "settle"
+                self.settle_until = time.monotonic() + 1.5
         elif self.step == "batch":
             # The preview of a first pass over the filter, one value unticked by the curator.
             if self.desk.inference is None or self.desk.background_done():

@@ -38,12 +38,13 @@ def register(subparsers: Any) -> None:
             "compare",
             "loupe",
             "badges",
+            "mistakes",
         ),
         default="main",
         help="with --screenshot: the main window, a review in progress, the model panel, "
         "the first work whose artist is suggested 'attributed to' / 'none of the painters I "
-        "know', the batch-accept preview, the compare view, the loupe, or the review-state "
-        "badges",
+        "know', the batch-accept preview, the compare view, the loupe, the review-state "
+        "badges, or the possible mistakes once the background pass is done",
     )
     p.add_argument("--size", default="1280x820", metavar="WxH", help="window size for --screenshot")
     p.add_argument(

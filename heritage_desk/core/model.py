@@ -120,6 +120,31 @@ class Suggestion:
     year_to: int | None = None
 
 
+#: A recorded painter the model gives less than this is a possible mistake (issue 17 item 7).
+DOUBT_BELOW = 0.05
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """How much the model believes a work's recorded artist, and what it would say instead.
+
+    Like FiftyOne's "mistakenness": a low `recorded_probability` beside a confident other
+    outcome is worth a second look; a doubt never changes a value.
+    """
+
+    asset_id: int
+    image_path: str
+    recorded: str  # the artist value judged, as the record has it
+    recorded_probability: float
+    alternative: str  # a painter's name, or UNKNOWN_ARTIST
+    alternative_probability: float
+    model_version: str = ""
+
+    @property
+    def is_possible_mistake(self) -> bool:
+        return self.recorded_probability < DOUBT_BELOW
+
+
 @dataclass(frozen=True)
 class Decision:
     """An append-only record of what a reviewer did to a field."""

@@ -15,6 +15,8 @@ class Sort(enum.StrEnum):
     # By the best *named* artist suggestion; where "none of the painters I know" leads, that is 0.
     CONFIDENCE = "confidence"  # most confident named suggestion first
     UNCERTAINTY = "uncertainty"  # least confident first: unknown painters head the list
+    # By how little the model believes the recorded artist (possible mistakes first).
+    DOUBT = "doubt"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class AssetQuery:
     reviewed: bool | None = None
     flagged: bool | None = None  # flagged for an expert
     unknown_painter: bool | None = None  # "none of the painters I know" leads the artist
+    #: The recorded artist is one the model gives less than core.model.DOUBT_BELOW.
+    possible_mistake: bool | None = None
     artist: str | None = None
     genre: str | None = None
     style: str | None = None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from heritage_desk.core.model import (
     PREDICTED_FIELDS,
     Asset,
+    Doubt,
     Field,
     ModelVersion,
     Suggestion,
@@ -61,6 +62,8 @@ class AssetDetail:
     model_version: str | None = None
     #: Where the stated artist and date figures were measured ("this catalogue (n=40)").
     figure_sources: tuple[str, str] | None = None
+    #: The model's doubt about the recorded artist, while the record still reads as judged.
+    doubt: Doubt | None = None
 
     def candidates(self, f: Field) -> list[Suggestion]:
         """Suggestions for field `f`, best first."""

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from heritage_desk.core.model import Field
+from heritage_desk.core.model import DOUBT_BELOW, Field
 from heritage_desk.core.query import AssetQuery, Sort
 from heritage_desk.gui.collection_model import THUMB, CollectionModel
 from heritage_desk.gui.column_chooser import ColumnChooser
@@ -42,22 +42,28 @@ SORTS = [
     ("Most confident first", Sort.CONFIDENCE, False),
     ("Title", Sort.TITLE, False),
     ("Artist", Sort.ARTIST, False),
+    ("Most doubted artist first", Sort.DOUBT, False),  # possible mistakes (issue 17)
 ]
 REVIEWED = [("Any status", None), ("Unreviewed", False), ("Reviewed", True)]
 VOCAB_FIELDS = (Field.ARTIST, Field.GENRE, Field.STYLE, Field.MEDIUM)
-#: The artist combo's entry for works where "none of the painters I know" leads the suggestions.
+#: The artist combo's entries that are not a painter: what the model thinks of the artist.
 UNKNOWN_PAINTER = "\x00unknown painter"
+POSSIBLE_MISTAKE = "\x00possible mistake"
+_MODEL_ENTRIES = (
+    ("Unknown painter (likely)", UNKNOWN_PAINTER,
+     "The artist is missing and “none of the painters I know” leads its suggestions"),
+    ("Possible mistake", POSSIBLE_MISTAKE,
+     f"The recorded artist is one the model gives less than {DOUBT_BELOW:.0%}: re-check it"),
+)  # fmt: skip
 
 
 def _first_entries(combo: QComboBox, f: Field) -> None:
-    """ "Any <field>", and for the artist the works the model thinks no known painter made."""
+    """ "Any <field>", and for the artist the model's unknown painters and possible mistakes."""
     combo.addItem(f"Any {f.value}", None)
     if f is Field.ARTIST:
-        combo.addItem("Unknown painter (likely)", UNKNOWN_PAINTER)
-        combo.setItemData(
-            1, "The artist is missing and “none of the painters I know” leads its suggestions",
-            Qt.ItemDataRole.ToolTipRole,
-        )  # fmt: skip
+        for label, data, tip in _MODEL_ENTRIES:
+            combo.addItem(label, data)
+            combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
 
 
 class SmallIconDelegate(QStyledItemDelegate):
@@ -155,7 +161,8 @@ class FilterBar(QWidget):
             reviewed=self.reviewed.currentData(),
             flagged=True if self.flagged.isChecked() else None,
             unknown_painter=True if artist == UNKNOWN_PAINTER else None,
-            artist=None if artist == UNKNOWN_PAINTER else artist,
+            possible_mistake=True if artist == POSSIBLE_MISTAKE else None,
+            artist=None if artist in (UNKNOWN_PAINTER, POSSIBLE_MISTAKE) else artist,
             genre=self.combos[Field.GENRE].currentData(),
             style=self.combos[Field.STYLE].currentData(),
             medium=self.combos[Field.MEDIUM].currentData(),

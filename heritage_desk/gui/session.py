@@ -13,7 +13,12 @@ from PySide6.QtWidgets import QComboBox, QSplitter, QWidget
 
 from heritage_desk.core.model import Field
 from heritage_desk.core.query import AssetQuery, Sort
-from heritage_desk.gui.collection_view import UNKNOWN_PAINTER, CollectionView, FilterBar
+from heritage_desk.gui.collection_view import (
+    POSSIBLE_MISTAKE,
+    UNKNOWN_PAINTER,
+    CollectionView,
+    FilterBar,
+)
 from heritage_desk.workers import operations
 
 if TYPE_CHECKING:
@@ -68,8 +73,9 @@ def set_filter_controls(bar: FilterBar, q: AssetQuery) -> bool:
         bar.missing_date.setChecked(q.missing_date is True)
         bar.has_suggestions.setChecked(q.has_suggestions is True)
         bar.flagged.setChecked(q.flagged is True)
-        if q.unknown_painter:
-            _select_data(bar.combos[Field.ARTIST], UNKNOWN_PAINTER)
+        if q.unknown_painter or q.possible_mistake:
+            entry = UNKNOWN_PAINTER if q.unknown_painter else POSSIBLE_MISTAKE
+            _select_data(bar.combos[Field.ARTIST], entry)
         _select_data(bar.reviewed, q.reviewed)
         for f, value in combos.items():
             combo = bar.combos[f]

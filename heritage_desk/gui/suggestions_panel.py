@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from heritage_desk.core.model import UNKNOWN_ARTIST, Field, Suggestion
+from heritage_desk.core.model import UNKNOWN_ARTIST, Doubt, Field, Suggestion
 from heritage_desk.core.views import AssetDetail, Evidence
 from heritage_desk.core.yearbins import decade_label
 from heritage_desk.gui.widgets import ProbabilityBar, Thumb, confidence_colour, confidence_word
@@ -32,6 +32,17 @@ EVIDENCE_THUMB = 144  # the grid's size: one cached file serves both
 
 #: A suggested range wider than this (years) is headed by the range, not by a decade.
 WIDE_RANGE = 30
+
+
+def doubt_text(d: Doubt) -> str:
+    """Why the work is listed under "Possible mistake", in a curator's words."""
+    other = "a painter it does not know" if d.alternative == UNKNOWN_ARTIST else d.alternative
+    given = f"{d.recorded_probability:.0%}" if d.recorded_probability >= 0.005 else "under 1%"
+    return (
+        f"⚠ Possible mistake: the model gives the recorded artist {given}"
+        f" given the image and the known fields; it would say {other} "
+        f"({d.alternative_probability:.0%}). Worth a second look; nothing was changed."
+    )
 
 
 def date_text(s: Suggestion) -> str:
@@ -173,6 +184,10 @@ class SuggestionsPanel(QFrame):
         self.artist_label = SectionLabel("Artist")
         self.artist_label.clicked.connect(lambda: self.focus_requested.emit(Field.ARTIST))
         outer.addWidget(self.artist_label)
+        self.doubt_label = QLabel()  # a recorded artist the model strongly doubts (issue 17)
+        self.doubt_label.setWordWrap(True)
+        self.doubt_label.setStyleSheet("color:#b35c00")
+        outer.addWidget(self.doubt_label)
         self.rows = [CandidateRow(i + 1) for i in range(MAX_CANDIDATES)]
         for r in self.rows:
             r.picked.connect(self.pick_requested)
@@ -254,6 +269,12 @@ class SuggestionsPanel(QFrame):
         dates = detail.candidates(Field.DATE) if detail else []
         known_artist = detail.asset.value(Field.ARTIST) if detail else None
         known_date = detail.asset.value(Field.DATE) if detail else None
+        doubt = detail.doubt if detail else None
+        if doubt is not None and doubt.is_possible_mistake:
+            self.doubt_label.setText(doubt_text(doubt))
+            self.doubt_label.show()
+        else:
+            self.doubt_label.hide()
         if known_artist:
             self.artist_label.setText(f"Artist: <b>{known_artist}</b>")
         else:

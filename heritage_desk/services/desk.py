@@ -159,7 +159,7 @@ class Desk:
             }
         version = sugg[0].model_version if sugg else None
         sources = svc.figure_sources() if sugg and svc is not None and svc.model_loaded else None
-        return AssetDetail(asset, sugg, evidence, version, sources)
+        return AssetDetail(asset, sugg, evidence, version, sources, self._cat.doubt(asset_id))
 
     def history(self, asset_id: int) -> list[Decision]:
         """The asset's decisions, oldest first."""
@@ -277,10 +277,12 @@ class Desk:
         return self._names[1]
 
     def store_suggestions(self, outputs: Outputs) -> Changes:
-        """Write what the inference thread suggested."""
-        if not outputs:
+        """Write what the inference thread suggested, and its doubts about recorded artists."""
+        if outputs.judged:
+            self._cat.record_doubts(outputs.judged, outputs.doubts)
+        if not outputs.suggestions:
             return Changes()
-        changes = self._cat.replace_suggestions_many(outputs, fields=PREDICTED_FIELDS)
+        changes = self._cat.replace_suggestions_many(outputs.suggestions, fields=PREDICTED_FIELDS)
         self._suggestion_service().note_changes(Changes(fields=True))
         return changes
 

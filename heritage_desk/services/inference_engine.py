@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from heritage_desk.core.model import Asset, Changes, Suggestion
+from heritage_desk.core.model import Asset, Changes, Doubt, Field, Suggestion
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.progress import CancelToken
 
@@ -20,8 +20,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: What predict returns and store writes: each asset's new suggestions.
-Outputs = dict[int, list[Suggestion]]
+
+@dataclass(frozen=True)
+class Outputs:
+    """What predict returns and store writes: each asset's new suggestions, and the model's doubt
+    about the recorded artist of the batch's other works (the "Possible mistakes" filter)."""
+
+    suggestions: dict[int, list[Suggestion]] = field(default_factory=dict)
+    judged: tuple[int, ...] = ()  # the works whose recorded artist was judged: doubts replaced
+    doubts: tuple[Doubt, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,10 +77,11 @@ class InferenceEngine:
 
     def predict(self, batch: Batch, cancel: CancelToken) -> Outputs:
         if batch.model is None or not batch.assets:
-            return {}
+            return Outputs()
         import numpy as np
 
         from heritage_desk.ml.embeddings import Embedder
+        from heritage_desk.services.doubts import judge
 
         svc = batch.service
         # The service's own loading (one place, with its fallback); it reads no catalogue.
@@ -96,13 +104,20 @@ class InferenceEngine:
                 on_error=lambda path, exc: log.info("cannot embed %s: %s", path, exc),
             )
         feats, found = svc.cache.get_many(checks, p.backbone, views)
-        use = [ok and need for ok, need in zip(found, batch.needs, strict=True)]
-        have = [a for a, ok in zip(batch.assets, use, strict=True) if ok]
-        if not have:
-            return {}
         names = {parse_artist(n).key: n for n in p.vocab.artists}
         names.update(batch.names)
-        return dict(svc.suggest_with(p, have, feats[np.asarray(use, dtype=bool)], names))
+        use = np.asarray([ok and need for ok, need in zip(found, batch.needs, strict=True)], bool)
+        have = [a for a, ok in zip(batch.assets, use, strict=True) if ok]
+        suggestions = dict(svc.suggest_with(p, have, feats[use], names)) if have else {}
+        # The works with a recorded artist: how much the model believes it (services.doubts).
+        recorded = np.asarray([bool(ok) and a.value(Field.ARTIST) is not None
+                               for a, ok in zip(batch.assets, found, strict=True)])  # fmt: skip
+        judged = [a for a, ok in zip(batch.assets, recorded, strict=True) if ok]
+        if not judged:
+            return Outputs(suggestions)
+        svc.trust.apply(p, svc.embeddings)
+        doubts = judge(p, judged, feats[recorded], names)
+        return Outputs(suggestions, tuple(a.id for a in judged), tuple(doubts))
 
     def store(self, desk: Desk, outputs: Outputs) -> Changes:
         return desk.store_suggestions(outputs)

@@ -10,10 +10,11 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from heritage_desk.core.model import UNKNOWN_ARTIST, Field
+from heritage_desk.core.model import DOUBT_BELOW, UNKNOWN_ARTIST, Field
 from heritage_desk.core.names import parse_artist
 from heritage_desk.core.query import AssetQuery, Sort
-from heritage_desk.storage.orm import ArtistRow, AssetRow, FieldValueRow, SuggestionRow
+from heritage_desk.storage.doubts import current_doubt
+from heritage_desk.storage.orm import ArtistRow, AssetRow, DoubtRow, FieldValueRow, SuggestionRow
 
 
 def _has_field(field: Field, *conds: Any) -> sa.Exists:
@@ -131,6 +132,9 @@ def where_clauses(q: AssetQuery) -> list[Any]:
     if q.unknown_painter is not None:
         leads = unknown_painter_leads()
         out.append(leads if q.unknown_painter else ~leads)
+    if q.possible_mistake is not None:
+        doubted = sa.exists().where(current_doubt(), DoubtRow.probability < DOUBT_BELOW)
+        out.append(doubted if q.possible_mistake else ~doubted)
     if q.artist:
         out.append(_artist_filter(q.artist))
     for value, field in ((q.genre, Field.GENRE), (q.style, Field.STYLE), (q.medium, Field.MEDIUM)):
@@ -197,6 +201,10 @@ def select_ids(q: AssetQuery) -> sa.Select[int]:
         # CONFIDENCE: most confident first; `descending` turns either order around.
         most_first = (q.sort is Sort.CONFIDENCE) != q.descending
         key = (top.desc() if most_first else top.asc()).nulls_last()
+    elif q.sort is Sort.DOUBT:
+        # Most doubted recorded artist first; works the model has not judged last.
+        doubt = sa.select(DoubtRow.probability).where(current_doubt()).scalar_subquery()
+        key = (doubt.desc() if q.descending else doubt.asc()).nulls_last()
     else:
         key = AssetRow.id.desc() if q.descending else AssetRow.id.asc()
     stmt = stmt.order_by(key, AssetRow.id)

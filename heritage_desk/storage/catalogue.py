@@ -21,6 +21,7 @@ from heritage_desk.storage.artist_facts import ArtistFactsRepository
 from heritage_desk.storage.assets import AssetRepository
 from heritage_desk.storage.base import Scope, as_catalogue_error
 from heritage_desk.storage.decisions import DecisionRepository
+from heritage_desk.storage.doubts import DoubtRepository
 from heritage_desk.storage.errors import (
     AssetNotFoundError,
     CatalogueDamagedError,
@@ -55,13 +56,14 @@ class Repositories:
     maintenance: MaintenanceRepository
     artist_facts: ArtistFactsRepository
     import_mapping: ImportMappingRepository
+    doubts: DoubtRepository
 
     @classmethod
     def over(cls, scope: Scope) -> Repositories:
         return cls(
             AssetRepository(scope), FieldRepository(scope), SuggestionRepository(scope),
             DecisionRepository(scope), ModelRepository(scope), MaintenanceRepository(scope),
-            ArtistFactsRepository(scope), ImportMappingRepository(scope),
+            ArtistFactsRepository(scope), ImportMappingRepository(scope), DoubtRepository(scope),
         )  # fmt: skip
 
 
@@ -148,6 +150,9 @@ class Catalogue(Scope):
     top_suggestions = _to("suggestions", SuggestionRepository.top_suggestions)
     count_top_suggestions = _to("suggestions", SuggestionRepository.count_top_suggestions)
     accept_suggestions = _to("suggestions", SuggestionRepository.accept_suggestions)
+    # -- possible mistakes: the model's doubt about recorded artists --------------------------
+    record_doubts = _to("doubts", DoubtRepository.record_doubts)
+    doubt = _to("doubts", DoubtRepository.doubt)
     # -- decisions ----------------------------------------------------------------------------
     history = _to("decisions", DecisionRepository.history)
     last_decisions = _to("decisions", DecisionRepository.last_decisions)

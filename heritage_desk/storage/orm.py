@@ -143,6 +143,25 @@ class SuggestionRow(Base):
     rejected: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
+class DoubtRow(Base):
+    """How much the model believes an asset's recorded artist (0007; see core.model.Doubt).
+
+    Written by the background pass for every work whose recorded painter the model knows; it
+    holds only while the artist field still reads `recorded`.
+    """
+
+    __tablename__ = "artist_doubts"
+    asset_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    recorded: Mapped[str] = mapped_column(sa.Text)
+    probability: Mapped[float] = mapped_column(sa.Float, index=True)
+    alternative: Mapped[str] = mapped_column(sa.Text)
+    alternative_probability: Mapped[float] = mapped_column(sa.Float)
+    model_version: Mapped[str] = mapped_column(sa.String(100))
+    judged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class DecisionRow(Base):
     """An append-only record of a reviewer's act; old/new states make it undoable."""
 

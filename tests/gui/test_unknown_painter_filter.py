@@ -1,5 +1,6 @@
-"""Issue 17: the artist filter's "Unknown painter (likely)" entry finds the works whose
-suggestions say "none of the painters I know", and a reopened window keeps it chosen."""
+"""Issue 17: the artist filter's entries for what the model thinks of the artist. "Unknown painter
+(likely)" finds the works whose suggestions say "none of the painters I know" (and a reopened
+window keeps it chosen); "Possible mistake" the recorded artists the model strongly doubts."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings
 
-from heritage_desk.core.model import UNKNOWN_ARTIST, Field, Suggestion
+from heritage_desk.core.model import UNKNOWN_ARTIST, Doubt, Field, Suggestion
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.gui.collection_model import ROW_ROLE
-from heritage_desk.gui.collection_view import UNKNOWN_PAINTER
+from heritage_desk.gui.collection_view import POSSIBLE_MISTAKE, UNKNOWN_PAINTER
 from heritage_desk.storage.catalogue import Catalogue
 from tests.gui.conftest import N_ASSETS, WAIT, Collection, open_desk
 
@@ -69,3 +70,50 @@ def test_the_artist_filter_finds_works_likely_by_an_unknown_painter(
         qtbot.waitUntil(lambda: w2.model.rowCount() == len(want), timeout=WAIT)
     finally:
         again.close()
+
+
+def test_possible_mistakes_are_a_filter_a_sort_and_a_line_in_the_panel(
+    collection: Collection, catalogue_copy: Path, tmp_path: Path, qtbot: Any,
+    isolated_settings: None,
+) -> None:  # fmt: skip
+    """Works whose recorded artist the model strongly doubts (as the background pass stores
+    them): the artist filter's "Possible mistake" entry lists them, "Most doubted artist
+    first" puts them on top, and the panel says why, naming what the model would say."""
+    cat = Catalogue.open(str(catalogue_copy))
+    try:
+        known = [a for a in cat.query_assets(AssetQuery(missing_artist=False))][:3]
+        assert len(known) == 3
+        doubts = [
+            Doubt(a.id, a.image_path, a.value(Field.ARTIST) or "", p, "Edgar Degas", 0.81, "m1")
+            for a, p in zip(known, (0.02, 0.6, 0.01), strict=True)
+        ]
+        cat.record_doubts([a.id for a in known], doubts)
+    finally:
+        cat.close()
+    app = open_desk(catalogue_copy, tmp_path, collection.images)
+    try:
+        w = app.window
+        w.show()
+        qtbot.waitUntil(lambda: w.model.rowCount() == N_ASSETS, timeout=WAIT)
+        bar = w.collection.filters
+        sort = bar.sort.findText("Most doubted artist first")
+        with qtbot.waitSignal(w.model.loaded, timeout=WAIT):
+            bar.sort.setCurrentIndex(sort)
+        qtbot.waitUntil(lambda: _shown_ids(w)[:3] == [known[2].id, known[0].id, known[1].id],
+                        timeout=WAIT)  # fmt: skip
+        combo = bar.combos[Field.ARTIST]
+        with qtbot.waitSignal(w.model.loaded, timeout=WAIT):
+            combo.setCurrentIndex(combo.findData(POSSIBLE_MISTAKE))
+        assert w.model.query.possible_mistake is True and w.model.query.artist is None
+        qtbot.waitUntil(lambda: _shown_ids(w) == [known[2].id, known[0].id], timeout=WAIT)
+        w.collection.grid.setCurrentIndex(w.model.index(0, 0))
+        panel = w.suggestions
+        qtbot.waitUntil(
+            lambda: panel.detail is not None and panel.detail.asset.id == known[2].id,
+            timeout=WAIT,
+        )
+        assert panel.doubt_label.isVisible()
+        assert "Possible mistake" in panel.doubt_label.text()
+        assert "1%" in panel.doubt_label.text() and "Edgar Degas (81%)" in panel.doubt_label.text()
+    finally:
+        app.close()

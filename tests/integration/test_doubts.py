@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from heritage_desk.core.model import UNKNOWN_ARTIST
+from heritage_desk.core.model import UNKNOWN_ARTIST, Provenance
 from heritage_desk.core.names import parse_artist
 from heritage_desk.services.doubts import possible_mistakes
 from heritage_desk.services.suggestions import SuggestionService
@@ -80,3 +80,36 @@ def test_cli_doubts_writes_them(aic_demo_dir: Path, tmp_path: Path) -> None:
         timeout=600,
     )
     assert bad.returncode != 0 and "--below: 2.0 is not a probability" in bad.stderr
+
+
+def test_the_windows_background_pass_stores_the_same_doubts_for_the_filter(
+    aic_demo_dir: Path, tmp_path: Path
+) -> None:
+    """The inference engine (the window's pass) judges the works with a recorded artist as the
+    CLI does, and the catalogue's "Possible mistakes" filter and sort find the slip."""
+    from heritage_desk import config
+    from heritage_desk.core.model import Field
+    from heritage_desk.core.progress import CancelToken
+    from heritage_desk.core.query import AssetQuery, Sort
+    from heritage_desk.services.desk import Desk
+    from heritage_desk.services.image_paths import ImageResolver
+    from heritage_desk.services.inference_engine import InferenceEngine
+
+    cat = _catalogue(tmp_path, aic_demo_dir)
+    with Catalogue.open(cat) as c:
+        paths = config.paths(tmp_path / "data")
+        desk = Desk(c, paths, ImageResolver(c, [tmp_path / "images"]))
+        out = InferenceEngine("cpu", 1).predict(desk.suggestion_batch(c.asset_ids()), CancelToken())
+        assert len(out.judged) == len(RECORD)  # every work with a recorded artist
+        assert len(out.doubts) == 3  # the "Follower of" line is not judged
+        desk.store_suggestions(out)
+        (slip,) = c.asset_ids(AssetQuery(possible_mistake=True))
+        assert Path(c.get_asset(slip).image_path).name == "aic_20535.jpg"
+        assert c.asset_ids(AssetQuery(sort=Sort.DOUBT))[0] == slip
+        shown = desk.detail(slip).doubt
+        cli = possible_mistakes(SuggestionService(c, cache_dir=paths.embeddings))
+        assert shown is not None and [d.asset_id for d in cli] == [slip]
+        assert abs(shown.recorded_probability - cli[0].recorded_probability) < 1e-6
+        assert shown.alternative == cli[0].alternative
+        c.set_field(slip, Field.ARTIST, "Claude Monet", Provenance.CURATOR, reviewer="ann")
+        assert c.asset_ids(AssetQuery(possible_mistake=True)) == []

@@ -142,7 +142,7 @@ cat = Catalogue.open(sys.argv[1])
 desk = Desk(cat, config.paths(sys.argv[2]), ImageResolver(cat, [Path(sys.argv[3])]))
 batch = desk.suggestion_batch(cat.asset_ids())
 out = InferenceEngine("cpu", 1).predict(batch, CancelToken())
-print("suggested for", sorted(out))
+print("suggested for", sorted(out.suggestions))
 """
 
 

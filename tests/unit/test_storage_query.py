@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from heritage_desk.core.model import UNKNOWN_ARTIST, Field, Provenance, Suggestion
+from heritage_desk.core.model import UNKNOWN_ARTIST, Doubt, Field, Provenance, Suggestion
 from heritage_desk.core.query import AssetQuery, Sort
 from heritage_desk.storage.catalogue import Catalogue
 
@@ -120,3 +120,27 @@ def test_unknown_painter_filter_and_uncertainty(cat: Catalogue) -> None:
     cat.set_field(6, Field.ARTIST, "Frans Hals", Provenance.CURATOR, reviewer="ann")
     cat.replace_suggestions(3, [Suggestion(Field.ARTIST, UNKNOWN_ARTIST, 0.6, 1, "m1")])
     assert ids(cat, unknown_painter=True) == [3]  # a known artist is never an unknown painter
+
+
+def test_possible_mistakes_filter_sort_and_retire_on_edit(cat: Catalogue) -> None:
+    """Doubts about recorded artists: the filter lists those under DOUBT_BELOW, the sort puts
+    the most doubted first (unjudged works last), and a doubt stops holding once the artist
+    field no longer reads what was judged."""
+    judged = [(1, "Claude Monet", 0.01), (2, "RENOIR, Pierre-Auguste", 0.6), (5, "x", 0.04)]
+    cat.record_doubts(
+        [1, 2, 5],
+        [Doubt(a, f"img/{a}.jpg", rec, p, "Edgar Degas", 0.8, "m1") for a, rec, p in judged],
+    )
+    # 5's row was judged on a value the record no longer has ("After Pierre-Auguste Renoir")
+    assert ids(cat, possible_mistake=True) == [1]
+    assert ids(cat, possible_mistake=False) == [2, 3, 4, 5, 6]
+    assert ids(cat, sort=Sort.DOUBT)[:2] == [1, 2]
+    assert ids(cat, sort=Sort.DOUBT, descending=True)[:2] == [2, 1]
+    d = cat.doubt(1)
+    assert d is not None and d.is_possible_mistake and d.alternative == "Edgar Degas"
+    assert cat.doubt(5) is None and cat.doubt(3) is None
+    cat.set_field(1, Field.ARTIST, "Édouard Manet", Provenance.CURATOR, reviewer="ann")
+    assert ids(cat, possible_mistake=True) == [] and cat.doubt(1) is None
+    # judged again with nothing to say (its painter left the vocabulary): the old row goes
+    cat.record_doubts([2], [])
+    assert cat.doubt(2) is None
