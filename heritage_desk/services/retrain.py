@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from heritage_desk.core.model import Action, Changes, Field, ModelVersion
+from heritage_desk.core.model import UNKNOWN_ARTIST, Action, Changes, Field, ModelVersion
 from heritage_desk.core.progress import CancelToken, ProgressCallback, no_progress
 from heritage_desk.services.model_store import (
     ModelStore,
@@ -162,8 +162,8 @@ class RetrainService:
         for d in self.catalogue.last_decisions(limit):
             if since is not None and d.at <= since:
                 break
-            if d.field not in (Field.ARTIST, Field.DATE):
-                continue
+            if d.field not in (Field.ARTIST, Field.DATE) or d.new_value == UNKNOWN_ARTIST:
+                continue  # "none of the painters I know" is no label to learn from
             n += {Action.ACCEPT: 1, Action.EDIT: 1, Action.UNDO: -1}.get(d.action, 0)
         return max(n, 0)
 

@@ -40,11 +40,10 @@ class ReviewService:
     ) -> Changes:
         """Make a suggestion the field's value; `expected_old` = the value the reviewer saw.
 
-        "None of the painters I know" is no value: accepting it rejects the field's artist
-        suggestions, so the field stays empty and its history says why."""
+        "None of the painters I know" is no value: see `accept_many`."""
         _same_field(field, suggestion)
         if suggestion.value == UNKNOWN_ARTIST:
-            return self.reject_all(asset_id, field, reviewer)
+            return self.accept_many(asset_id, [suggestion], reviewer)
         return self.catalogue.set_field(
             asset_id,
             suggestion.field,
@@ -87,10 +86,6 @@ class ReviewService:
             _same_field(field, suggestion)
         return self.catalogue.reject_suggestion(asset_id, field, value, reviewer)
 
-    def reject_all(self, asset_id: int, field: Field, reviewer: str) -> Changes:
-        """Reject every open suggestion of a field, as one undoable step."""
-        return self.reject_many(asset_id, self.catalogue.suggestions(asset_id, field), reviewer)
-
     def reject_many(
         self, asset_id: int, suggestions: Sequence[Suggestion], reviewer: str
     ) -> Changes:
@@ -109,8 +104,9 @@ class ReviewService:
     ) -> Changes:
         """Accept one suggestion per (unknown) field of an asset as one undoable step.
 
-        "None of the painters I know" is no value, as in `accept`: its field's suggestions are
-        rejected in the same step and the field stays empty."""
+        "None of the painters I know" is no value: its field's named suggestions are rejected
+        in the same step, the field stays empty, and the accept is recorded (its history and
+        the export's provenance say why the artist is empty)."""
         if len({s.field for s in suggestions}) != len(suggestions):
             raise ValueError("accept_many takes at most one suggestion per field")
         batch = new_batch_id()
@@ -122,9 +118,13 @@ class ReviewService:
         with self.catalogue.transaction():
             for f in nobody:
                 for s in self.catalogue.suggestions(asset_id, f):
-                    changes |= self.catalogue.reject_suggestion(
-                        asset_id, f, s.value, reviewer, batch_id=batch
-                    )
+                    if s.value != UNKNOWN_ARTIST:
+                        changes |= self.catalogue.reject_suggestion(
+                            asset_id, f, s.value, reviewer, batch_id=batch
+                        )
+                changes |= self.catalogue.accept_unknown_painter(
+                    asset_id, f, reviewer, batch_id=batch
+                )
             if named:
                 changes |= self.catalogue.accept_suggestions(named, reviewer, batch_id=batch)
         return changes

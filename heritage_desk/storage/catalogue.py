@@ -147,6 +147,7 @@ class Catalogue(Scope):
     suggestions = _to("suggestions", SuggestionRepository.suggestions)
     suggestions_many = _to("suggestions", SuggestionRepository.suggestions_many)
     reject_suggestion = _to("suggestions", SuggestionRepository.reject_suggestion)
+    accept_unknown_painter = _to("suggestions", SuggestionRepository.accept_unknown_painter)
     top_suggestions = _to("suggestions", SuggestionRepository.top_suggestions)
     count_top_suggestions = _to("suggestions", SuggestionRepository.count_top_suggestions)
     accept_suggestions = _to("suggestions", SuggestionRepository.accept_suggestions)
@@ -156,6 +157,7 @@ class Catalogue(Scope):
     # -- decisions ----------------------------------------------------------------------------
     history = _to("decisions", DecisionRepository.history)
     last_decisions = _to("decisions", DecisionRepository.last_decisions)
+    unknown_painter_accepts = _to("decisions", DecisionRepository.unknown_painter_accepts)
     undo = _to("decisions", DecisionRepository.undo)
     redo = _to("decisions", DecisionRepository.redo)
     reverse = _to("decisions", DecisionRepository.reverse)

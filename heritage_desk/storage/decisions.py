@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from heritage_desk.core.model import Action, Changes, Decision, Field
+from heritage_desk.core.model import UNKNOWN_ARTIST, Action, Changes, Decision, Field
 from heritage_desk.storage import convert, undo
 from heritage_desk.storage.base import Repository
 from heritage_desk.storage.orm import DecisionRow
@@ -34,6 +34,24 @@ class DecisionRepository(Repository):
         with self._scope.session() as s:
             rows = s.scalars(stmt.order_by(DecisionRow.id.desc()).limit(limit))
             return [convert.decision(r) for r in rows]
+
+    def unknown_painter_accepts(self) -> dict[int, Decision]:
+        """The assets whose latest artist decision accepted "none of the painters I know" (not
+        undone since), with that decision: why their artist is empty, for the export."""
+        latest = (
+            sa.select(sa.func.max(DecisionRow.id))
+            .where(DecisionRow.field == Field.ARTIST.value)
+            .group_by(DecisionRow.asset_id)
+        )
+        with self._scope.session() as s:
+            rows = s.scalars(
+                sa.select(DecisionRow).where(
+                    DecisionRow.id.in_(latest),
+                    DecisionRow.action == Action.ACCEPT.value,
+                    DecisionRow.new_value == UNKNOWN_ARTIST,
+                )
+            )
+            return {r.asset_id: convert.decision(r) for r in rows}
 
     def reverse(self, reviewer: str, redo: bool) -> tuple[Changes, str | None, list[Decision]]:
         """Reverse the reviewer's top undo (or redo) step: the Changes, the step reversed and

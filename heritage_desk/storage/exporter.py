@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from heritage_desk.core.model import Asset, Field, FieldValue
+from heritage_desk.core.model import UNKNOWN_ARTIST, Asset, Decision, Field, FieldValue
 from heritage_desk.core.outputs import STDOUT, write_csv
 from heritage_desk.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from heritage_desk.core.query import AssetQuery
@@ -62,11 +62,22 @@ def provenance_cells(fv: FieldValue | None) -> list[str]:
             fv.reviewer or "", cell(fv.decided_at)]  # fmt: skip
 
 
-def asset_row(asset: Asset) -> list[str]:
-    """One export row of an asset, before formula neutralisation."""
+def unknown_painter_cells(d: Decision) -> list[str]:
+    """The PROVENANCE_COLUMNS cells of an artist left empty because a curator accepted "none
+    of the painters I know": the value stays "", its provenance says why."""
+    return [UNKNOWN_ARTIST, d.model_version or "", cell(d.probability), d.reviewer, cell(d.at)]
+
+
+def asset_row(asset: Asset, unknown: Mapping[int, Decision] | None = None) -> list[str]:
+    """One export row of an asset, before formula neutralisation; `unknown`: the catalogue's
+    unknown_painter_accepts (the reason an empty artist is empty)."""
     row = [asset.image_path, asset.inventory_number or ""]
+    why = (unknown or {}).get(asset.id)
     for f in EXPORT_FIELDS:
         fv: FieldValue | None = asset.fields.get(f)
+        if f is Field.ARTIST and fv is None and why is not None:
+            row += ["", *unknown_painter_cells(why)]
+            continue
         row += [fv.value if fv is not None else "", *provenance_cells(fv)]
         if f is Field.DATE:
             row += [cell(fv.year_from if fv else None), cell(fv.year_to if fv else None)]
@@ -132,9 +143,11 @@ def export_csv(
     cancel: CancelToken | None = None,
 ) -> ExportReport:
     """The catalogue as our CSV: final values and where each came from (write_rows)."""
+    unknown = catalogue.unknown_painter_accepts()
     return write_rows(
-        catalogue, out_path, export_columns(), asset_row, bom=bom, progress=progress, cancel=cancel
-    )
+        catalogue, out_path, export_columns(), lambda a: asset_row(a, unknown),
+        bom=bom, progress=progress, cancel=cancel,
+    )  # fmt: skip
 
 
 __all__ = [

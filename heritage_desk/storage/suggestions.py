@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from heritage_desk.core.model import (
     PREDICTED_FIELDS,
+    UNKNOWN_ARTIST,
     Action,
     Changes,
     Field,
@@ -79,7 +80,20 @@ class SuggestionRepository(Repository):
         self, asset_id: int, field: Field, value: str, reviewer: str, *, batch_id: str | None = None
     ) -> Changes:
         """Mark a suggested value rejected and record the REJECT decision (new_value = it)."""
-        act = Act(action=Action.REJECT, reviewer=reviewer, batch_id=batch_id, new_value=value)
+        return self._close(asset_id, field, value, reviewer, Action.REJECT, batch_id)
+
+    def accept_unknown_painter(
+        self, asset_id: int, field: Field, reviewer: str, *, batch_id: str | None = None
+    ) -> Changes:
+        """Accept "none of the painters I know": no value is written (the field stays empty),
+        the candidate is closed like a rejected one, and an ACCEPT decision of it records why
+        (the export's provenance of the empty field; undo reopens it as it reopens a reject)."""
+        return self._close(asset_id, field, UNKNOWN_ARTIST, reviewer, Action.ACCEPT, batch_id)
+
+    def _close(self, asset_id: int, field: Field, value: str, reviewer: str, action: Action,
+               batch_id: str | None) -> Changes:  # fmt: skip
+        """Close an open suggestion without writing a value, recording `action` (see undo)."""
+        act = Act(action=action, reviewer=reviewer, batch_id=batch_id, new_value=value)
         with self._scope.session(write=True) as s:
             prob = s.scalar(
                 sa.select(SuggestionRow.probability).where(

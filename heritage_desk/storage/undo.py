@@ -7,7 +7,7 @@ from dataclasses import replace
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from heritage_desk.core.model import Action, Field
+from heritage_desk.core.model import UNKNOWN_ARTIST, Action, Field
 from heritage_desk.storage import convert, fieldops
 from heritage_desk.storage.fieldops import Act, Change
 from heritage_desk.storage.orm import DecisionRow
@@ -89,6 +89,14 @@ def _left_value(d: DecisionRow) -> str | None:
     return d.new_state.get("value") if d.new_state else None
 
 
+def closes_only(action: str, new_value: str | None) -> bool:
+    """A decision that closed a suggestion and changed no value: a reject, or accepting
+    "none of the painters I know" (the field stays empty). Undo reopens the suggestion."""
+    return action == Action.REJECT.value or (
+        action == Action.ACCEPT.value and new_value == UNKNOWN_ARTIST
+    )
+
+
 def _reversal(session: Session, where: str, d: DecisionRow, originals: dict[int, DecisionRow],
               reviewer: str, batch: str) -> Change | None:  # fmt: skip
     """The field change reversing decision `d`, or None when `d` changed no value (a reject)."""
@@ -102,7 +110,7 @@ def _reversal(session: Session, where: str, d: DecisionRow, originals: dict[int,
             model_version=original.model_version, probability=original.probability,
             expected_old=_left_value(d), new_value=original.new_value,
         )  # fmt: skip
-        if action is Action.REJECT:
+        if closes_only(original.action, original.new_value):
             fieldops.set_rejected(session, d.asset_id, field, original.new_value, True)
             fieldops.record(session, where, d.asset_id, field, act)
             return None
@@ -111,7 +119,7 @@ def _reversal(session: Session, where: str, d: DecisionRow, originals: dict[int,
         action=Action.UNDO, reviewer=reviewer, batch_id=batch, undoes=d.id,
         model_version=d.model_version, probability=d.probability, expected_old=_left_value(d),
     )  # fmt: skip
-    if d.action == Action.REJECT.value:
+    if closes_only(d.action, d.new_value):
         fieldops.set_rejected(session, d.asset_id, field, d.new_value, False)
         fieldops.record(session, where, d.asset_id, field, replace(act, new_value=d.new_value))
         return None
@@ -130,12 +138,13 @@ def reverse_step(session: Session, where: str, step: str, reviewer: str) -> list
     touched: list[int] = []
     pending: list[Change] = []
     for d in decisions:
-        redoes_reject = (
+        original = originals.get(d.undoes) if d.undoes is not None else None
+        redoes_close = (
             d.action == Action.UNDO.value
-            and d.undoes is not None
-            and originals[d.undoes].action == Action.REJECT.value
+            and original is not None
+            and closes_only(original.action, original.new_value)
         )
-        if d.action == Action.REJECT.value or redoes_reject:
+        if closes_only(d.action, d.new_value) or redoes_close:
             fieldops.apply_many(session, where, pending)  # keep the log in order
             pending = []
         change = _reversal(session, where, d, originals, reviewer, batch)
