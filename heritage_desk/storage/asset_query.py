@@ -133,7 +133,7 @@ def where_clauses(q: AssetQuery) -> list[Any]:
         leads = unknown_painter_leads()
         out.append(leads if q.unknown_painter else ~leads)
     if q.possible_mistake is not None:
-        doubted = sa.exists().where(current_doubt(), DoubtRow.probability < DOUBT_BELOW)
+        doubted = sa.exists().where(current_doubt(), DoubtRow.recorded_probability < DOUBT_BELOW)
         out.append(doubted if q.possible_mistake else ~doubted)
     if q.artist:
         out.append(_artist_filter(q.artist))
@@ -203,7 +203,7 @@ def select_ids(q: AssetQuery) -> sa.Select[int]:
         key = (top.desc() if most_first else top.asc()).nulls_last()
     elif q.sort is Sort.DOUBT:
         # Most doubted recorded artist first; works the model has not judged last.
-        doubt = sa.select(DoubtRow.probability).where(current_doubt()).scalar_subquery()
+        doubt = sa.select(DoubtRow.recorded_probability).where(current_doubt()).scalar_subquery()
         key = (doubt.desc() if q.descending else doubt.asc()).nulls_last()
     else:
         key = AssetRow.id.desc() if q.descending else AssetRow.id.asc()

@@ -8,6 +8,7 @@ per work here; a row holds only while the artist field still reads what was judg
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +37,7 @@ def current_doubt() -> Any:
 
 def _doubt(row: DoubtRow, image_path: str) -> Doubt:
     return Doubt(
-        row.asset_id, image_path, row.recorded, row.probability, row.alternative,
+        row.asset_id, image_path, row.recorded, row.recorded_probability, row.alternative,
         row.alternative_probability, row.model_version,
     )  # fmt: skip
 
@@ -55,18 +56,12 @@ class DoubtRepository(Repository):
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start : start + _CHUNK]
                 s.execute(sa.delete(DoubtRow).where(DoubtRow.asset_id.in_(chunk)))
-            s.add_all(
-                DoubtRow(
-                    asset_id=d.asset_id,
-                    recorded=d.recorded,
-                    probability=d.recorded_probability,
-                    alternative=d.alternative,
-                    alternative_probability=d.alternative_probability,
-                    model_version=d.model_version,
-                    judged_at=now,
-                )
-                for d in doubts
-            )
+            # Doubt's fields are the row's columns, but for the path (the asset's own).
+            rows = [{**asdict(d), "judged_at": now} for d in doubts]
+            for r in rows:
+                del r["image_path"]
+            if rows:
+                s.execute(sa.insert(DoubtRow), rows)
 
     def doubt(self, asset_id: int) -> Doubt | None:
         """The model's doubt about the asset's recorded artist, if it still holds."""

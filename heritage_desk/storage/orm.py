@@ -155,7 +155,7 @@ class DoubtRow(Base):
         sa.ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
     )
     recorded: Mapped[str] = mapped_column(sa.Text)
-    probability: Mapped[float] = mapped_column(sa.Float, index=True)
+    recorded_probability: Mapped[float] = mapped_column(sa.Float, index=True)
     alternative: Mapped[str] = mapped_column(sa.Text)
     alternative_probability: Mapped[float] = mapped_column(sa.Float)
     model_version: Mapped[str] = mapped_column(sa.String(100))

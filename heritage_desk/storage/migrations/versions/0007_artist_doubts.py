@@ -17,7 +17,7 @@ def upgrade() -> None:
         "artist_doubts",
         sa.Column("asset_id", sa.Integer(), nullable=False),
         sa.Column("recorded", sa.Text(), nullable=False),
-        sa.Column("probability", sa.Float(), nullable=False),
+        sa.Column("recorded_probability", sa.Float(), nullable=False),
         sa.Column("alternative", sa.Text(), nullable=False),
         sa.Column("alternative_probability", sa.Float(), nullable=False),
         sa.Column("model_version", sa.String(100), nullable=False),
@@ -30,9 +30,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("asset_id", name="pk_artist_doubts"),
     )
-    op.create_index("ix_artist_doubts_probability", "artist_doubts", ["probability"])
+    op.create_index(
+        "ix_artist_doubts_recorded_probability", "artist_doubts", ["recorded_probability"]
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_artist_doubts_probability", table_name="artist_doubts")
+    op.drop_index("ix_artist_doubts_recorded_probability", table_name="artist_doubts")
     op.drop_table("artist_doubts")
