@@ -115,7 +115,8 @@ class InferenceEngine:
         judged = [a for a, ok in zip(batch.assets, recorded, strict=True) if ok]
         if not judged:
             return Outputs(suggestions)
-        svc.trust.apply(p, svc.embeddings)
+        if not have:  # else suggest_with has applied the catalogue's facts already
+            svc.trust.apply(p, svc.embeddings)
         doubts = judge(p, judged, feats[recorded], names)
         return Outputs(suggestions, tuple(a.id for a in judged), tuple(doubts))
 
