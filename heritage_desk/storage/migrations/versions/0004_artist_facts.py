@@ -56,10 +56,7 @@ def _backfill_life_dates() -> None:
             artists.update()
             .where(artists.c.id == artist_id)
             .values(
-                born=life.born,
-                died=life.died,
-                active_from=life.active_from,
-                active_to=life.active_to,
+                **{name: getattr(life, name) for name in _YEARS},  # LifeDates' own field names
                 life_approximate=life.approximate,
                 life_text=life.text,
                 facts_source="artist cell already in the catalogue",
