@@ -36,8 +36,9 @@ Backbones: lite0 (default), lite0-ms (lite0 + stage statistics; the starter's), 
 the torch hub cache or a named file, never downloaded). Views: full, flip, full@288 ...
 
 Contexts: keys genre/style/medium, None or missing = unknown; unseen values count as unknown.
-Artist names match spelling-insensitively (normalize_name): "Pierre-Auguste Renoir" finds
-"Pierre Auguste Renoir". Threads: runtime.set_num_threads (default: cores - 1, at least 1).
+Artist names match by person (vocab.artist_key, core.names): "Pierre-Auguste Renoir (French,
+1841-1919)" finds "Pierre Auguste Renoir". Threads: runtime.set_num_threads (default: cores - 1,
+at least 1).
 """
 
 from heritage_desk.ml.checkpoint import CheckpointError, load_checkpoint, save_checkpoint

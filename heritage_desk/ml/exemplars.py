@@ -10,7 +10,7 @@ import torch
 from heritage_desk.ml.data import Example
 from heritage_desk.ml.model import META_FIELDS
 from heritage_desk.ml.trained import TrainedModel
-from heritage_desk.ml.vocab import normalize_name
+from heritage_desk.ml.vocab import artist_key
 
 
 def attach_exemplars(
@@ -28,7 +28,7 @@ def attach_exemplars(
     by_artist: dict[str, list[int]] = {}
     for i, e in enumerate(examples):
         if e.artist:
-            by_artist.setdefault(normalize_name(e.artist), []).append(i)
+            by_artist.setdefault(artist_key(e.artist), []).append(i)
     keep: list[int] = []
     for rows in by_artist.values():
         # Prefer rows with a known year, so the year head keeps its knowledge too.

@@ -31,7 +31,7 @@ from heritage_desk.ml.predictor import Predictor, fit_range_levels
 from heritage_desk.ml.reliability import Reliability
 from heritage_desk.ml.runtime import set_num_threads
 from heritage_desk.ml.trained import TrainedModel
-from heritage_desk.ml.vocab import Vocab, normalize_name
+from heritage_desk.ml.vocab import Vocab, artist_key
 
 
 @dataclass(frozen=True)
@@ -344,12 +344,12 @@ def probe_open_set(
     their works (novel) and on held-out works of the others (known)."""
     from heritage_desk.ml.evaluate import measure_reliability
 
-    names = sorted({normalize_name(e.artist) for e in examples if e.artist})
+    names = sorted({artist_key(e.artist) for e in examples if e.artist})
     if len(names) < 5:
         return Reliability()
     rng = np.random.default_rng(config.seed + 1)
     out = set(rng.permutation(names)[: max(1, round(config.open_set_fraction * len(names)))])
-    gone = np.array([normalize_name(e.artist or "") in out for e in examples])
+    gone = np.array([artist_key(e.artist or "") in out for e in examples])
     keep_tr = tr[~gone[tr]]
     known_ho = ho[~gone[ho]]
     # As many novel rows as known ones: the prior states even odds; each catalogue's own fit

@@ -7,10 +7,12 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import torch
 
+from heritage_desk.core.names import parse_artist
 from heritage_desk.core.yearbins import BIN_WIDTH, decade
 from heritage_desk.ml.data import Example
 from heritage_desk.ml.model import IGNORE, META_FIELDS, UNKNOWN
@@ -24,6 +26,13 @@ def normalize_name(name: str) -> str:
     s = unicodedata.normalize("NFKD", name)
     s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
     return re.sub(r"[\W_]+", " ", s).strip()
+
+
+@lru_cache(maxsize=65536)
+def artist_key(name: str) -> str:
+    """Who a name means, as everywhere else in the app (core.names): a museum's line
+    "Claude Monet (French, 1840-1926)" is the starter's "Claude Monet", one class, not two."""
+    return parse_artist(name).key or normalize_name(name)
 
 
 @dataclass
@@ -40,7 +49,7 @@ class Vocab:
     _meta_index: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self._artist_index = {normalize_name(a): i for i, a in enumerate(self.artists)}
+        self._artist_index = {artist_key(a): i for i, a in enumerate(self.artists)}
         self._meta_index = {
             f: {normalize_name(v): i + 1 for i, v in enumerate(vals)}
             for f, vals in self.meta.items()
@@ -55,13 +64,13 @@ class Vocab:
         With `first_decade` (the starter: FIRST_DECADE) the bins span at least from it to
         today; a retrain keeps its base's span (so the shipped starter's 1200-today)."""
         artists = list(base.artists) if base else []
-        seen = {normalize_name(a) for a in artists}
+        seen = {artist_key(a) for a in artists}
         meta = {f: list(base.meta.get(f, [])) if base else [] for f in META_FIELDS}
         meta_seen = {f: {normalize_name(v) for v in meta[f]} for f in META_FIELDS}
         years: dict[str, list[int]] = {}
         for ex in examples:
-            if ex.artist and normalize_name(ex.artist) not in seen:
-                seen.add(normalize_name(ex.artist))
+            if ex.artist and artist_key(ex.artist) not in seen:
+                seen.add(artist_key(ex.artist))
                 artists.append(ex.artist)
             for f in META_FIELDS:
                 v = getattr(ex, f)
@@ -69,7 +78,7 @@ class Vocab:
                     meta_seen[f].add(normalize_name(v))
                     meta[f].append(v)
             if ex.artist and ex.year is not None:
-                years.setdefault(normalize_name(ex.artist), []).append(ex.year)
+                years.setdefault(artist_key(ex.artist), []).append(ex.year)
         all_years = [y for ys in years.values() for y in ys] + (
             [base.decades[0], base.decades[-1]] if base and base.decades else []
         )
@@ -84,7 +93,7 @@ class Vocab:
             decades = [0]
         active = dict(base.active_years) if base else {}
         for a in artists:
-            ys = years.get(normalize_name(a))
+            ys = years.get(artist_key(a))
             if ys:
                 old = active.get(a)
                 lo_y, hi_y = min(ys), max(ys)
@@ -93,14 +102,14 @@ class Vocab:
                 active[a] = (lo_y, hi_y)
         counts = {a: dict(c) for a, c in base.decade_counts.items()} if base else {}
         for a in artists:
-            for y in years.get(normalize_name(a), []):
+            for y in years.get(artist_key(a), []):
                 row = counts.setdefault(a, {})
                 row[decade(y)] = row.get(decade(y), 0) + 1
         return cls(artists, meta, decades, active, counts)
 
     def artist_index(self, name: str | None) -> int | None:
-        """Index of an artist, matched spelling-insensitively; None when unknown."""
-        return self._artist_index.get(normalize_name(name)) if name else None
+        """Index of an artist, matched by person (artist_key); None when unknown."""
+        return self._artist_index.get(artist_key(name)) if name else None
 
     def meta_index(self, f: str, value: str | None) -> int:
         """Slot of a metadata value; UNKNOWN for None or a value never seen in training."""
