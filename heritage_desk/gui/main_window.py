@@ -77,8 +77,8 @@ class MainWindow(WindowCommands):
     #: File ▸ Open / New / Recent: the app closes this catalogue and opens the location.
     switch_requested = Signal(str)
 
-    def __init__(self, parts: WindowParts, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, parts: WindowParts) -> None:
+        super().__init__()  # the top-level window: no parent
         self.parts = parts
         self.executor = parts.executor
         self.settings = parts.settings

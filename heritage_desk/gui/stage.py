@@ -22,9 +22,8 @@ class ReviewStage(QWidget):
         previews: Previews,
         model: CollectionModel,
         selection: QItemSelectionModel,
-        parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__()  # the window's splitter adopts it
         self.image = image
         self.previews = previews
         self.compare = CompareView(previews)

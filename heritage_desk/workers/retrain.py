@@ -50,8 +50,8 @@ class RetrainSupervisor(QObject):
     _event = Signal(object)
     _outcome = Signal(object, object)
 
-    def __init__(self, steps: RetrainSteps, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, steps: RetrainSteps) -> None:
+        super().__init__()  # the desk holds it; it is no part of the widget tree
         self.steps = steps
         self._token: CancelToken | None = None
         self._thread: threading.Thread | None = None
