@@ -46,13 +46,15 @@ MIN_BUCKET = 5
 RECORD_COLUMNS = ("image_file", "artist", "date", "title", "medium")
 
 
-def _blanked(aic_id: str, what: str) -> bool:
-    """Deterministic choice: the same 40% of works lose their artist (or date) at every run."""
-    h = int.from_bytes(hashlib.sha256(f"{what}:{aic_id}".encode()).digest()[:8], "big")
+def _blanked(aic_id: str, what: str, blanking: int = 0) -> bool:
+    """Deterministic choice: the same 40% of works lose their artist (or date) at every run;
+    another `blanking` number chooses another 40% (the spread of the figures over choices)."""
+    salt = f"{what}:{aic_id}" if blanking == 0 else f"{what}:{blanking}:{aic_id}"
+    h = int.from_bytes(hashlib.sha256(salt.encode()).digest()[:8], "big")
     return h / 2**64 < BLANK_FRACTION
 
 
-def prepare(work: Path, source: Path = AIC) -> tuple[Path, Path]:
+def prepare(work: Path, source: Path = AIC, blanking: int = 0) -> tuple[Path, Path]:
     """Write the record a curator would import (`record.csv`) and, apart, the blanked truth."""
     rows = list(csv.DictReader((source / "labels.csv").open(encoding="utf-8")))
     (work / "truth").mkdir(parents=True, exist_ok=True)
@@ -65,9 +67,9 @@ def prepare(work: Path, source: Path = AIC) -> tuple[Path, Path]:
             name = Path(r["image_file"]).name
             artist, date = r["artist_display"], r["date_display"]
             gone: dict[str, str] = {}
-            if _blanked(r["aic_id"], "artist"):
+            if _blanked(r["aic_id"], "artist", blanking):
                 gone["artist"], artist = artist, ""
-            if _blanked(r["aic_id"], "date"):
+            if _blanked(r["aic_id"], "date", blanking):
                 gone["date"], date = date, ""
             if gone:
                 hidden[name] = gone
@@ -88,9 +90,9 @@ def _cli(args: Sequence[str], data_dir: Path) -> str:
     return done.stdout
 
 
-def run_scenario(work: Path, source: Path = AIC) -> dict[str, Path]:
+def run_scenario(work: Path, source: Path = AIC, blanking: int = 0) -> dict[str, Path]:
     """import, suggest, retrain, suggest; the two suggestion CSVs and the retrain's output."""
-    record, _ = prepare(work, source)
+    record, _ = prepare(work, source, blanking)
     data, cat, images = work / "data", str(work / "catalogue.sqlite"), str(source / "images")
     common = ["--images", images, "-q"]
     _cli(
@@ -238,10 +240,23 @@ def score(suggest_csv: Path, truth_json: Path, known: set[str]) -> dict[str, flo
     return out
 
 
-def measure(work: Path) -> dict[str, dict[str, float]]:
+def measure(work: Path, blanking: int = 0) -> dict[str, dict[str, float]]:
     """Run the scenario in `work` and score both suggestion files."""
-    run_scenario(work)
+    run_scenario(work, blanking=blanking)
     return rescore(work)
+
+
+def over_blankings(runs: Sequence[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Each figure's mean over several blankings (NaN where a run had nothing to score), and
+    its standard deviation as "<figure> sd": one work moves a share of 8 by 12 points."""
+    out: dict[str, dict[str, float]] = {}
+    for phase in runs[0]:
+        out[phase] = {}
+        for k in runs[0][phase]:
+            vals = [r[phase][k] for r in runs if r[phase].get(k) == r[phase].get(k)]  # no NaN
+            out[phase][k] = statistics.fmean(vals) if vals else float("nan")
+            out[phase][f"{k} sd"] = statistics.pstdev(vals) if len(vals) > 1 else float("nan")
+    return out
 
 
 def rescore(work: Path) -> dict[str, dict[str, float]]:
@@ -341,10 +356,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--score-only", action="store_true", help="score the files already in --work again"
     )
+    parser.add_argument(
+        "--blankings",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N different blankings (work/b0, b1, ...) and report each figure's mean and sd",
+    )
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-museum-"))
     work.mkdir(parents=True, exist_ok=True)
-    figures = rescore(work) if args.score_only else measure(work)
+    if args.blankings > 1:
+        runs = []
+        for b in range(args.blankings):
+            (work / f"b{b}").mkdir(exist_ok=True)
+            sub = work / f"b{b}"
+            runs.append(rescore(sub) if args.score_only else measure(sub, blanking=b))
+        figures = over_blankings(runs)
+    else:
+        figures = rescore(work) if args.score_only else measure(work)
     print(table(figures))
     print(f"work folder: {work}")
     if args.json:

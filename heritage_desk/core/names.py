@@ -48,6 +48,23 @@ _SUFFIX_QUALIFIERS: dict[str, str] = {
     "and studio": "and workshop",
     "with workshop": "and workshop",
 }
+#: How far a confirmation "<qualifier> X" is evidence of X's own hand: the weight of its
+#: artist label in training and of its similarity in the evidence panel. X's own work counts 1;
+#: an attribution short of certainty, less; a work of X's circle or school, little; a copy
+#: after X, or one no longer given to X, nothing (a different hand).
+EVIDENCE_WEIGHTS: dict[str | None, float] = {
+    None: 1.0, "probably": 0.75, "attributed to": 0.5, "possibly": 0.5, "and workshop": 0.5,
+    "workshop of": 0.25, "studio of": 0.25, "circle of": 0.25, "pupil of": 0.1,
+    "follower of": 0.1, "school of": 0.1, "manner of": 0.1,
+    "imitator of": 0.0, "after": 0.0, "copy after": 0.0, "formerly attributed to": 0.0,
+}  # fmt: skip
+
+
+def evidence_weight(qualifier: str | None) -> float:
+    """EVIDENCE_WEIGHTS for a normalised qualifier (an unlisted one counts as nothing)."""
+    return EVIDENCE_WEIGHTS.get(qualifier, 0.0)
+
+
 _PREFIX_RE = re.compile(
     r"^(?P<q>"
     + "|".join(re.escape(p) for p in sorted(_PREFIX_QUALIFIERS, key=len, reverse=True))

@@ -32,6 +32,8 @@ class AssetQuery:
     #: The recorded artist is one the model gives less than core.model.DOUBT_BELOW.
     possible_mistake: bool | None = None
     artist: str | None = None
+    #: The person `person` names under any attribution ("attributed to X", "workshop of X").
+    person: str | None = None
     genre: str | None = None
     style: str | None = None
     medium: str | None = None

@@ -50,6 +50,14 @@ class Evidence:
     checksum: str | None
     title: str | None
     similarity: float
+    #: How the record gives it to the artist ("attributed to"); None: the artist's own hand.
+    qualifier: str | None = None
+
+    def given_as(self, name: str) -> str:
+        """How the catalogue gives this work to the artist `name` (as the caller writes it)."""
+        if self.qualifier is None:
+            return f"a confirmed work of {name}"
+        return f"a work given as {self.qualifier} {name}: weaker evidence"
 
 
 @dataclass(frozen=True)

@@ -152,8 +152,8 @@ class CompareView(QWidget):
             e = item.work
             self.right_caption.setText(
                 f"<b>Evidence {self.index + 1} of {len(self.items)}:</b> "
-                f"{html.escape(e.title or '(untitled)')} — a confirmed work of "
-                f"<b>{html.escape(item.artist)}</b> (candidate {item.rank}, "
+                f"{html.escape(e.title or '(untitled)')} — "
+                f"{e.given_as(f'<b>{html.escape(item.artist)}</b>')} (candidate {item.rank}, "
                 f"{item.probability:.0%}); similarity {e.similarity:.2f}"
             )
             self.previews.show(

@@ -106,8 +106,8 @@ class CandidateRow(QWidget):
             if i < len(self.evidence):
                 e = self.evidence[i]
                 t.setToolTip(
-                    f"{e.title or '(untitled)'} — similarity {e.similarity:.2f}; "
-                    "click to compare side by side (C)"
+                    f"{e.title or '(untitled)'} — {e.given_as(s.value)}; similarity "
+                    f"{e.similarity:.2f}; click to compare side by side (C)"
                 )
                 t.show()
             else:

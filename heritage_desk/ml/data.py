@@ -17,6 +17,9 @@ class Example:
     style: str | None = None
     medium: str | None = None
     title: str | None = None
+    #: How far `artist` is the painter's own hand (core.names.evidence_weight: "attributed
+    #: to X" 0.5): the weight of the artist label in training; the year counts fully.
+    weight: float = 1.0
 
 
 def artwork_key(ex: Example) -> str:

@@ -112,6 +112,6 @@ def measure_reliability(
                 per_level[k][1].append(float(y0 <= year <= y1))
     if rows:
         w, m, h = range_rows([(np.array(a), np.array(b)) for a, b in per_level])
-        ranges = fit_ranges(w, m, h, len(rows), source)
+        ranges = fit_ranges(w, m, h, len(rows), source, prior.ranges)
         fitted = fitted.merged(Reliability(ranges=ranges))
     return fitted

@@ -71,8 +71,10 @@ def exemplar_examples(tm: TrainedModel) -> tuple[list[Example], np.ndarray]:
                 image_path=f"exemplar:{i}",
                 artist=tm.vocab.artists[artist[i]] if artist[i] >= 0 else None,
                 year=year[i] if year[i] >= 0 else None,
+                genre=ctx["genre"],
+                style=ctx["style"],
+                medium=ctx["medium"],
                 title=f"exemplar {i} of {tm.data_hash}",
-                **ctx,
             )
         )
     return out, feats.float().numpy()

@@ -127,13 +127,26 @@ def multitask_loss(
     artist: torch.Tensor,
     decade: torch.Tensor,
     label_smoothing: float = 0.0,
+    artist_weight: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Sum of the two cross-entropies; items without an artist or a year are skipped by each."""
+    """Sum of the two cross-entropies; items without an artist or a year are skipped by each.
+    `artist_weight` [B]: each artist label's weight (a qualified attribution counts less)."""
     loss = artist_logits.new_zeros(())
     if (artist != IGNORE).any():
-        loss = loss + F.cross_entropy(
-            artist_logits, artist, ignore_index=IGNORE, label_smoothing=label_smoothing
-        )
+        if artist_weight is None:
+            loss = loss + F.cross_entropy(
+                artist_logits, artist, ignore_index=IGNORE, label_smoothing=label_smoothing
+            )
+        else:
+            each = F.cross_entropy(
+                artist_logits,
+                artist,
+                ignore_index=IGNORE,
+                label_smoothing=label_smoothing,
+                reduction="none",
+            )
+            w = artist_weight.to(each.dtype) * (artist != IGNORE)
+            loss = loss + (each * w).sum() / w.sum().clamp_min(1e-8)
     if (decade != IGNORE).any():
         loss = loss + F.cross_entropy(
             decade_logits, decade, ignore_index=IGNORE, label_smoothing=label_smoothing

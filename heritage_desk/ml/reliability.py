@@ -156,15 +156,34 @@ def range_rows(
 
 
 def fit_ranges(
-    width: np.ndarray, mass: np.ndarray, held: np.ndarray, n_rows: int, source: str
+    width: np.ndarray,
+    mass: np.ndarray,
+    held: np.ndarray,
+    n_rows: int,
+    source: str,
+    prior: RangeReliability | None = None,
 ) -> RangeReliability | None:
-    """The range map fitted on (width, mass, held) of held-out rows; None if too few rows."""
+    """The range map fitted on (width, mass, held) of held-out rows; None if too few rows.
+    With a prior, as for the open set: from MIN_ROWS_WITH_PRIOR rows on, the slopes pulled
+    toward the prior's and the level mostly free (a small catalogue's 18 dated works held
+    out would otherwise fall back to the prior whole, measured elsewhere)."""
     h = np.asarray(held, dtype=np.float64)
-    if n_rows < MIN_ROWS or h.sum() < MIN_CLASS or len(h) - h.sum() < MIN_CLASS:
+    fewest = MIN_ROWS if prior is None else MIN_ROWS_WITH_PRIOR
+    if n_rows < fewest or h.sum() < MIN_CLASS or len(h) - h.sum() < MIN_CLASS:
         return None
     x = np.stack(
         [np.log(np.maximum(width, 1.0)), logit(np.minimum(np.asarray(mass, float), 0.999))], 1
     )
     # Each row appears once per level: weight the penalty as for n_rows independent rows.
-    w, b = fit_logistic(x, h, l2=1e-2 * len(RANGE_LEVELS))
+    per_row = len(RANGE_LEVELS)
+    if prior is None:
+        w, b = fit_logistic(x, h, l2=1e-2 * per_row)
+    else:
+        c0, c1, c2 = prior.coef
+        w, b = fit_logistic(
+            x,
+            h,
+            l2=per_row * np.array([PRIOR_STRENGTH, PRIOR_STRENGTH, PRIOR_BIAS_STRENGTH]),
+            center=np.array([c1, c2, c0]),
+        )
     return RangeReliability((float(b), float(w[0]), float(w[1])), n_rows, source)

@@ -76,6 +76,8 @@ class Batchable:
     artist: torch.Tensor
     decade: torch.Tensor
     meta: torch.Tensor
+    #: Weight of each artist label (Example.weight); None: all count fully.
+    artist_weight: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.features.shape[0])
@@ -86,7 +88,8 @@ class Batchable:
         if f.dim() == 3:
             v = torch.randint(f.shape[1], (f.shape[0],), generator=gen)
             f = f[torch.arange(f.shape[0]), v]
-        return Batchable(f.float(), self.artist[idx], self.decade[idx], self.meta[idx])
+        w = self.artist_weight[idx] if self.artist_weight is not None else None
+        return Batchable(f.float(), self.artist[idx], self.decade[idx], self.meta[idx], w)
 
 
 def data_hash(examples: Sequence[Example], embeddings: np.ndarray) -> str:
@@ -127,7 +130,12 @@ def train_one_epoch(
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16(config)):
             a_logits, d_logits = model(b.features, mask_meta(b.meta, config.mask_prob, gen))
         loss = multitask_loss(
-            a_logits.float(), d_logits.float(), b.artist, b.decade, config.label_smoothing
+            a_logits.float(),
+            d_logits.float(),
+            b.artist,
+            b.decade,
+            config.label_smoothing,
+            b.artist_weight,
         )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -254,6 +262,13 @@ def fit_model(
     return model
 
 
+def label_weights(examples: Sequence[Example]) -> torch.Tensor | None:
+    """Each example's artist-label weight [N], or None when all count fully (the usual case)."""
+    if all(e.weight == 1.0 for e in examples):
+        return None
+    return torch.tensor([e.weight for e in examples], dtype=torch.float32)
+
+
 def train_head(
     examples: Sequence[Example],
     embeddings: np.ndarray,
@@ -283,12 +298,15 @@ def train_head(
     feats = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32))
     tr, ho = _calibration_split(examples, config.calibration_fraction, config.seed)
     t_tr, t_ho = torch.from_numpy(tr), torch.from_numpy(ho)
-    train = Batchable(feats[t_tr], a[t_tr], d[t_tr], m[t_tr])
+    w = label_weights(examples)
+    train = Batchable(feats[t_tr], a[t_tr], d[t_tr], m[t_tr], w[t_tr] if w is not None else None)
     model = fit_model(train, vocab, config, progress, cancel, start)
     ta = td = 1.0
     metrics: dict[str, float] = {"n_train": float(len(tr)), "n_holdout": float(len(ho))}
     if len(ho):
-        held = Batchable(feats[t_ho], a[t_ho], d[t_ho], m[t_ho])
+        # Calibrated on the painters' own hands: a qualified attribution is no sure label.
+        own = a[t_ho] if w is None else torch.where(w[t_ho] < 1, IGNORE, a[t_ho])
+        held = Batchable(feats[t_ho], own, d[t_ho], m[t_ho])
         za, zd = predict_logits(model, held.features, held.meta)
         ta, td = fit_temperature(za, held.artist), fit_temperature(zd, held.decade)
         known = held.artist != IGNORE
@@ -358,7 +376,9 @@ def probe_open_set(
     test = np.concatenate([known_ho, np.sort(novel_rows)])
     a, d, m = vocab.encode(examples)
     idx = torch.from_numpy(keep_tr)
-    net = fit_model(Batchable(feats[idx], a[idx], d[idx], m[idx]), vocab, config, cancel=cancel)
+    w = label_weights(examples)
+    rows = Batchable(feats[idx], a[idx], d[idx], m[idx], w[idx] if w is not None else None)
+    net = fit_model(rows, vocab, config, cancel=cancel)
     probe = TrainedModel(model=net, vocab=vocab, backbone="probe")
     t = torch.from_numpy(test)
     with torch.no_grad():

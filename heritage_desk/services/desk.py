@@ -152,7 +152,9 @@ class Desk:
                 found = {}
             evidence = {
                 a: tuple(
-                    Evidence(w.asset_id, w.image_path, w.checksum, w.title, w.similarity)
+                    Evidence(
+                        w.asset_id, w.image_path, w.checksum, w.title, w.similarity, w.qualifier
+                    )
                     for w in works
                 )
                 for a, works in found.items()

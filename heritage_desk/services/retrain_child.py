@@ -157,7 +157,7 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     emit(protocol.Metrics("data", None, {k: float(v) for k, v in data.items()}))
     tm = fit(train_mask)
     # The gate compares both models as curators see them: through the Predictor.
-    hold_ex, hold_feats = examples_of(hold), feats[~train_mask]
+    hold_ex, hold_feats = examples_of(hold, scored=True), feats[~train_mask]
     metrics = evaluate_items(Predictor(tm), hold_ex, hold_feats)
     emit(protocol.Metrics("holdout", "new", metrics))
     baseline: dict[str, float] | None = None

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from heritage_desk.core.model import Field
-from heritage_desk.core.names import parse_artist
+from heritage_desk.core.names import evidence_weight, parse_artist
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.core.yearbins import label_year
 from heritage_desk.services.retrain_manifest import ManifestItem
@@ -51,12 +51,15 @@ def confirmed_items(
             artist = None
             art = a.fields.get(Field.ARTIST)
             key = ""
+            weight = 1.0
             if art is not None:
                 ref = parse_artist(art.value)
-                # "After X", "Workshop of X" and anonymous cultures are not X's hand.
-                if ref.is_person and ref.qualifier is None:
+                # "Attributed to X" is weaker evidence of X's hand, "After X" none; an
+                # anonymous culture names no painter.
+                if ref.is_person and evidence_weight(ref.qualifier) > 0:
                     key = ref.key
                     artist = names.get(key, ref.name)
+                    weight = evidence_weight(ref.qualifier)
             date = a.fields.get(Field.DATE)
             year = label_year(date.year_from, date.year_to) if date is not None else None
             if artist is None and year is None:
@@ -78,6 +81,7 @@ def confirmed_items(
                     holdout=is_holdout(group, holdout_fraction),
                     files=files,
                     window=list(w) if (w := trust_window(art.value if art else None)) else None,
+                    weight=weight,
                 )
             )
     return out

@@ -32,6 +32,8 @@ class ManifestItem:
     files: list[str] = field(default_factory=list)  # cached embedding per view, under cache_dir
     #: The artist's working window from the life dates its line states (core.lifespan).
     window: list[int] | None = None
+    #: How far `artist` is the painter's own hand (core.names.evidence_weight).
+    weight: float = 1.0
 
 
 @dataclass

@@ -22,19 +22,22 @@ MAX_EXEMPLAR_REPEAT = 4
 WARM_EPOCHS = 4
 
 
-def examples_of(items: Sequence[ManifestItem]) -> list[Any]:
-    """Manifest items as training examples (the checksum keys the embedding)."""
+def examples_of(items: Sequence[ManifestItem], scored: bool = False) -> list[Any]:
+    """Manifest items as training examples (the checksum keys the embedding). `scored`: as
+    held-out works are scored, by the painter's own hand only ("attributed to X" keeps its
+    date, not its painter)."""
     from heritage_desk.ml.data import Example
 
     return [
         Example(
             image_path=i.checksum,
-            artist=i.artist,
+            artist=None if scored and i.weight < 1 else i.artist,
             year=i.year,
             genre=i.genre,
             style=i.style,
             medium=i.medium,
             title=i.group or i.title,
+            weight=i.weight,
         )
         for i in items
     ]
@@ -70,12 +73,9 @@ def measure_on_holdout(tm: Any, feats: Any, hold: Sequence[ManifestItem], traine
     from heritage_desk.ml.predictor import Predictor
 
     seen = {parse_artist(e.artist).key for e in trained if e.artist}
-    novel = np.array(
-        [bool(i.artist) and parse_artist(i.artist or "").key not in seen for i in hold]
-    )
-    return measure_reliability(
-        Predictor(tm), examples_of(hold), feats, novel, "catalogue", prior=tm.reliability
-    )
+    held = examples_of(hold, scored=True)
+    novel = np.array([bool(e.artist) and parse_artist(e.artist).key not in seen for e in held])
+    return measure_reliability(Predictor(tm), held, feats, novel, "catalogue", prior=tm.reliability)
 
 
 def load_embeddings(root: Path, items: Sequence[ManifestItem]) -> tuple[Any, Any]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from heritage_desk.core.model import Asset, Field
-from heritage_desk.core.names import split_qualifier
+from heritage_desk.core.names import evidence_weight, split_qualifier
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.services.suggestion_model import artist_ref
 from heritage_desk.storage.catalogue import Catalogue
@@ -32,6 +32,9 @@ class SimilarWork:
     checksum: str
     title: str | None
     similarity: float
+    #: The record's attribution ("attributed to"), None for the painter's own hand; its
+    #: core.names.evidence_weight ranks the work below an equally similar sure one.
+    qualifier: str | None = None
 
 
 class EvidenceIndex:
@@ -46,25 +49,32 @@ class EvidenceIndex:
         self.catalogue = catalogue
         self._embeddings = embeddings
         self._assets = assets
-        self._works: dict[str, tuple[list[Asset], np.ndarray]] = {}
+        self._works: dict[str, tuple[list[Asset], np.ndarray, np.ndarray]] = {}
 
     def clear(self) -> None:
         """Forget every cached artist (the catalogue or the model changed)."""
         self._works.clear()
 
-    def confirmed_works(self, artist: str) -> tuple[list[Asset], np.ndarray]:
-        """The works confirmed as `artist`'s own hand that have embeddings, and those embeddings
-        (for "attributed to X": X's works; a qualified confirmation is not X's hand)."""
+    def confirmed_works(self, artist: str) -> tuple[list[Asset], np.ndarray, np.ndarray]:
+        """The works the catalogue gives to the person `artist` names that have embeddings,
+        those embeddings, and how far each is that person's hand (core.names.evidence_weight:
+        own 1, "attributed to" 0.5; "after X" is another hand and left out). For "attributed
+        to X" the same: X's works."""
         import numpy as np
 
         key = artist_ref(artist).key
         if key not in self._works:
-            works = list(self._assets(AssetQuery(artist=split_qualifier(artist)[1])))
+            works, weights = [], []
+            for w in self._assets(AssetQuery(person=split_qualifier(artist)[1])):
+                weight = evidence_weight(artist_ref(w.value(Field.ARTIST) or "").qualifier)
+                if weight > 0:
+                    works.append(w)
+                    weights.append(weight)
             feats, found = self._embeddings(works)
             works = [w for w, ok in zip(works, found, strict=True) if ok]
             f = feats[found]
             f /= np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-8)
-            self._works[key] = (works, f)
+            self._works[key] = (works, f, np.asarray(weights, dtype=np.float64)[found])
         return self._works[key]
 
     def evidence(
@@ -82,9 +92,10 @@ class EvidenceIndex:
         q = feats[0] / max(float(np.linalg.norm(feats[0])), 1e-8)
         out: dict[str, list[SimilarWork]] = {}
         for artist in artists:
-            works, f = self.confirmed_works(artist)
+            works, f, weights = self.confirmed_works(artist)
             sims = f @ q if len(works) else np.zeros(0)
-            order = [i for i in np.argsort(-sims) if works[i].id != asset_id][:k]
+            # A qualified work is weaker evidence: its similarity counts by its weight.
+            order = [i for i in np.argsort(-sims * weights) if works[i].id != asset_id][:k]
             out[artist] = [
                 SimilarWork(
                     works[i].id,
@@ -92,6 +103,7 @@ class EvidenceIndex:
                     works[i].checksum,
                     works[i].title,
                     float(sims[i]),
+                    artist_ref(works[i].value(Field.ARTIST) or "").qualifier,
                 )
                 for i in order
             ]

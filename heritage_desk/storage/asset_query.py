@@ -115,6 +115,16 @@ def _artist_filter(text: str) -> Any:
     return _assets_with(fv.field == Field.ARTIST.value, cond)
 
 
+def _person_filter(text: str) -> Any:
+    """The person `text` names, under any attribution (nothing for an anonymous culture)."""
+    ref = parse_artist(text)
+    if not ref.is_person:
+        return sa.false()
+    fv = FieldValueRow
+    person = sa.select(ArtistRow.id).where(ArtistRow.key == ref.key).scalar_subquery()
+    return _assets_with(fv.field == Field.ARTIST.value, fv.artist_id == person)
+
+
 def where_clauses(q: AssetQuery) -> list[Any]:
     """The WHERE conditions of a query's filters and search."""
     out: list[Any] = []
@@ -137,6 +147,8 @@ def where_clauses(q: AssetQuery) -> list[Any]:
         out.append(doubted if q.possible_mistake else ~doubted)
     if q.artist:
         out.append(_artist_filter(q.artist))
+    if q.person:
+        out.append(_person_filter(q.person))
     for value, field in ((q.genre, Field.GENRE), (q.style, Field.STYLE), (q.medium, Field.MEDIUM)):
         if value:
             out.append(_field_equals(field, value))

@@ -62,3 +62,15 @@ def test_score_counts_right_confident_and_ranges(tmp_path: Path) -> None:
     assert got["dates_suggested"] == 2
     assert got["date_width[11-25 y] held"] == 1.0 and got["date_width[>100 y] held"] == 0.0
     assert got["date_median_error"] == pytest.approx((5 + 250) / 2)  # decade middles
+
+
+def test_another_blanking_hides_other_works_and_figures_average_over_them(tmp_path: Path) -> None:
+    from benchmarks.bench_museum import over_blankings
+
+    first = json.loads(prepare(tmp_path / "b0")[1].read_text(encoding="utf-8"))
+    other = json.loads(prepare(tmp_path / "b1", blanking=1)[1].read_text(encoding="utf-8"))
+    assert first != other and 0.3 < len(other) / 135 < 0.9
+    runs = [{"p": {"x": 0.5, "y": float("nan")}}, {"p": {"x": 1.0, "y": 2.0}}]
+    out = over_blankings(runs)["p"]
+    assert out["x"] == 0.75 and out["x sd"] == 0.25
+    assert out["y"] == 2.0  # a run with nothing to score is left out of the mean

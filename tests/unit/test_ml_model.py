@@ -112,3 +112,29 @@ def test_bank_dropout_drops_p_and_keeps_the_mean() -> None:
     assert not torch.equal(y[:256], d(x)[:256])  # fresh rows each call
     d.eval()
     assert torch.equal(d(x), x)
+
+
+def test_an_attribution_counts_as_a_fraction_of_a_sure_work() -> None:
+    """X's works look exactly like A's: only the weight of X's labels (a qualified
+    attribution, core.names.evidence_weight) sets how much of that look the model gives X."""
+    rng = np.random.default_rng(0)
+    c = rng.normal(size=(2, 16)) * 3
+    n = 400
+    x = np.concatenate([c[0] + rng.normal(size=(n, 16)), c[1] + rng.normal(size=(n, 16))])
+
+    def label(i: int, weight: float) -> Example:
+        if i >= n:
+            return Example(f"i{i}.jpg", artist="B", title=f"w{i}")
+        if i % 2:
+            return Example(f"i{i}.jpg", artist="A", title=f"w{i}")
+        return Example(f"i{i}.jpg", artist="X", title=f"w{i}", weight=weight)
+
+    def p_x(weight: float) -> float:
+        ex = [label(i, weight) for i in range(2 * n)]
+        p = Predictor(train_head(ex, x.astype(np.float32), FAST))
+        preds = [p.predict(x[i].astype(np.float32), top_k=3) for i in range(0, n, 2)]
+        return float(
+            np.mean([sum(a.probability for a in q.artists if a.artist == "X") for q in preds])
+        )
+
+    assert p_x(0.25) < 0.5 * p_x(1.0)

@@ -73,6 +73,14 @@ def test_artist_filter_matches_spellings_not_attributions(cat: Catalogue) -> Non
     assert ids(cat, artist="Claude Monet") == [1]
 
 
+def test_person_filter_matches_every_attribution_of_the_person(cat: Catalogue) -> None:
+    """The evidence panel's query: X's own works and those given to X with a qualifier."""
+    assert ids(cat, person="Pierre Auguste Renoir") == [2, 5]
+    assert ids(cat, person="attributed to Pierre-Auguste Renoir (French, 1841-1919)") == [2, 5]
+    assert ids(cat, person="Claude Monet") == [1]
+    assert ids(cat, person="Netherlandish") == []  # a culture is no person
+
+
 def test_text_search(cat: Catalogue) -> None:
     assert ids(cat, text="lily") == []
     assert ids(cat, text="lilies") == [1]
