@@ -1,4 +1,5 @@
-"""`--screenshot --show compare|loupe|badges`: drive the window to those views before the grab."""
+"""`--screenshot --show compare|weaker-evidence|loupe|badges`: drive the window to those views
+before the grab (weaker-evidence: the compare view on a work given with a qualifier)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from heritage_desk.core.model import UNKNOWN_ARTIST, Changes, Field
 from heritage_desk.gui.compare_view import evidence_items
 from heritage_desk.workers import operations
 
-SHOWS = ("compare", "loupe", "badges")
+SHOWS = ("compare", "weaker-evidence", "loupe", "badges")
 #: How many works `compare` looks through for one with evidence.
 LOOK_AT = 60
 
@@ -33,7 +34,37 @@ class ViewShots:
         return d if d is not None and self.window.suggestions.detail is d else None
 
     def tick(self) -> bool:
-        return bool(getattr(self, f"_{self.show}")())
+        return bool(getattr(self, f"_{self.show.replace('-', '_')}")())
+
+    def _weaker_evidence(self) -> bool:
+        """The compare view on the first evidence work the catalogue gives with a qualifier
+        ("Follower of X" shown as weaker evidence of X)."""
+        if self.step == "start":
+            if not self.desk.background_done() or self.desk.executor.pending():
+                return False
+            self.window.review.on_changes(Changes(model=True))
+            self.step = "find"
+            return False
+        d = self._detail()
+        if d is None or self.desk.executor.pending():
+            return False
+        items = evidence_items(d)
+        qualified = [i for i, item in enumerate(items) if item.work.qualifier is not None]
+        if self.step == "find" and qualified:
+            self._act("compare")
+            self.step = "step"
+            self.done = qualified[0]
+            return False
+        if self.step == "step":
+            if self.window.stage.compare.index < self.done:
+                self._act("evidence_next")
+                return False
+            return True
+        if d.asset.id in self.seen or len(self.seen) >= self.window.model.rowCount():
+            return len(self.seen) >= self.window.model.rowCount()  # none: grab what is there
+        self.seen.add(d.asset.id)
+        self._act("next")
+        return False
 
     def _loupe(self) -> bool:
         self._act("loupe")

@@ -36,6 +36,7 @@ def register(subparsers: Any) -> None:
             "unknown",
             "batch",
             "compare",
+            "weaker-evidence",
             "loupe",
             "badges",
             "mistakes",
@@ -43,7 +44,8 @@ def register(subparsers: Any) -> None:
         default="main",
         help="with --screenshot: the main window, a review in progress, the model panel, "
         "the first work whose artist is suggested 'attributed to' / 'none of the painters I "
-        "know', the batch-accept preview, the compare view, the loupe, the review-state "
+        "know', the batch-accept preview, the compare view (on a work given with a qualifier: "
+        "weaker-evidence), the loupe, the review-state "
         "badges, or the possible mistakes once the background pass is done",
     )
     p.add_argument("--size", default="1280x820", metavar="WxH", help="window size for --screenshot")

@@ -92,3 +92,12 @@ def test_a_label_weight_scales_its_share_of_the_artist_loss() -> None:
     half = multitask_loss(logits, empty, artist, no_year, artist_weight=torch.tensor([1, 0.5, 0]))
     assert torch.isclose(half, (each[0] + 0.5 * each[1]) / 1.5)
     assert np.isfinite(float(half))
+
+
+def test_the_panel_says_how_the_catalogue_gives_an_evidence_work() -> None:
+    from heritage_desk.core.views import Evidence
+
+    own = Evidence(1, "a.jpg", None, "A", 0.8)
+    follower = Evidence(2, "b.jpg", None, "B", 0.8, "follower of")
+    assert own.given_as("<b>Rubens</b>") == "a confirmed work of <b>Rubens</b>"
+    assert follower.given_as("Rubens") == "a work given as follower of Rubens: weaker evidence"
