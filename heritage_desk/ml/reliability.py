@@ -164,9 +164,10 @@ def fit_ranges(
     prior: RangeReliability | None = None,
 ) -> RangeReliability | None:
     """The range map fitted on (width, mass, held) of held-out rows; None if too few rows.
-    With a prior, as for the open set: from MIN_ROWS_WITH_PRIOR rows on, the slopes pulled
-    toward the prior's and the level mostly free (a small catalogue's 18 dated works held
-    out would otherwise fall back to the prior whole, measured elsewhere)."""
+    From MIN_ROWS rows the fit is free; with fewer, from MIN_ROWS_WITH_PRIOR on, it leans on
+    a prior as the open set does: slopes pulled toward the prior's, the level mostly free (a
+    small catalogue's 18 dated works held out would otherwise fall back to the prior whole,
+    measured elsewhere; a museum blanking's ranges then held 0.41 where they stated 0.83)."""
     h = np.asarray(held, dtype=np.float64)
     fewest = MIN_ROWS if prior is None else MIN_ROWS_WITH_PRIOR
     if n_rows < fewest or h.sum() < MIN_CLASS or len(h) - h.sum() < MIN_CLASS:
@@ -176,7 +177,7 @@ def fit_ranges(
     )
     # Each row appears once per level: weight the penalty as for n_rows independent rows.
     per_row = len(RANGE_LEVELS)
-    if prior is None:
+    if prior is None or n_rows >= MIN_ROWS:
         w, b = fit_logistic(x, h, l2=1e-2 * per_row)
     else:
         c0, c1, c2 = prior.coef
