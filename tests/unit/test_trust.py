@@ -81,3 +81,32 @@ def test_a_stated_range_share_grows_with_its_width() -> None:
             round(q.year.range_probability, 6)
         )
     assert len({s for v in shares.values() for s in v}) > 1  # not one share for every range
+
+
+def test_a_few_held_out_dated_works_refit_the_ranges_around_their_prior() -> None:
+    """18 dated works held out (a small museum's retrain): below MIN_ROWS the range map used
+    to fall back to the prior whole; now it leans on it and takes its level from the works.
+    From MIN_ROWS on, the fit is free (the prior does not move it)."""
+    from heritage_desk.ml.reliability import (
+        MIN_ROWS,
+        MIN_ROWS_WITH_PRIOR,
+        RangeReliability,
+        fit_ranges,
+        range_rows,
+    )
+
+    rng = np.random.default_rng(0)
+    prior = RangeReliability((0.5, 0.4, 0.5), 2000, "training")
+
+    def rows(n: int, held_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        widths = rng.integers(10, 300, n)
+        return range_rows([(widths * (1 + k), rng.random(n) < held_share) for k in range(14)])
+
+    few = rows(MIN_ROWS - 2, 0.4)  # these ranges held less often than the prior says
+    assert fit_ranges(*few, MIN_ROWS - 2, "catalogue") is None
+    leaned = fit_ranges(*few, MIN_ROWS - 2, "catalogue", prior)
+    assert leaned is not None and MIN_ROWS_WITH_PRIOR <= leaned.n == MIN_ROWS - 2
+    assert leaned.held(100, 0.9) < prior.held(100, 0.9)  # its level is this catalogue's
+    assert abs(leaned.coef[1] - prior.coef[1]) < abs(leaned.coef[0] - prior.coef[0])
+    many = rows(60, 0.4)
+    assert fit_ranges(*many, 60, "catalogue", prior) == fit_ranges(*many, 60, "catalogue")
