@@ -36,17 +36,22 @@ class ViewShots:
     def tick(self) -> bool:
         return bool(getattr(self, f"_{self.show.replace('-', '_')}")())
 
+    def _with_evidence(self) -> Any:
+        """The work on screen once every image is embedded and its evidence shown, else None
+        (the first call asks for the details again, with evidence)."""
+        if self.step == "start":
+            if self.desk.background_done() and not self.desk.executor.pending():
+                self.window.review.on_changes(Changes(model=True))
+                self.step = "find"
+            return None
+        d = self._detail()
+        return None if d is None or self.desk.executor.pending() else d
+
     def _weaker_evidence(self) -> bool:
         """The compare view on the first evidence work the catalogue gives with a qualifier
         ("Follower of X" shown as weaker evidence of X)."""
-        if self.step == "start":
-            if not self.desk.background_done() or self.desk.executor.pending():
-                return False
-            self.window.review.on_changes(Changes(model=True))
-            self.step = "find"
-            return False
-        d = self._detail()
-        if d is None or self.desk.executor.pending():
+        d = self._with_evidence()
+        if d is None:
             return False
         items = evidence_items(d)
         qualified = [i for i, item in enumerate(items) if item.work.qualifier is not None]
@@ -100,14 +105,8 @@ class ViewShots:
 
     def _compare(self) -> bool:
         """Once every image is embedded, the first work with evidence, beside its best match."""
-        if self.step == "start":
-            if not self.desk.background_done() or self.desk.executor.pending():
-                return False
-            self.window.review.on_changes(Changes(model=True))  # details again, with evidence
-            self.step = "find"
-            return False
-        d = self._detail()
-        if d is None or self.desk.executor.pending():
+        d = self._with_evidence()
+        if d is None:
             return False
         items = evidence_items(d)
         top = d.candidates(Field.ARTIST)

@@ -31,9 +31,10 @@ class AssetQuery:
     unknown_painter: bool | None = None  # "none of the painters I know" leads the artist
     #: The recorded artist is one the model gives less than core.model.DOUBT_BELOW.
     possible_mistake: bool | None = None
-    artist: str | None = None
-    #: The person `person` names under any attribution ("attributed to X", "workshop of X").
+    #: The person `person` names, under any attribution ("attributed to X", "workshop of X").
     person: str | None = None
+    #: Written so, or the same person with the same attribution (any spelling).
+    artist: str | None = None
     genre: str | None = None
     style: str | None = None
     medium: str | None = None

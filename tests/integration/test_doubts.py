@@ -25,25 +25,28 @@ RECORD = [
 ]
 
 
-def _catalogue(root: Path, aic: Path) -> Path:
+def aic_catalogue(
+    root: Path, aic: Path, record: list[tuple[str, ...]] = RECORD, date: str | None = None
+) -> Path:
+    """A catalogue of AIC images with `record`'s artist lines (and one `date` for all)."""
     images = root / "images"
     images.mkdir(parents=True)
     with open(root / "metadata.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["image_file", "artist"])
-        for name, artist in RECORD:
+        w.writerow(["image_file", "artist", "date"])
+        for name, artist in record:
             shutil.copyfile(aic / "images" / name, images / name)
-            w.writerow([name, artist])
+            w.writerow([name, artist, date or ""])
     cat = root / "catalogue.sqlite"
     with Catalogue.open(cat) as c:
-        assert import_collection(c, images, root / "metadata.csv").added == len(RECORD)
+        assert import_collection(c, images, root / "metadata.csv").added == len(record)
     return cat
 
 
 def test_a_monet_recorded_as_hogarth_is_a_possible_mistake(
     aic_demo_dir: Path, tmp_path: Path
 ) -> None:
-    cat = _catalogue(tmp_path, aic_demo_dir)
+    cat = aic_catalogue(tmp_path, aic_demo_dir)
     with Catalogue.open(cat) as c:
         svc = SuggestionService(c, cache_dir=tmp_path / "cache")
         svc.embed_missing()
@@ -57,7 +60,7 @@ def test_a_monet_recorded_as_hogarth_is_a_possible_mistake(
 
 
 def test_cli_doubts_writes_them(aic_demo_dir: Path, tmp_path: Path) -> None:
-    cat = _catalogue(tmp_path, aic_demo_dir)
+    cat = aic_catalogue(tmp_path, aic_demo_dir)
     out = tmp_path / "doubts.csv"
     env = dict(os.environ, HERITAGE_DESK_DATA_DIR=str(tmp_path / "data"))
     done = subprocess.run(
@@ -95,7 +98,7 @@ def test_the_windows_background_pass_stores_the_same_doubts_for_the_filter(
     from heritage_desk.services.image_paths import ImageResolver
     from heritage_desk.services.inference_engine import InferenceEngine
 
-    cat = _catalogue(tmp_path, aic_demo_dir)
+    cat = aic_catalogue(tmp_path, aic_demo_dir)
     with Catalogue.open(cat) as c:
         paths = config.paths(tmp_path / "data")
         desk = Desk(c, paths, ImageResolver(c, [tmp_path / "images"]))

@@ -4,8 +4,6 @@ X" trains X at half weight and shows in X's evidence, marked and ranked below X'
 
 from __future__ import annotations
 
-import csv
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +15,7 @@ from heritage_desk.services.retrain_labels import confirmed_items
 from heritage_desk.services.retrain_training import examples_of
 from heritage_desk.services.suggestions import SuggestionService
 from heritage_desk.storage.catalogue import Catalogue
-from heritage_desk.storage.importer import import_collection
+from tests.integration.test_doubts import aic_catalogue
 
 MONET = "Claude Monet (French, 1840–1926)"
 RECORD = [
@@ -28,25 +26,10 @@ RECORD = [
 ]
 
 
-def _catalogue(root: Path, aic: Path) -> Path:
-    images = root / "images"
-    images.mkdir(parents=True)
-    with open(root / "metadata.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["image_file", "artist", "date"])
-        for name, artist in RECORD:
-            shutil.copyfile(aic / "images" / name, images / name)
-            w.writerow([name, artist, "1880"])
-    cat = root / "catalogue.sqlite"
-    with Catalogue.open(cat) as c:
-        assert import_collection(c, images, root / "metadata.csv").added == len(RECORD)
-    return cat
-
-
 def test_qualified_confirmations_are_weaker_evidence_in_training_and_in_the_panel(
     aic_demo_dir: Path, tmp_path: Path
 ) -> None:
-    cat = _catalogue(tmp_path, aic_demo_dir)
+    cat = aic_catalogue(tmp_path, aic_demo_dir, RECORD, date="1880")
     with Catalogue.open(cat) as c:
         svc = SuggestionService(c, cache_dir=tmp_path / "cache")
         svc.embed_missing()
