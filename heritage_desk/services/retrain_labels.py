@@ -56,10 +56,9 @@ def confirmed_items(
                 ref = parse_artist(art.value)
                 # "Attributed to X" is weaker evidence of X's hand, "After X" none; an
                 # anonymous culture names no painter.
-                if ref.is_person and evidence_weight(ref.qualifier) > 0:
-                    key = ref.key
-                    artist = names.get(key, ref.name)
-                    weight = evidence_weight(ref.qualifier)
+                hand = evidence_weight(ref.qualifier) if ref.is_person else 0.0
+                if hand > 0:
+                    key, artist, weight = ref.key, names.get(ref.key, ref.name), hand
             date = a.fields.get(Field.DATE)
             year = label_year(date.year_from, date.year_to) if date is not None else None
             if artist is None and year is None:

@@ -49,32 +49,31 @@ class EvidenceIndex:
         self.catalogue = catalogue
         self._embeddings = embeddings
         self._assets = assets
-        self._works: dict[str, tuple[list[Asset], np.ndarray, np.ndarray]] = {}
+        self._works: dict[str, tuple[list[Asset], np.ndarray, list[str | None]]] = {}
 
     def clear(self) -> None:
         """Forget every cached artist (the catalogue or the model changed)."""
         self._works.clear()
 
-    def confirmed_works(self, artist: str) -> tuple[list[Asset], np.ndarray, np.ndarray]:
+    def confirmed_works(self, artist: str) -> tuple[list[Asset], np.ndarray, list[str | None]]:
         """The works the catalogue gives to the person `artist` names that have embeddings,
-        those embeddings, and how far each is that person's hand (core.names.evidence_weight:
-        own 1, "attributed to" 0.5; "after X" is another hand and left out). For "attributed
-        to X" the same: X's works."""
+        those embeddings, and the attribution each is given with (None: the person's own
+        hand; a qualifier whose core.names.evidence_weight is 0, "after X", is another hand
+        and left out). For "attributed to X" the same: X's works."""
         import numpy as np
 
         key = artist_ref(artist).key
         if key not in self._works:
-            works, weights = [], []
-            for w in self._assets(AssetQuery(person=split_qualifier(artist)[1])):
-                weight = evidence_weight(artist_ref(w.value(Field.ARTIST) or "").qualifier)
-                if weight > 0:
-                    works.append(w)
-                    weights.append(weight)
-            feats, found = self._embeddings(works)
-            works = [w for w, ok in zip(works, found, strict=True) if ok]
+            given = [
+                (w, artist_ref(w.value(Field.ARTIST) or "").qualifier)
+                for w in self._assets(AssetQuery(person=split_qualifier(artist)[1]))
+            ]
+            given = [(w, q) for w, q in given if evidence_weight(q) > 0]
+            feats, found = self._embeddings([w for w, _ in given])
+            kept = [g for g, ok in zip(given, found, strict=True) if ok]
             f = feats[found]
             f /= np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-8)
-            self._works[key] = (works, f, np.asarray(weights, dtype=np.float64)[found])
+            self._works[key] = ([w for w, _ in kept], f, [q for _, q in kept])
         return self._works[key]
 
     def evidence(
@@ -92,9 +91,10 @@ class EvidenceIndex:
         q = feats[0] / max(float(np.linalg.norm(feats[0])), 1e-8)
         out: dict[str, list[SimilarWork]] = {}
         for artist in artists:
-            works, f, weights = self.confirmed_works(artist)
+            works, f, given = self.confirmed_works(artist)
             sims = f @ q if len(works) else np.zeros(0)
             # A qualified work is weaker evidence: its similarity counts by its weight.
+            weights = np.array([evidence_weight(g) for g in given])
             order = [i for i in np.argsort(-sims * weights) if works[i].id != asset_id][:k]
             out[artist] = [
                 SimilarWork(
@@ -103,7 +103,7 @@ class EvidenceIndex:
                     works[i].checksum,
                     works[i].title,
                     float(sims[i]),
-                    artist_ref(works[i].value(Field.ARTIST) or "").qualifier,
+                    given[i],
                 )
                 for i in order
             ]
