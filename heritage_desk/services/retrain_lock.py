@@ -188,6 +188,10 @@ class SharedRetrainLock(_OneHolder):
     def release(self) -> None:
         self._lock.release()
 
+    def busy(self) -> bool:
+        """True when another session holds the lock: asked of the server, nothing taken."""
+        return not self._lock.held and self._lock.taken()
+
     def holder(self) -> str:
         """The holder's note (curator, machine, process, since), or "" when it left none."""
         try:

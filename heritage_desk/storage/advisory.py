@@ -91,10 +91,16 @@ class AdvisoryLock:
                 return ""
             time.sleep(0.05)
 
-    def _read_note(self) -> str | None:
-        """The holder's note; "" when nobody holds the lock; None when held but not yet noted."""
+    def taken(self) -> bool:
+        """True when some session holds the lock now: a look at pg_locks that takes nothing,
+        so asking never makes another's try_acquire fail (a probe by taking it did: a
+        curator starting at the same moment was told "already running" by nobody)."""
         with self._engine.connect() as conn:
-            taken = conn.scalar(
+            return self._taken(conn)
+
+    def _taken(self, conn: sa.Connection) -> bool:
+        return bool(
+            conn.scalar(
                 sa.text(
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
                     "AND database = (SELECT oid FROM pg_database WHERE datname = "
@@ -103,7 +109,12 @@ class AdvisoryLock:
                 ),
                 {"hi": (self.key >> 32) & 0xFFFFFFFF, "lo": self.key & 0xFFFFFFFF},
             )
-            if not taken:
+        )
+
+    def _read_note(self) -> str | None:
+        """The holder's note; "" when nobody holds the lock; None when held but not yet noted."""
+        with self._engine.connect() as conn:
+            if not self._taken(conn):
                 return ""
             value = conn.scalar(
                 sa.select(CatalogueInfoRow.value).where(CatalogueInfoRow.key == self._note_key)
