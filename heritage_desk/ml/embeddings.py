@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -31,6 +32,20 @@ ErrorCallback = Callable[[str, Exception], None]
 FIDELITY_COSINE = 0.999
 
 file_checksum = file_sha256  # SHA-256 of a file's bytes, hex (one owner: ml.decode)
+
+
+class Pending(NamedTuple):
+    """What one embed_files call has left to embed, for either batch source: rows `todo` of
+    `paths`, verified against `checksums` when given, stopped by `cancel`."""
+
+    paths: Sequence[str | Path]
+    todo: Sequence[int]
+    checksums: Sequence[str] | None
+    cancel: CancelToken | None
+
+
+#: One embedded batch: its row indices, the rows that failed, the features per view.
+Batch = tuple[list[int], list[tuple[int, Exception]], list[np.ndarray]]
 
 
 class EmbeddingCache:
@@ -192,7 +207,7 @@ class Embedder:
         progress(eta.progress(done))
         expected = checksums if verify else None
         run = self._fast_batches if self.fast else self._reference_batches
-        for ok, failed, feats in run(paths, todo, expected, cancel):
+        for ok, failed, feats in run(Pending(paths, todo, expected, cancel)):
             for i, exc in failed:
                 if on_error is None or not isinstance(exc, ImageLoadError):
                     raise exc
@@ -212,14 +227,9 @@ class Embedder:
             progress(eta.progress(done))
         return out
 
-    def _fast_batches(
-        self,
-        paths: Sequence[str | Path],
-        todo: Sequence[int],
-        checksums: Sequence[str] | None,
-        cancel: CancelToken | None,
-    ) -> Iterator[tuple[list[int], list[tuple[int, Exception]], list[np.ndarray]]]:
+    def _fast_batches(self, job: Pending) -> Iterator[Batch]:
         """(embedded indices, failures, features per view) per batch, decode overlapped."""
+        paths, todo, checksums, cancel = job
         if not todo:
             return  # all cached: the backbone is never loaded
         forward = self.forward()
@@ -237,14 +247,9 @@ class Embedder:
             ]
             yield b.items, b.failed, feats
 
-    def _reference_batches(
-        self,
-        paths: Sequence[str | Path],
-        todo: Sequence[int],
-        checksums: Sequence[str] | None,
-        cancel: CancelToken | None,
-    ) -> Iterator[tuple[list[int], list[tuple[int, Exception]], list[np.ndarray]]]:
+    def _reference_batches(self, job: Pending) -> Iterator[Batch]:
         """Today's path, unchanged: full-size decode, torchvision transforms, eager fp32."""
+        paths, todo, checksums, cancel = job
         transforms = [embed_transform(self.spec, v) for v in self.views]
         for start in range(0, len(todo), self.batch_size):
             if cancel is not None:
