@@ -133,20 +133,17 @@ def multitask_loss(
     `artist_weight` [B]: each artist label's weight (a qualified attribution counts less)."""
     loss = artist_logits.new_zeros(())
     if (artist != IGNORE).any():
-        if artist_weight is None:
-            loss = loss + F.cross_entropy(
-                artist_logits, artist, ignore_index=IGNORE, label_smoothing=label_smoothing
-            )
-        else:
-            each = F.cross_entropy(
-                artist_logits,
-                artist,
-                ignore_index=IGNORE,
-                label_smoothing=label_smoothing,
-                reduction="none",
-            )
-            w = artist_weight.to(each.dtype) * (artist != IGNORE)
-            loss = loss + (each * w).sum() / w.sum().clamp_min(1e-8)
+        each = F.cross_entropy(
+            artist_logits,
+            artist,
+            ignore_index=IGNORE,
+            label_smoothing=label_smoothing,
+            reduction="none",
+        )
+        w = (artist != IGNORE).to(each.dtype)
+        if artist_weight is not None:
+            w = w * artist_weight.to(each.dtype)
+        loss = loss + (each * w).sum() / w.sum().clamp_min(1e-8)
     if (decade != IGNORE).any():
         loss = loss + F.cross_entropy(
             decade_logits, decade, ignore_index=IGNORE, label_smoothing=label_smoothing

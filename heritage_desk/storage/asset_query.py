@@ -108,10 +108,9 @@ def _artist_filter(text: str) -> Any:
     ref = parse_artist(text)
     fv = FieldValueRow
     cond: Any = fv.value == text
-    if ref.key and not ref.anonymous:
-        person = sa.select(ArtistRow.id).where(ArtistRow.key == ref.key).scalar_subquery()
+    if ref.is_person:
         same_q = fv.qualifier.is_(None) if ref.qualifier is None else fv.qualifier == ref.qualifier
-        cond = sa.or_(cond, sa.and_(fv.artist_id == person, same_q))
+        cond = sa.or_(cond, sa.and_(fv.artist_id == _person_id(ref.key), same_q))
     return _assets_with(fv.field == Field.ARTIST.value, cond)
 
 
@@ -121,8 +120,12 @@ def _person_filter(text: str) -> Any:
     if not ref.is_person:
         return sa.false()
     fv = FieldValueRow
-    person = sa.select(ArtistRow.id).where(ArtistRow.key == ref.key).scalar_subquery()
-    return _assets_with(fv.field == Field.ARTIST.value, fv.artist_id == person)
+    return _assets_with(fv.field == Field.ARTIST.value, fv.artist_id == _person_id(ref.key))
+
+
+def _person_id(key: str) -> Any:
+    """The artists row of the person with canonical `key`, as a scalar subquery."""
+    return sa.select(ArtistRow.id).where(ArtistRow.key == key).scalar_subquery()
 
 
 def where_clauses(q: AssetQuery) -> list[Any]:
