@@ -58,7 +58,7 @@ def bench_end_to_end(n: int) -> list[Result]:
         env = dict(os.environ, HERITAGE_DESK_DATA_DIR=str(work / "data"))
         cat = str(work / "c.sqlite")
         t_import = _cli("import", cat, "--images", str(images), env=env)
-        t_suggest = _cli("suggest", cat, "--images", str(images), "--threads", "1", env=env)
+        t_suggest = _cli("suggest", cat, "--images", str(images), env=env)  # every core
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -73,7 +73,12 @@ def _verb(
     p: argparse.ArgumentParser = subparsers.add_parser(name, **texts)
     p.add_argument("catalogue", metavar="CATALOGUE", help="catalogue file or SQLAlchemy URL")
     p.add_argument("--images", metavar="DIR", help="folder the images were imported from")
-    p.add_argument("--threads", type=int, help="torch threads (default: cores - 1)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="threads for the network (default: every core to embed and suggest, "
+        "cores - 1 to retrain)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=func)
     return p
@@ -84,6 +89,7 @@ def _services(args: argparse.Namespace) -> Iterator[Any]:
     """An open catalogue and its SuggestionService; CliError with one line on failure."""
     from heritage_desk import config
     from heritage_desk.ml.checkpoint import CheckpointError
+    from heritage_desk.ml.runtime import all_cores
     from heritage_desk.services.feature_cache import FeatureCacheError
     from heritage_desk.services.suggestions import ModelUnavailableError, SuggestionService
     from heritage_desk.storage.catalogue import Catalogue
@@ -99,7 +105,7 @@ def _services(args: argparse.Namespace) -> Iterator[Any]:
             cat,
             cache_dir=paths.embeddings,
             images_root=args.images,
-            num_threads=args.threads,
+            num_threads=args.threads or all_cores(),  # no window here to leave a core for
             paths=paths,  # --data-dir: where a shared catalogue's models are cached
         )
     except (CatalogueError, CheckpointError, ModelUnavailableError, FeatureCacheError) as exc:

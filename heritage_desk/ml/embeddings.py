@@ -240,7 +240,7 @@ class Embedder:
             im = load_small(paths[i], need, checksums[i] if checksums is not None else None)
             return [to_array(im, size, flip) for size, flip in specs]
 
-        workers = self.decode_workers or default_decode_workers(torch.get_num_threads())
+        workers = self.decode_workers or default_decode_workers()
         for b in decoded_batches(todo, decode, self.batch_size, workers, cancel):
             feats = [
                 _round16(forward(normalise(v, self.spec.mean, self.spec.std))) for v in b.views

@@ -1,14 +1,13 @@
 """Decode overlapped with the forward pass: worker threads decode, the caller runs the batches.
 
 Threads, not processes: Pillow's decoders and resizes and ONNX Runtime / torch all release the
-GIL, so one decode thread and the forward pass run on both cores at once, nothing is pickled,
+GIL, so decode threads and the forward pass run on both cores at once, nothing is pickled,
 and no process is forked after torch started its threads (ARCHITECTURE.md). The window of
 images decoded ahead is bounded (`ahead`), so memory stays that of a few small images.
 """
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,14 +16,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from heritage_desk.core.progress import CancelToken
+from heritage_desk.ml.runtime import all_cores
 
 #: Decode one item (by index) into one uint8 [H,W,3] array per view; raises ImageLoadError.
 Decode = Callable[[int], list[np.ndarray]]
 
 
-def default_decode_workers(forward_threads: int) -> int:
-    """Cores left by the forward pass (at least one: it overlaps the forward pass)."""
-    return max(1, min(8, (os.cpu_count() or 1) - forward_threads))
+def default_decode_workers() -> int:
+    """One decode thread per core, up to 8, whatever the forward pass takes.
+
+    The threads sleep on the bounded window when the forward pass is the slower stage (small
+    files), and share its core when decoding is (a 4,000-px JPEG costs about twice its forward
+    pass): on 2 cores, 64 museum JPEGs went from 51 images/s with one decode thread to 64 with
+    two, WikiArt's 224-px files from 99.5 to 102 (docs/benchmarks.md, issue 14).
+    """
+    return all_cores()
 
 
 @dataclass

@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Self
@@ -28,6 +29,10 @@ from heritage_desk.storage.catalogue import Catalogue
 LOCK_NAME = "retrain.lock"
 #: What a non-blocking lock attempt fails with when someone else holds it (POSIX, Windows).
 _BUSY = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, errno.EDEADLK}
+#: How long RetrainLock.acquire() keeps trying a taken lock: another process's busy() holds it
+#: for an instant to ask (flock and msvcrt have no portable test-without-taking), a retrain for
+#: seconds or more. Without it, a curator starting at that instant was told "already running".
+ASK_GRACE_S = 0.25
 
 log = logging.getLogger(__name__)
 
@@ -84,16 +89,9 @@ class _OneHolder(abc.ABC):
     def holder(self) -> str:
         """Who holds the lock, as its holder_note says, or "" when it left none."""
 
+    @abc.abstractmethod
     def busy(self) -> bool:
         """True when another holder (process, machine or lock object) has the lock right now."""
-        if self.held:
-            return False
-        try:
-            self.acquire()
-        except RetrainBusyError:
-            return True
-        self.release()
-        return False
 
     def __enter__(self) -> Self:
         self.acquire()
@@ -130,7 +128,7 @@ class RetrainLock(_OneHolder):
         # Not "w": truncating before the lock is ours would wipe the holder's note.
         f = open(self.path, "a+b")  # noqa: SIM115  # kept open while the lock is held
         try:
-            _lock(f)
+            _lock_within(f, ASK_GRACE_S)
         except OSError as exc:
             if exc.errno not in _BUSY:
                 # No lock support here (some network shares): retrain unguarded, as before.
@@ -153,6 +151,23 @@ class RetrainLock(_OneHolder):
         with contextlib.suppress(OSError):
             _unlock(f)
         f.close()
+
+    def busy(self) -> bool:
+        """True when another holder has the lock. Asked by taking it for an instant, leaving no
+        note and creating no file; acquire()'s grace covers a start at that instant."""
+        if self._file is not None:
+            return False
+        try:
+            f = open(self.path, "r+b")  # noqa: SIM115  # closed below
+        except OSError:  # no lock file: nobody ever retrained here (or unreadable: not ours)
+            return False
+        with f:
+            try:
+                _lock(f)
+            except OSError as exc:
+                return exc.errno in _BUSY
+            _unlock(f)
+        return False
 
     def holder(self) -> str:
         """What the holder wrote into the lock file (holder_note), or ""."""
@@ -231,3 +246,16 @@ else:
 
     def _unlock(f: IO[bytes]) -> None:
         fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def _lock_within(f: IO[bytes], seconds: float) -> None:
+    """_lock, tried again for `seconds` while the lock is taken (OSError in _BUSY after)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            _lock(f)
+            return
+        except OSError as exc:
+            if exc.errno not in _BUSY or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.01)

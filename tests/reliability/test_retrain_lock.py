@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -185,3 +186,39 @@ def test_check_repair_leaves_the_models_folder_alone_while_a_retrain_runs(
     report = check_catalogue(catalogue, CheckOptions(images_roots=[]))
     assert not partial.exists()
     assert any(Path(f.where) == partial for f in report.repairs)
+
+
+def test_asking_whether_a_retrain_runs_never_makes_a_start_fail(tmp_path: Path) -> None:
+    """`busy()` takes the file lock for an instant to ask (no portable test-without-taking);
+    a start at that instant waits out the instant instead of saying "already running" with a
+    holder note the asker left behind. Two lock objects conflict as two processes do (flock
+    belongs to the open file), so threads stand for the two curators here."""
+    asker, starter = (
+        RetrainLock(tmp_path, "c.sqlite", "alice"),
+        RetrainLock(tmp_path, "c.sqlite", "bob"),
+    )
+    starter.acquire()
+    starter.release()  # the lock file exists, as after any retrain
+    stop = threading.Event()
+    answers: list[bool] = []
+
+    def ask() -> None:
+        while not stop.is_set():
+            answers.append(asker.busy())
+
+    t = threading.Thread(target=ask)
+    t.start()
+    try:
+        for _ in range(200):
+            starter.acquire()  # RetrainBusyError here was the bug
+            starter.release()
+    finally:
+        stop.set()
+        t.join()
+    assert len(answers) > 20
+    starter.acquire()
+    try:
+        assert asker.busy() and "curator bob" in asker.holder()  # the asker wrote no note
+    finally:
+        starter.release()
+    assert not asker.busy()
