@@ -28,6 +28,8 @@ KEYS = [
     "artist_f1",
     "year_decade_accuracy",
     "year_mae",
+    "year_mae_known_artist",
+    "year_mae_artist_named",
     "ece",
     "year_range_coverage",
     "artist_top1_dated",

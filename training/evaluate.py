@@ -20,10 +20,19 @@ from training.data import DEFAULT_CACHE, embed_examples, read_examples
 
 
 def headline_years(
-    pred: Predictor, pa: np.ndarray, pd: np.ndarray, coverage: float = 0.8
+    pred: Predictor,
+    pa: np.ndarray,
+    pd: np.ndarray,
+    coverage: float = 0.8,
+    artists: Sequence[str | None] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Headline decade, year and range (with its stated probability) per row, as the app shows."""
-    rows = [pred.from_probabilities(pa[i], pd[i], 1, coverage).year for i in range(len(pa))]
+    """Headline decade, year and range (with its stated probability) per row, as the app shows;
+    `artists`: the artist the record names per row (the date then follows their works)."""
+    by = list(artists) if artists is not None else [None] * len(pa)
+    rows = [
+        pred.from_probabilities(pa[i], pd[i], 1, coverage, artist=by[i]).year
+        for i in range(len(pa))
+    ]
     cols = {"decade": "decade", "year": "year", "lo": "year_from", "hi": "year_to"}
     out = {k: np.array([getattr(y, a) if y else 0 for y in rows]) for k, a in cols.items()}
     out["stated"] = np.array([y.range_probability if y else 0.0 for y in rows])
@@ -60,6 +69,9 @@ def score(
         y2 = headline_years(predictor, pa[both], pd[both])["year"]
         ty = np.array([e.year for e, b in zip(examples, both, strict=True) if b], dtype=np.int64)
         out["year_mae_known_artist"] = float(np.abs(y2 - ty).mean())
+        named = [e.artist for e, b in zip(examples, both, strict=True) if b]  # recorded
+        y3 = headline_years(predictor, pa[both], pd[both], artists=named)["year"]
+        out["year_mae_artist_named"] = float(np.abs(y3 - ty).mean())
     dated = known & has_year
     if use_context and dated.any():  # the same works again, their creation year known too
         rows = np.flatnonzero(dated)

@@ -65,6 +65,13 @@ def evidence_weight(qualifier: str | None) -> float:
     return EVIDENCE_WEIGHTS.get(qualifier, 0.0)
 
 
+def by_own_hand(qualifier: str | None) -> bool:
+    """Whether a work so qualified is (likely) by the named painter's own hand, so it falls in
+    their working years: X, "probably", "attributed to", "possibly", "X and workshop"; not a
+    workshop, circle, follower or copy, which may be decades later."""
+    return evidence_weight(qualifier) >= 0.5
+
+
 _PREFIX_RE = re.compile(
     r"^(?P<q>"
     + "|".join(re.escape(p) for p in sorted(_PREFIX_QUALIFIERS, key=len, reverse=True))

@@ -208,10 +208,12 @@ class Predictor:
         coverage: float = 0.8,
         known_years: Sequence[YearSpan | None] | None = None,
         artist_windows: Sequence[Window | None] | None = None,
+        known_artists: Sequence[str | None] | None = None,
     ) -> list[Prediction]:
         """Suggestions for a batch: embeddings [N,D], one context dict (or None) per row, the
-        creation years where known (they sharpen the artist; see `probabilities`), and the
-        working window of an artist the record names (it bounds the suggested date)."""
+        creation years where known (they sharpen the artist; see `probabilities`), the
+        working window of an artist the record names (it bounds the suggested date), and
+        that artist's name where the date should follow their dated works (`dated_by`)."""
         emb = np.asarray(embeddings, dtype=np.float32)
         if emb.ndim != 2 or emb.shape[1] != self.model.config.feature_dim:
             raise ValueError(
@@ -221,10 +223,18 @@ class Predictor:
         ctx = list(contexts) if contexts is not None else [None] * len(emb)
         pa, pu, pd = self.open_probabilities(emb, ctx, known_years)
         wins = list(artist_windows) if artist_windows is not None else [None] * len(emb)
+        names = list(known_artists) if known_artists is not None else [None] * len(emb)
         return [
-            self.from_probabilities(pa[i], pd[i], top_k, coverage, pu[i], wins[i])
+            self.from_probabilities(pa[i], pd[i], top_k, coverage, pu[i], wins[i], names[i])
             for i in range(len(emb))
         ]
+
+    def dated_by(self, artist: int, pd: np.ndarray) -> np.ndarray:
+        """[Dc] the decade of a work known to be by `artist`: the image's decade distribution
+        times how often the artist's dated training works fall in each decade, held to their
+        active years. The reverse of `_with_dates` (a known date weighs the artists)."""
+        q = pd * self._decade_given_artist[artist] * self._active_mask[artist]
+        return q / q.sum() if q.sum() > 1e-12 else self.year_given_artists(pd)[artist]
 
     def year_given_artists(self, pd: np.ndarray) -> np.ndarray:
         """[A,Dc]: the decade distribution restricted to each artist's active years."""
@@ -241,9 +251,12 @@ class Predictor:
         coverage: float = 0.8,
         unknown: float = 0.0,
         window: Window | None = None,
+        artist: str | None = None,
     ) -> Prediction:
-        """The prediction for one row (artist [A], decade [Dc], p(unknown painter)); `window`
-        bounds the date when the record names the artist (life dates)."""
+        """The prediction for one row (artist [A], decade [Dc], p(unknown painter)). When the
+        record names the artist, `window` (their life dates) bounds the date and `artist`
+        dates it: by their works when the model knows them (`dated_by`), else by the image
+        alone; never by the painters the model would suggest instead."""
         if window is not None:
             masked = pd * self.window_mask(window)
             pd = masked / masked.sum() if masked.sum() > 0 else pd
@@ -258,8 +271,15 @@ class Predictor:
             )
             for r, j in enumerate(order)
         ]
-        p, span = self._headline(pa, cond, pd, unknown)
-        year = self._range(p, coverage, span or window)
+        j = self.vocab.artist_index(artist)
+        if j is not None:
+            p, span = self.dated_by(j, pd), window or self.windows[j]
+        elif artist is not None:
+            p, span = pd, window
+        else:
+            p, span = self._headline(pa, cond, pd, unknown)
+            span = span or window
+        year = self._range(p, coverage, span)
         return Prediction(cands, year, self.version, float(unknown))
 
     def headline_distribution(

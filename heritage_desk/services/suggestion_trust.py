@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from heritage_desk.core.lifespan import Window, life_window
 from heritage_desk.core.model import Asset, Field
-from heritage_desk.core.names import parse_artist
+from heritage_desk.core.names import by_own_hand, parse_artist
 from heritage_desk.core.query import AssetQuery
 from heritage_desk.core.yearbins import label_year
 from heritage_desk.storage.catalogue import Catalogue
@@ -64,10 +64,7 @@ def window_of_line(text: str | None) -> Window | None:
     the work is only after or in the manner of them ("after X", "follower of X")."""
     if not text:
         return None
-    q = parse_artist(text).qualifier
-    if q is not None and q not in ("attributed to", "possibly", "probably", "and workshop"):
-        return None
-    return life_window_of(text)
+    return life_window_of(text) if by_own_hand(parse_artist(text).qualifier) else None
 
 
 @dataclass

@@ -24,6 +24,7 @@ from heritage_desk.core.model import (
     Suggestion,
     needs_value,
 )
+from heritage_desk.core.names import by_own_hand
 from heritage_desk.core.progress import (
     Cancelled,
     CancelToken,
@@ -330,6 +331,7 @@ class SuggestionService:
             coverage=self.coverage,
             known_years=known_years(assets),
             artist_windows=[self.trust.window_for_asset(a) for a in assets],
+            known_artists=[dating_artist(a) for a in assets],
         )
         return {
             a.id: suggestions_from(a, pred, names, self.top_k)
@@ -425,6 +427,16 @@ class SuggestionService:
 def known_context(a: Asset) -> dict[str, str | None]:
     """The known fields the model reads beside the image (genre, style, medium)."""
     return {f.value: a.value(f) for f in CONTEXT_FIELDS}
+
+
+def dating_artist(a: Asset) -> str | None:
+    """The recorded artist whose works date this one, when it is by their hand (by_own_hand):
+    X, "attributed to X", "X and workshop"; not a follower, a copy after X, a school."""
+    text = a.value(Field.ARTIST)
+    if text is None:
+        return None
+    ref = artist_ref(text)
+    return text if ref.key and by_own_hand(ref.qualifier) else None
 
 
 def known_years(assets: Sequence[Asset]) -> list[tuple[int, int] | None]:
