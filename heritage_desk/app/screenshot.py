@@ -22,11 +22,13 @@ from heritage_desk.workers import operations
 log = logging.getLogger(__name__)
 
 #: `--show` views that step through the filter (J) to the first asset whose suggestions show a
-#: case a curator must be able to read (issue 17): the artist as "attributed to X", or "none of
-#: the painters I know" leading with a wide date range.
+#: case a curator must be able to read (issue 17): the artist as "attributed to X", "none of
+#: the painters I know" leading with a wide date range, or a date suggested for a work whose
+#: record names its painter (dated by that painter, not by the model's favourite).
 FIND_CASES = {
-    "qualified": lambda s: bool(s) and split_qualifier(s[0].value)[0] is not None,
-    "unknown": lambda s: bool(s) and s[0].value == UNKNOWN_ARTIST,
+    "qualified": lambda d: bool(s := _artists(d)) and split_qualifier(s[0].value)[0] is not None,
+    "unknown": lambda d: bool(s := _artists(d)) and s[0].value == UNKNOWN_ARTIST,
+    "dated-by-artist": lambda d: d.asset.value(Field.ARTIST) is not None and not _artists(d),
 }
 #: `--show batch`: the probability the batch-accept preview is shown at.
 BATCH_THRESHOLD = 0.5
@@ -79,12 +81,15 @@ class Screenshot(QObject):
         if self.step == "wait-suggestions":
             d = self.window.review.detail
             filters = self.window.collection.filters
+            missing = (
+                filters.missing_date if self.show == "dated-by-artist" else filters.missing_artist
+            )
             if (
                 d is not None
-                and not filters.missing_artist.isChecked()
+                and not missing.isChecked()
                 and all(d.asset.value(f) is not None for f in (Field.ARTIST, Field.DATE))
             ):
-                filters.missing_artist.setChecked(True)  # show work to review, as a curator would
+                missing.setChecked(True)  # show work to review, as a curator would
             if self._suggestions_shown():
                 views = {"main": "settle", "review": "review", "model": "model", "batch": "batch",
                          "mistakes": "mistakes"}  # fmt: skip
@@ -94,7 +99,7 @@ class Screenshot(QObject):
             if not self._suggestions_shown():
                 return
             d = self.window.review.detail
-            if FIND_CASES[self.show](_artists(d)) or self.steps >= MAX_STEPS:
+            if FIND_CASES[self.show](d) or self.steps >= MAX_STEPS:
                 if self.show == "unknown":  # and the filter that finds them all
                     combo = self.window.collection.filters.combos[Field.ARTIST]
                     combo.setCurrentIndex(combo.findData(UNKNOWN_PAINTER))

@@ -34,6 +34,7 @@ def register(subparsers: Any) -> None:
             "model",
             "qualified",
             "unknown",
+            "dated-by-artist",
             "batch",
             "compare",
             "weaker-evidence",
@@ -44,7 +45,9 @@ def register(subparsers: Any) -> None:
         default="main",
         help="with --screenshot: the main window, a review in progress, the model panel, "
         "the first work whose artist is suggested 'attributed to' / 'none of the painters I "
-        "know', the batch-accept preview, the compare view (on a work given with a qualifier: "
+        "know', the first work whose artist is recorded and whose date is suggested "
+        "(dated-by-artist), the batch-accept preview, the compare view (on a work given with "
+        "a qualifier: "
         "weaker-evidence), the loupe, the review-state "
         "badges, or the possible mistakes once the background pass is done",
     )
