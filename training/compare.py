@@ -8,6 +8,8 @@ embeddings; "multimodal" adds the one-hot genre/style/medium the head's metadata
 The peers (scikit-learn, the `train` extra) are what the head must beat to earn its place:
 - linear: StandardScaler + multinomial LogisticRegression (C=0.05), the issue's baseline;
 - knn: 10 nearest neighbours by cosine distance on the standardised features, distance-weighted.
+And `ensemble`: the mean probabilities of --ensemble heads that differ only in their seed (a
+candidate for the head; not what the app ships).
 Scores: artist top-1, macro F1, ECE of the top-1 probability, fit seconds (shared machine: noisy).
 """
 
@@ -42,7 +44,10 @@ def get_args_parser() -> argparse.ArgumentParser:
     p.add_argument("--backbone", default="lite0-ms")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--max-folds", type=int, help="stop after this many folds (quick runs)")
-    p.add_argument("--models", default="head,linear,knn", help="comma-separated")
+    p.add_argument(
+        "--models", default="head,linear,knn", help="comma-separated: head, ensemble, linear, knn"
+    )
+    p.add_argument("--ensemble", type=int, default=5, help="heads in the ensemble model")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="head config")
     p.add_argument("--linear-c", type=float, default=0.05)
     p.add_argument("--knn-k", type=int, default=10)
@@ -135,6 +140,16 @@ def fit_head(base: TrainConfig, backbone: str) -> Fitter:
     return fit
 
 
+def fit_ensemble(base: TrainConfig, backbone: str, n: int) -> Fitter:
+    """The mean artist probabilities of `n` heads trained with seeds 0..n-1."""
+
+    def fit(ex_tr, x_tr, ex_te, x_te, meta):  # type: ignore[no-untyped-def]
+        heads = [fit_head(replace(base, seed=base.seed + s), backbone) for s in range(n)]
+        return np.mean([h(ex_tr, x_tr, ex_te, x_te, meta) for h in heads], axis=0)
+
+    return fit
+
+
 #: Artist names of the current run in one fixed order: every model's columns follow it.
 _ARTISTS: list[str] = []
 
@@ -161,6 +176,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, list[float]]]:
     base = TrainConfig(**_overrides(TrainConfig, a.set, num_threads=a.threads))  # type: ignore[arg-type]
     fitters: dict[str, Fitter] = {
         "head": fit_head(base, a.backbone),
+        "ensemble": fit_ensemble(base, a.backbone, a.ensemble),
         "linear": fit_linear(a.linear_c),
         "knn": fit_knn(a.knn_k),
     }
