@@ -113,14 +113,18 @@ def gated(desk: Any) -> GatedEngine:
     return engine
 
 
+def _chunk_waiting(desk: Any, gated: GatedEngine, qtbot: Any) -> None:
+    """The start-up pass begun, its chunk held at the gate (the window's own requests done)."""
+    desk.start()
+    qtbot.waitUntil(gated.chunk_started.is_set, timeout=WAIT)
+
+
 def test_an_urgent_request_goes_before_the_rest_of_a_background_chunk(
     desk: Any, gated: GatedEngine, tmp_path: Path, qtbot: Any
 ) -> None:
-    inf = desk.inference
-    desk.start()
-    qtbot.waitUntil(gated.chunk_started.is_set, timeout=WAIT)
+    _chunk_waiting(desk, gated, qtbot)
     urgent = gated.chunk[-1]
-    inf.request([urgent])  # the curator opens an asset while the chunk is in flight
+    desk.inference.request([urgent])  # the curator opens an asset while the chunk is in flight
     gated.gate.set()
     qtbot.waitUntil(desk.background_done, timeout=WAIT)
     # The chunk was cut short, the urgent asset ran, then the rest of the chunk (without it:
@@ -133,11 +137,9 @@ def test_an_urgent_request_goes_before_the_rest_of_a_background_chunk(
 def test_cancel_stops_a_background_chunk_in_flight(
     desk: Any, gated: GatedEngine, tmp_path: Path, qtbot: Any
 ) -> None:
-    w = desk.window
-    desk.start()
-    qtbot.waitUntil(gated.chunk_started.is_set, timeout=WAIT)
+    _chunk_waiting(desk, gated, qtbot)
     before = _embedded(tmp_path)  # the assets the window asked for itself, before the chunk
-    w.cancel_background()
+    desk.window.cancel_background()
     gated.gate.set()
     qtbot.waitUntil(lambda: not desk.inference.is_busy(), timeout=WAIT)
     qtbot.wait(1000)

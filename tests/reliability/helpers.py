@@ -7,8 +7,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from heritage_desk.core.model import Field, Provenance, Suggestion
 from heritage_desk.storage.catalogue import Catalogue
@@ -187,3 +189,32 @@ def build_retrain_collection(
     tm = train_head(starter_ex, np.stack(starter_x), cfg, backbone="lite0")
     starter = save_checkpoint(tm, root / "starter" / "starter.safetensors")
     return cat_path, cache.root, starter
+
+
+def asking_never_fails_a_start(asker: Any, starter: Any, holder: str) -> None:
+    """Asserts a retrain lock's `busy()`, asked over and over on one thread, never makes
+    `acquire()` on another fail (RetrainBusyError there was the bug, SQLite and PostgreSQL
+    alike), and that it then reads the real holder's note (`holder`, e.g. "curator bob")."""
+    stop = threading.Event()
+    answers: list[bool] = []
+
+    def ask() -> None:
+        while not stop.is_set():
+            answers.append(asker.busy())
+
+    t = threading.Thread(target=ask)
+    t.start()
+    try:
+        for _ in range(200):
+            starter.acquire()
+            starter.release()
+    finally:
+        stop.set()
+        t.join()
+    assert len(answers) > 20  # it asked all along, and saw the lock taken at times or not
+    starter.acquire()
+    try:
+        assert asker.busy() and holder in asker.holder()
+    finally:
+        starter.release()
+    assert not asker.busy()

@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,13 @@ from heritage_desk.services.retrain_lock import RetrainLock
 from heritage_desk.services.retrain_versions import CHECKPOINT_MIN_AGE_S, models_dir_for
 from heritage_desk.services.suggestions import SuggestionService
 from heritage_desk.storage.catalogue import Catalogue
-from tests.reliability.helpers import ROOT, build_retrain_collection, child_env, child_pids
+from tests.reliability.helpers import (
+    ROOT,
+    asking_never_fails_a_start,
+    build_retrain_collection,
+    child_env,
+    child_pids,
+)
 
 SETTINGS = RetrainSettings(num_threads=1, epochs=3, prewarm_at=0)
 OLD = time.time() - 10 * CHECKPOINT_MIN_AGE_S
@@ -199,26 +204,4 @@ def test_asking_whether_a_retrain_runs_never_makes_a_start_fail(tmp_path: Path) 
     )
     starter.acquire()
     starter.release()  # the lock file exists, as after any retrain
-    stop = threading.Event()
-    answers: list[bool] = []
-
-    def ask() -> None:
-        while not stop.is_set():
-            answers.append(asker.busy())
-
-    t = threading.Thread(target=ask)
-    t.start()
-    try:
-        for _ in range(200):
-            starter.acquire()  # RetrainBusyError here was the bug
-            starter.release()
-    finally:
-        stop.set()
-        t.join()
-    assert len(answers) > 20
-    starter.acquire()
-    try:
-        assert asker.busy() and "curator bob" in asker.holder()  # the asker wrote no note
-    finally:
-        starter.release()
-    assert not asker.busy()
+    asking_never_fails_a_start(asker, starter, "curator bob")  # and the asker wrote no note

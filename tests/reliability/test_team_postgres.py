@@ -18,7 +18,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from tests.fixtures import broken
 from tests.reliability.helpers import (
     ROOT,
     alive,
+    asking_never_fails_a_start,
     build_retrain_collection,
     child_env,
     child_pids,
@@ -267,26 +267,4 @@ def test_asking_whether_a_retrain_runs_never_makes_another_curators_start_fail(
         Catalogue.open(team.url, create=False) as cat_b,
     ):
         asker, starter = SharedRetrainLock(cat_a, "alice"), SharedRetrainLock(cat_b, "bob")
-        stop = threading.Event()
-        answers: list[bool] = []
-
-        def ask() -> None:
-            while not stop.is_set():
-                answers.append(asker.busy())
-
-        t = threading.Thread(target=ask)
-        t.start()
-        try:
-            for _ in range(200):
-                starter.acquire()  # RetrainBusyError here was the bug
-                starter.release()
-        finally:
-            stop.set()
-            t.join()
-        assert len(answers) > 20  # it asked all along, and saw bob's lock at times or not
-        starter.acquire()
-        try:
-            assert asker.busy() and "curator bob" in asker.holder()
-        finally:
-            starter.release()
-        assert not asker.busy()
+        asking_never_fails_a_start(asker, starter, "curator bob")
