@@ -96,20 +96,16 @@ def measure_reliability(
     for i in rows:
         year = examples[i].year
         assert year is not None
-        j = predictor.vocab.artist_index(examples[i].artist) if not novel[i] else None
+        # The date as suggested for this record: the artist it names dates it (their works if
+        # the model knows them, their life dates `windows[i]`), else the headline year.
         win = windows[i] if windows is not None else None
-        if j is not None:  # the artist known, the date not: the date suggested with them
-            dists = [(predictor.year_given_artists(pd[i])[j], predictor.windows[j])]
-        elif win is not None:  # a painter it does not know, with life dates: held to them
-            q = pd[i] * predictor.window_mask(win)
-            dists = [(q / q.sum() if q.sum() > 0 else pd[i], win)]
-        else:  # the artist unknown too: the headline year
-            dists = [predictor.headline_distribution(pa_open[i], pd[i], float(pu[i]))]
-        for p, span in dists:
-            for k, mass in enumerate(RANGE_LEVELS):
-                y0, y1, _ = predictor.interval(p, mass, span)
-                per_level[k][0].append(y1 - y0 + 1)
-                per_level[k][1].append(float(y0 <= year <= y1))
+        p, span = predictor.date_distribution(
+            pa_open[i], pd[i], float(pu[i]), win, examples[i].artist or None
+        )
+        for k, mass in enumerate(RANGE_LEVELS):
+            y0, y1, _ = predictor.interval(p, mass, span)
+            per_level[k][0].append(y1 - y0 + 1)
+            per_level[k][1].append(float(y0 <= year <= y1))
     if rows:
         w, m, h = range_rows([(np.array(a), np.array(b)) for a, b in per_level])
         ranges = fit_ranges(w, m, h, len(rows), source, prior.ranges)

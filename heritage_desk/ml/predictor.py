@@ -271,22 +271,30 @@ class Predictor:
             )
             for r, j in enumerate(order)
         ]
-        j = self.vocab.artist_index(artist)
-        if j is not None:
-            p, span = self.dated_by(j, pd), window or self.windows[j]
-        elif artist is not None:
-            p, span = pd, window
-        else:
-            p, span = self._headline(pa, cond, pd, unknown)
-            span = span or window
+        p, span = self.date_distribution(pa, pd, unknown, window, artist)
         year = self._range(p, coverage, span)
         return Prediction(cands, year, self.version, float(unknown))
 
-    def headline_distribution(
-        self, pa: np.ndarray, pd: np.ndarray, unknown: float = 0.0
+    def date_distribution(
+        self,
+        pa: np.ndarray,
+        pd: np.ndarray,
+        unknown: float = 0.0,
+        window: Window | None = None,
+        artist: str | None = None,
     ) -> tuple[np.ndarray, Window | None]:
-        """The decade distribution behind the headline year, and the window it is held to."""
-        return self._headline(pa, self.year_given_artists(pd), pd, unknown)
+        """The decade distribution behind a row's suggested date, and the window it is held
+        to (see from_probabilities); the range reliability is measured on the same."""
+        if window is not None:
+            masked = pd * self.window_mask(window)
+            pd = masked / masked.sum() if masked.sum() > 0 else pd
+        j = self.vocab.artist_index(artist)
+        if j is not None:
+            return self.dated_by(j, pd), window or self.windows[j]
+        if artist is not None:
+            return pd, window
+        p, span = self._headline(pa, self.year_given_artists(pd), pd, unknown)
+        return p, span or window
 
     def _headline(
         self, pa: np.ndarray, cond: np.ndarray, pd: np.ndarray, unknown: float = 0.0
@@ -383,7 +391,7 @@ def fit_range_levels(
     dec = np.asarray(predictor.vocab.decades)
     hits = np.zeros(len(RANGE_LEVELS))
     for i in range(len(years)):
-        p, span = predictor.headline_distribution(pa[i], pd[i])
+        p, span = predictor.date_distribution(pa[i], pd[i])
         for k, level in enumerate(RANGE_LEVELS):
             lo, hi, _ = grow_interval(p, level)
             y0, y1 = int(dec[lo]), int(dec[hi]) + BIN_WIDTH - 1
