@@ -257,9 +257,7 @@ class Predictor:
         record names the artist, `window` (their life dates) bounds the date and `artist`
         dates it: by their works when the model knows them (`dated_by`), else by the image
         alone; never by the painters the model would suggest instead."""
-        if window is not None:
-            masked = pd * self.window_mask(window)
-            pd = masked / masked.sum() if masked.sum() > 0 else pd
+        pd = self._held_to(pd, window)
         cond = self.year_given_artists(pd)
         order = np.argsort(-pa)[: max(1, min(top_k, len(pa)))]
         cands = [
@@ -271,7 +269,7 @@ class Predictor:
             )
             for r, j in enumerate(order)
         ]
-        p, span = self.date_distribution(pa, pd, unknown, window, artist)
+        p, span = self._date(pa, pd, cond, unknown, window, artist)
         year = self._range(p, coverage, span)
         return Prediction(cands, year, self.version, float(unknown))
 
@@ -285,15 +283,32 @@ class Predictor:
     ) -> tuple[np.ndarray, Window | None]:
         """The decade distribution behind a row's suggested date, and the window it is held
         to (see from_probabilities); the range reliability is measured on the same."""
-        if window is not None:
-            masked = pd * self.window_mask(window)
-            pd = masked / masked.sum() if masked.sum() > 0 else pd
+        held = self._held_to(pd, window)
+        return self._date(pa, held, self.year_given_artists(held), unknown, window, artist)
+
+    def _held_to(self, pd: np.ndarray, window: Window | None) -> np.ndarray:
+        """The decade distribution restricted to a life-date window (unchanged if none fits)."""
+        if window is None:
+            return pd
+        masked = pd * self.window_mask(window)
+        return masked / masked.sum() if masked.sum() > 0 else pd
+
+    def _date(
+        self,
+        pa: np.ndarray,
+        pd: np.ndarray,
+        cond: np.ndarray,
+        unknown: float,
+        window: Window | None,
+        artist: str | None,
+    ) -> tuple[np.ndarray, Window | None]:
+        """date_distribution on a `pd` already held to `window`, with its year_given_artists."""
         j = self.vocab.artist_index(artist)
         if j is not None:
             return self.dated_by(j, pd), window or self.windows[j]
         if artist is not None:
             return pd, window
-        p, span = self._headline(pa, self.year_given_artists(pd), pd, unknown)
+        p, span = self._headline(pa, cond, pd, unknown)
         return p, span or window
 
     def _headline(
