@@ -181,9 +181,7 @@ class InferenceWorker(QObject):
             job = self._jobs.get()
             if job is None:
                 return
-            seq, inputs, token = job
-            if self._token.cancelled:
-                token = self._token  # shut down: no new work
+            seq, inputs, token = job  # shutdown cancels both kinds of token
             try:
                 out = self.engine.predict(inputs, token)
             except Exception as exc:  # reported, and the asset is skipped, never retried in a loop
