@@ -18,19 +18,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from benchmarks.bench_gui import _wait
 from benchmarks.common import DATASETS, Result, percentile
 from benchmarks.qt_stalls import StallMeter
 
 COMMAND = "python -m benchmarks.run bench_embed_gui"
-
-
-def _wait(app: object, cond: object, timeout: float) -> None:
-    t0 = time.perf_counter()
-    while not cond():  # type: ignore[operator]
-        app.processEvents()  # type: ignore[attr-defined]
-        if time.perf_counter() - t0 > timeout:
-            raise TimeoutError("benchmark condition not met")
-        time.sleep(0.001)
 
 
 def embed_in_window(files: list[Path]) -> tuple[float, list[float]]:
