@@ -193,8 +193,7 @@ class RetrainService:
         """
         if self._running is not None:
             raise RetrainBusyError(self.catalogue.location, "in this process")
-        if self._guard.busy():
-            raise RetrainBusyError(self.catalogue.location, self._guard.holder())
+        self._guard.check_free()
 
     # -- the three steps ----------------------------------------------------------------------
 

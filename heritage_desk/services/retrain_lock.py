@@ -72,6 +72,8 @@ class _OneHolder(abc.ABC):
     """What both retrain locks share: a context manager and `busy`, over their own
     non-blocking `acquire` (RetrainBusyError when taken), `release` and `held`."""
 
+    catalogue: str  #: where the catalogue is, for RetrainBusyError
+
     @property
     @abc.abstractmethod
     def held(self) -> bool:
@@ -92,6 +94,16 @@ class _OneHolder(abc.ABC):
     @abc.abstractmethod
     def busy(self) -> bool:
         """True when another holder (process, machine or lock object) has the lock right now."""
+
+    def check_free(self) -> None:
+        """Raise RetrainBusyError naming the holder when another has the lock now; takes
+        nothing that lasts. A holder that let go between the look and the note (a service
+        cleaning its models folder holds it for an instant) counts as free."""
+        deadline = time.monotonic() + ASK_GRACE_S
+        while self.busy():
+            holder = self.holder()
+            if holder or time.monotonic() >= deadline:
+                raise RetrainBusyError(self.catalogue, holder)
 
     def __enter__(self) -> Self:
         self.acquire()
@@ -149,6 +161,8 @@ class RetrainLock(_OneHolder):
         if f is None:
             return
         with contextlib.suppress(OSError):
+            f.seek(0)
+            f.truncate()  # the note goes with the lock: a later holder's asker never reads it
             _unlock(f)
         f.close()
 
@@ -169,12 +183,19 @@ class RetrainLock(_OneHolder):
             _unlock(f)
         return False
 
-    def holder(self) -> str:
-        """What the holder wrote into the lock file (holder_note), or ""."""
-        try:
-            return self.path.read_text(encoding="utf-8", errors="replace").strip()[:200]
-        except OSError:  # Windows refuses to read a locked byte range
-            return ""
+    def holder(self, patience: float = 2.0) -> str:
+        """What the holder wrote into the lock file (holder_note), or "". A holder writes
+        its note just after taking the lock: asked in between, this waits up to `patience`
+        seconds for it while the lock stays taken."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                note = self.path.read_text(encoding="utf-8", errors="replace").strip()[:200]
+            except OSError:  # Windows refuses to read a locked byte range
+                return ""
+            if note or time.monotonic() >= deadline or not self.busy():
+                return note
+            time.sleep(0.02)
 
 
 class SharedRetrainLock(_OneHolder):
@@ -197,8 +218,12 @@ class SharedRetrainLock(_OneHolder):
         """Take the lock or raise RetrainBusyError naming the holder (never waits)."""
         if self._lock.held:
             raise RetrainBusyError(self.catalogue, "in this process")
-        if not self._lock.try_acquire(holder_note(self.curator)):
-            raise RetrainBusyError(self.catalogue, self.holder())
+        deadline = time.monotonic() + ASK_GRACE_S
+        while not self._lock.try_acquire(holder_note(self.curator)):
+            holder = self.holder()
+            if holder or time.monotonic() >= deadline:
+                raise RetrainBusyError(self.catalogue, holder)
+            # "" and past the note's patience is nobody; else the holder let go: try again
 
     def release(self) -> None:
         self._lock.release()

@@ -65,7 +65,8 @@ class AdvisoryLock:
         conn, self._conn = self._conn, None
         if conn is None:
             return
-        try:
+        try:  # the note goes first: an asker never reads it while a later holder notes
+            conn.execute(sa.delete(CatalogueInfoRow).where(CatalogueInfoRow.key == self._note_key))
             conn.scalar(sa.select(sa.func.pg_advisory_unlock(self.key)))
         except sa.exc.DBAPIError:
             pass  # the connection is gone, and the lock with it

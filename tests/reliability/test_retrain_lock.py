@@ -28,6 +28,7 @@ from heritage_desk.services.suggestions import SuggestionService
 from heritage_desk.storage.catalogue import Catalogue
 from tests.reliability.helpers import (
     ROOT,
+    a_brief_hold_never_fails_a_start_unnamed,
     asking_never_fails_a_start,
     build_retrain_collection,
     child_env,
@@ -205,3 +206,13 @@ def test_asking_whether_a_retrain_runs_never_makes_a_start_fail(tmp_path: Path) 
     starter.acquire()
     starter.release()  # the lock file exists, as after any retrain
     asking_never_fails_a_start(asker, starter, "curator bob")  # and the asker wrote no note
+
+
+def test_a_holder_letting_go_at_once_never_makes_a_start_fail_by_nobody(tmp_path: Path) -> None:
+    """The SQLite twin of the PostgreSQL test: a service's instant hold at start-up (cleaning
+    its models folder) makes another's start wait it out or name it, never name nobody."""
+    brief, starter = (
+        RetrainLock(tmp_path, "c.sqlite", "alice"),
+        RetrainLock(tmp_path, "c.sqlite", "bob"),
+    )
+    a_brief_hold_never_fails_a_start_unnamed(brief, starter, "curator alice")

@@ -30,6 +30,7 @@ from heritage_desk.storage.catalogue import Catalogue
 from tests.fixtures import broken
 from tests.reliability.helpers import (
     ROOT,
+    a_brief_hold_never_fails_a_start_unnamed,
     alive,
     asking_never_fails_a_start,
     build_retrain_collection,
@@ -268,3 +269,16 @@ def test_asking_whether_a_retrain_runs_never_makes_another_curators_start_fail(
     ):
         asker, starter = SharedRetrainLock(cat_a, "alice"), SharedRetrainLock(cat_b, "bob")
         asking_never_fails_a_start(asker, starter, "curator bob")
+
+
+def test_a_holder_letting_go_at_once_never_makes_a_start_fail_by_nobody(team: Team) -> None:
+    """Each RetrainService takes the lock for an instant when it starts (to clean its models
+    folder). A curator whose try met that instant read the note after it was let go and was
+    told "already running" by nobody, while the other went on to retrain (CI, 1 run in many,
+    the two-machines test above): a free lock on the second look is tried again."""
+    with (
+        Catalogue.open(team.url, create=True) as cat_a,
+        Catalogue.open(team.url, create=False) as cat_b,
+    ):
+        brief, starter = SharedRetrainLock(cat_a, "alice"), SharedRetrainLock(cat_b, "bob")
+        a_brief_hold_never_fails_a_start_unnamed(brief, starter, "curator alice")
