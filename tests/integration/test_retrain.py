@@ -185,8 +185,8 @@ def top1_accuracy(o: Opened, collection: Collection, names: set[str]) -> float:
     return hits / len(names)
 
 
-def absent_top1(checkpoint: Path, rows: tuple[Row, ...]) -> float:
-    """Top-1 of a checkpoint on works of an artist the catalogue does not hold."""
+def absent_hits(checkpoint: Path, rows: tuple[Row, ...]) -> int:
+    """How many works of an artist the catalogue does not hold a checkpoint names right."""
     from heritage_desk.ml.embeddings import Embedder, EmbeddingCache
     from heritage_desk.ml.predictor import Predictor
 
@@ -194,7 +194,7 @@ def absent_top1(checkpoint: Path, rows: tuple[Row, ...]) -> float:
         [r.path for r in rows]
     )
     preds = Predictor.load(checkpoint).predict_many(feats, top_k=1)
-    return sum(p.artists[0].artist == ABSENT_ARTIST for p in preds) / len(rows)
+    return sum(p.artists[0].artist == ABSENT_ARTIST for p in preds)
 
 
 def test_confirmations_then_retrain_improve_hidden_suggestions(
@@ -248,12 +248,14 @@ def test_confirmations_then_retrain_improve_hidden_suggestions(
     )
     assert after > before + 0.2
     assert after_new >= 0.6
-    assert after_known >= before_known - 0.15  # the starter's artists are not forgotten
+    assert after_known >= before_known - 0.15 - 1e-9  # the starter's artists are not forgotten
     # Nor is an artist the starter knows and the catalogue lacks (it lives on in exemplars).
-    absent_before = absent_top1(collection.starter, collection.absent)
-    absent_after = absent_top1(Path(result.version.path), collection.absent)
-    print(f"{ABSENT_ARTIST} (not in the catalogue): {absent_before:.2f} -> {absent_after:.2f}")
-    assert absent_after >= absent_before - 0.2 and absent_after >= 0.5
+    # Counted, not as shares: 0.6 >= 0.8 - 0.2 is False in floating point (it failed CI).
+    n = len(collection.absent)
+    absent_before = absent_hits(collection.starter, collection.absent)
+    absent_after = absent_hits(Path(result.version.path), collection.absent)
+    print(f"{ABSENT_ARTIST} (not in the catalogue): {absent_before} -> {absent_after} of {n}")
+    assert absent_after >= absent_before - n // 5 and 2 * absent_after >= n
     # Suggestions now say which model made them; confirmed values get none.
     asset = o.cat.find_asset_by_path(sorted(still_new)[0])
     assert asset is not None
