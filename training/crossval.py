@@ -35,6 +35,8 @@ KEYS = [
     "artist_top1_dated",
     "artist_top1_date_known",
     "unknown_auroc",
+    "unknown_auroc_top",
+    "unknown_auroc_entropy",
     "unknown_ece",
 ]
 
@@ -60,15 +62,21 @@ def auroc(score: np.ndarray, positive: np.ndarray) -> float:
 def open_set_scores(
     pred: Predictor, ex: list, x: np.ndarray, novel: np.ndarray, use_context: bool
 ) -> dict[str, float]:
-    """How well p("none of the painters I know") tells held-out artists' works from the rest."""
+    """How well p("none of the painters I know") tells held-out artists' works from the rest,
+    and (for comparison) two other signals the app could fit it on: a low top calibrated
+    artist probability and a high entropy of the artist probabilities (the app's map is
+    fitted on the energy of the logits)."""
     from heritage_desk.ml.calibration import expected_calibration_error
     from heritage_desk.ml.evaluate import contexts_of
 
     ctx = contexts_of(ex) if use_context else [None] * len(ex)
     _, pu, _ = pred.open_probabilities(x, ctx)
+    pa, _, _ = pred.scores(x, ctx)
     conf = np.where(pu >= 0.5, pu, 1 - pu)
     return {
         "unknown_auroc": auroc(pu, novel),
+        "unknown_auroc_top": auroc(-pa.max(1), novel),
+        "unknown_auroc_entropy": auroc(-(pa * np.log(np.maximum(pa, 1e-12))).sum(1), novel),
         "unknown_ece": expected_calibration_error(conf, (pu >= 0.5) == novel),
         "n_novel": float(novel.sum()),
     }

@@ -27,6 +27,8 @@ CSV_COLUMNS = [
     "year_range_probability_source",
     # artist_N holds the painter; a suggested attribution ("attributed to") stands here.
     *[f"artist_{i}_qualifier" for i in range(1, TOP_K + 1)],
+    # The date's single best year (median of its distribution; empty for older suggestions).
+    "year_estimate",
 ]
 
 
@@ -239,6 +241,7 @@ def _rows(svc: Any) -> list[list[str]]:
         unknown = next((s for s in artists if s.value == UNKNOWN_ARTIST), None)
         row += [f"{unknown.probability:.4f}" if unknown else "", *sources]
         row += [(split[i][0] or "") if i < len(split) else "" for i in range(TOP_K)]
+        row.append(str(d.year_estimate) if d is not None and d.year_estimate is not None else "")
         rows.append(row)
     return rows
 

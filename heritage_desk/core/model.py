@@ -118,6 +118,10 @@ class Suggestion:
     model_version: str
     year_from: int | None = None
     year_to: int | None = None
+    #: A date's single best year: the median of the distribution behind the range (half the
+    #: odds before it, half after), closer to the truth than the likeliest decade when the
+    #: range is wide.
+    year_estimate: int | None = None
 
 
 #: A recorded painter the model gives less than this is a possible mistake (issue 17 item 7).

@@ -46,13 +46,15 @@ def doubt_text(d: Doubt) -> str:
 
 
 def date_text(s: Suggestion) -> str:
-    """'1870s (1865–1884)' for a date suggestion; a wide one reads '1650–2019 (likeliest 1880s)'."""
+    """'1870s (1865–1884)' for a date suggestion; a wide one reads '1650–2019 (likeliest
+    1880s; median 1790)': its likeliest decade is a poor single year, the median is better."""
     label = s.value
     if s.year_from is not None and not s.value.endswith("s"):
         label = decade_label(s.year_from - s.year_from % 10)
     if s.year_from is not None and s.year_to is not None and s.year_to != s.year_from:
         if s.year_to - s.year_from + 1 > WIDE_RANGE:
-            return f"{s.year_from}–{s.year_to}  (likeliest {label})"
+            median = f"; median {s.year_estimate}" if s.year_estimate is not None else ""
+            return f"{s.year_from}–{s.year_to}  (likeliest {label}{median})"
         return f"{label}  ({s.year_from}–{s.year_to})"
     return label
 

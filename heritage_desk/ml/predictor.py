@@ -26,7 +26,7 @@ class YearRange:
 
     decade: int
     decade_probability: float
-    year: int  # point estimate (median of the decade distribution)
+    year: int  # point estimate: the median of the decade distribution, inside the range
     year_from: int
     year_to: int
     range_probability: float
@@ -362,7 +362,8 @@ class Predictor:
                 stated = float(rel.held(y1 - y0 + 1, mass))
                 if stated >= coverage:
                     break
-            return YearRange(dec[best], float(p[best] / p.sum()), year, y0, y1, stated)
+            share = float(p[best] / p.sum())
+            return YearRange(dec[best], share, min(max(year, y0), y1), y0, y1, stated)
         target, legacy = coverage, None
         for mass, observed in self.trained.range_levels:
             if observed >= coverage:
@@ -373,7 +374,8 @@ class Predictor:
                 target, legacy = self.trained.range_levels[-1]
         y0, y1, mass_got = bounds(target)
         prob = legacy if legacy is not None else min(mass_got, 1.0)
-        return YearRange(dec[best], float(p[best] / p.sum()), year, y0, y1, prob)
+        share = float(p[best] / p.sum())
+        return YearRange(dec[best], share, min(max(year, y0), y1), y0, y1, prob)
 
 
 def grow_interval(p: np.ndarray, target: float) -> tuple[int, int, float]:

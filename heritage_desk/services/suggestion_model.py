@@ -133,6 +133,7 @@ def suggestions_from(
                     pred.model_version,
                     year_from=year.year_from,
                     year_to=year.year_to,
+                    year_estimate=year.year,
                 )
             )
     return out

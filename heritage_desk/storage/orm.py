@@ -138,6 +138,7 @@ class SuggestionRow(Base):
     probability: Mapped[float] = mapped_column(sa.Float)
     year_from: Mapped[int | None]
     year_to: Mapped[int | None]
+    year_estimate: Mapped[int | None]  # 0008: a date's single best year
     model_version: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     rejected: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

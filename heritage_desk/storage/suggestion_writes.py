@@ -45,6 +45,7 @@ def replace_many(
                     "probability": i.probability,
                     "year_from": i.year_from,
                     "year_to": i.year_to,
+                    "year_estimate": i.year_estimate,
                     "model_version": i.model_version,
                     "created_at": now,
                     "rejected": (asset_id, i.field.value, i.value) in rejected,

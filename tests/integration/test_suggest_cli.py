@@ -104,6 +104,8 @@ def test_suggest_writes_one_row_per_asset_lacking_artist_or_year(setup: dict) ->
         assert r[col["decade"]].endswith("s")
         assert int(r[col["year_from"]]) <= int(r[col["year_to"]])
         assert 0.0 < float(r[col["year_range_probability"]]) <= 1.0
+        # The single best year: inside its range (the median of the distribution behind it).
+        assert int(r[col["year_from"]]) <= int(r[col["year_estimate"]]) <= int(r[col["year_to"]])
         if r[col["artist_1"]]:
             hidden += 1
             probs = [float(r[col[f"artist_{i}_probability"]] or 0) for i in range(1, 4)]
