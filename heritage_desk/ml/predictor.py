@@ -356,24 +356,23 @@ class Predictor:
         rel = self.reliability.ranges
         if rel is not None:
             y0 = y1 = 0
-            stated = 0.0
+            prob = 0.0
             for mass in RANGE_LEVELS:
                 y0, y1, _ = bounds(mass)
-                stated = float(rel.held(y1 - y0 + 1, mass))
-                if stated >= coverage:
+                prob = float(rel.held(y1 - y0 + 1, mass))
+                if prob >= coverage:
                     break
-            share = float(p[best] / p.sum())
-            return YearRange(dec[best], share, min(max(year, y0), y1), y0, y1, stated)
-        target, legacy = coverage, None
-        for mass, observed in self.trained.range_levels:
-            if observed >= coverage:
-                target, legacy = mass, observed
-                break
         else:
-            if self.trained.range_levels:  # even the widest level fell short: say so
-                target, legacy = self.trained.range_levels[-1]
-        y0, y1, mass_got = bounds(target)
-        prob = legacy if legacy is not None else min(mass_got, 1.0)
+            target, legacy = coverage, None
+            for mass, observed in self.trained.range_levels:
+                if observed >= coverage:
+                    target, legacy = mass, observed
+                    break
+            else:
+                if self.trained.range_levels:  # even the widest level fell short: say so
+                    target, legacy = self.trained.range_levels[-1]
+            y0, y1, mass_got = bounds(target)
+            prob = legacy if legacy is not None else min(mass_got, 1.0)
         share = float(p[best] / p.sum())
         return YearRange(dec[best], share, min(max(year, y0), y1), y0, y1, prob)
 

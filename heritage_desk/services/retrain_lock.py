@@ -101,9 +101,14 @@ class _OneHolder(abc.ABC):
         cleaning its models folder holds it for an instant) counts as free."""
         deadline = time.monotonic() + ASK_GRACE_S
         while self.busy():
-            holder = self.holder()
-            if holder or time.monotonic() >= deadline:
-                raise RetrainBusyError(self.catalogue, holder)
+            self._refuse_unless_let_go(deadline)
+
+    def _refuse_unless_let_go(self, deadline: float) -> None:
+        """After a look found the lock taken: raise RetrainBusyError naming the holder, or
+        return when it has no note yet and `deadline` is ahead (it let go: look again)."""
+        holder = self.holder()
+        if holder or time.monotonic() >= deadline:
+            raise RetrainBusyError(self.catalogue, holder)
 
     def __enter__(self) -> Self:
         self.acquire()
@@ -220,10 +225,7 @@ class SharedRetrainLock(_OneHolder):
             raise RetrainBusyError(self.catalogue, "in this process")
         deadline = time.monotonic() + ASK_GRACE_S
         while not self._lock.try_acquire(holder_note(self.curator)):
-            holder = self.holder()
-            if holder or time.monotonic() >= deadline:
-                raise RetrainBusyError(self.catalogue, holder)
-            # "" and past the note's patience is nobody; else the holder let go: try again
+            self._refuse_unless_let_go(deadline)
 
     def release(self) -> None:
         self._lock.release()
