@@ -36,9 +36,12 @@ if TYPE_CHECKING:
 #: Confirmed works a starter is measured on at most (a sample of a large catalogue).
 MAX_ROWS = 2000
 
+#: Words a museum line puts before a year: "active from 1427–died 1452", "1430/35–before 1495".
+_BEFORE_FROM = r"(?:(?:c\.|ca\.|from|born)\s*)*"
+_BEFORE_TO = r"(?:(?:c\.|ca\.|died|d\.|before|after)\s*)*"
 _LIFE = re.compile(
-    r"(?P<active>active|fl\.|flourished)?\s*(?:c\.\s*|ca\.\s*)?(?P<a>\d{3,4})(?:/\d{1,2})?"
-    r"\s*[-\u2010-\u2015]\s*(?:c\.\s*|ca\.\s*)?(?P<b>\d{2,4})(?:/\d{1,2})?"
+    r"(?P<active>active|fl\.|flourished)?\s*" + _BEFORE_FROM + r"(?P<a>\d{3,4})(?:/\d{1,2})?"
+    r"\s*[-\u2010-\u2015]\s*" + _BEFORE_TO + r"(?P<b>\d{2,4})(?:/\d{1,2})?"
 )
 
 

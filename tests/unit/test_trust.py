@@ -23,6 +23,13 @@ def test_life_windows_from_museum_artist_lines() -> None:
         None, None, 1435, 1460
     )
     assert life_window_of("Millet (French, 1814-75)") == life_window(1814, 1875)
+    # The two AIC lines the parser missed (their works got no window: c. 1434 read 1540–2029).
+    assert life_window_of("Bernat Martorell (Spanish, active from 1427–died 1452)") == (
+        life_window(None, None, 1427, 1452)
+    )
+    assert life_window_of("Carlo Crivelli (Italian, 1430/35–before 1495)") == life_window(
+        1430, 1495
+    )
     assert life_window_of("Central Italian") is None and life_window_of("Claude Monet") is None
     assert not overlaps(life_window(1697, 1764), (1905, 1905))  # Hogarth did not paint in 1905
     assert overlaps(works_window(1880, 1890), (1900, 1904)) and overlaps(None, (1200, 1200))
