@@ -112,8 +112,10 @@ class DbExecutor(QObject):
                 self.busy.emit(False)
         if op is None:
             return
-        if op.key and self._latest_by_key.get(op.key) == job_id:
-            del self._latest_by_key[op.key]
+        # A keyed op answers only while it is the newest of its key: one that was already
+        # running when a newer one came (a listing for the previous threshold) is not shown.
+        # The keys are a few fixed names, so the newest id of each is simply kept.
+        stale = bool(op.key) and self._latest_by_key.get(op.key) != job_id
         if isinstance(exc, _Superseded):
             return
         alive = _alive(op.initiator)  # a closed dialog gets no callback; views still hear
@@ -125,7 +127,7 @@ class DbExecutor(QObject):
                 log.error("operation failed", exc_info=exc)
                 self.error.emit(str(exc) or type(exc).__name__)
             return
-        if op.on_success is not None and alive:
+        if op.on_success is not None and alive and not stale:
             try:
                 op.on_success(result)
             except RuntimeError as err:

@@ -82,3 +82,22 @@ def test_preview_untick_expected_wrong_accept_and_one_undo(
         w.actions_by_name["undo"].trigger()
     for i in kept:
         assert _value(app, qtbot, i.asset_id, i.suggestion.field) is None
+
+
+def test_a_late_listing_for_an_earlier_threshold_is_never_shown(
+    app_after_background_pass: Any, qtbot: Any
+) -> None:
+    """Each threshold change lists again off the GUI thread, under one executor key. A listing
+    already running when the curator changes the threshold used to answer and be shown (and
+    be acceptable) while the summary named the new threshold (CI: the preview test read a
+    0.95 date where the 0.05 listing's least sure value belonged)."""
+    dlg = app_after_background_pass.window.open_batch()  # lists at 0.90 at once
+    shown: list[list[float]] = []
+    dlg.model.modelReset.connect(
+        lambda: shown.append([i.suggestion.probability for i in dlg.model.items])
+    )
+    dlg.threshold.setValue(0.99)  # while the 0.90 listing runs
+    qtbot.waitUntil(lambda: dlg.loaded, timeout=WAIT)
+    qtbot.wait(200)  # a stale answer still on its way would land now
+    assert shown and all(p >= 0.99 for listing in shown for p in listing), shown
+    dlg.close()
