@@ -115,7 +115,7 @@ class DbExecutor(QObject):
         # A keyed op answers only while it is the newest of its key: one that was already
         # running when a newer one came (a listing for the previous threshold) is not shown.
         # The keys are a few fixed names, so the newest id of each is simply kept.
-        stale = bool(op.key) and self._latest_by_key.get(op.key) != job_id
+        stale = bool(op.key) and self._latest_by_key.get(op.key or "") != job_id
         if isinstance(exc, _Superseded):
             return
         alive = _alive(op.initiator)  # a closed dialog gets no callback; views still hear
