@@ -10,13 +10,21 @@ model learned from, widened by stated margins:
   dated by its completion or publication, or a dating a little off);
 - WORKS_MARGIN: years before the first / after the last dated work the model saw (it saw
   only some of a career).
+
+Inside the window, a date is weighed by `decade_weights`: the EDGE_YEARS at either end (the
+posthumous margin, a career's first years) count EDGE_WEIGHT of a year in mid-career, so a
+Troyon (died 1865) is not dated "1870–1875" because the image looks later.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 FIRST_WORK_AGE = 12
 POSTHUMOUS_MARGIN = 10
 WORKS_MARGIN = 15
+EDGE_YEARS = 10
+EDGE_WEIGHT = 0.25
 
 #: First and last year a painter's works can date from (inclusive).
 Window = tuple[int, int]
@@ -56,3 +64,23 @@ def window_for(life: Window | None, works: tuple[int, int] | None) -> Window | N
 def overlaps(window: Window | None, years: tuple[int, int]) -> bool:
     """True when a work made in `years` can be by a painter with `window` (None: any)."""
     return window is None or (years[0] <= window[1] and years[1] >= window[0])
+
+
+def decade_weights(window: Window | None, starts: Sequence[int], width: int) -> list[float]:
+    """How much of each year bin (`starts`, `width` years each) a work inside `window` can
+    fall in: its share of the window's years, those within EDGE_YEARS of either end counted
+    EDGE_WEIGHT (all ones with no window, or none of the bins inside it; a window too short
+    to have a middle counts every year alike)."""
+    if window is None:
+        return [1.0] * len(starts)
+    lo, hi = window
+    soft = hi - lo + 1 > 2 * EDGE_YEARS
+
+    def weight(year: int) -> float:
+        if not lo <= year <= hi:
+            return 0.0
+        edge = soft and (year < lo + EDGE_YEARS or year > hi - EDGE_YEARS)
+        return EDGE_WEIGHT if edge else 1.0
+
+    weights = [sum(weight(s + k) for k in range(width)) / width for s in starts]
+    return weights if any(weights) else [1.0] * len(starts)

@@ -65,11 +65,15 @@ def evidence_weight(qualifier: str | None) -> float:
     return EVIDENCE_WEIGHTS.get(qualifier, 0.0)
 
 
+#: The evidence weight from which a work is (likely) by the named painter's own hand.
+OWN_HAND_WEIGHT = 0.5
+
+
 def by_own_hand(qualifier: str | None) -> bool:
     """Whether a work so qualified is (likely) by the named painter's own hand, so it falls in
     their working years: X, "probably", "attributed to", "possibly", "X and workshop"; not a
     workshop, circle, follower or copy, which may be decades later."""
-    return evidence_weight(qualifier) >= 0.5
+    return evidence_weight(qualifier) >= OWN_HAND_WEIGHT
 
 
 _PREFIX_RE = re.compile(

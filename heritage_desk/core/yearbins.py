@@ -17,10 +17,17 @@ def decade_label(start: int) -> str:
     return f"{start}s"
 
 
+def middle_year(year_from: int | None, year_to: int | None) -> int | None:
+    """The middle of a recorded range (None without a year)."""
+    if year_from is None:
+        return None
+    return (year_from + (year_to if year_to is not None else year_from)) // 2
+
+
 def label_year(year_from: int | None, year_to: int | None) -> int | None:
     """The year a dated work teaches the year head: the middle of its range; None without a
     year or when the range is wider than MAX_LABEL_SPAN."""
     if year_from is None:
         return None
     hi = year_to if year_to is not None else year_from
-    return (year_from + hi) // 2 if hi - year_from <= MAX_LABEL_SPAN else None
+    return middle_year(year_from, hi) if hi - year_from <= MAX_LABEL_SPAN else None

@@ -70,13 +70,15 @@ def measure_reliability(
     source: str,
     prior: Reliability | None = None,
     windows: Sequence[Window | None] | None = None,
+    dated_by: Sequence[str | None] | None = None,
 ) -> Reliability:
     """Open-set and range-reliability fits on held-out works (the model never learned them).
 
     `novel[i]`: the painter of row i is none the model was trained on (None: rows whose artist
     is outside the vocabulary). Rows without an artist take no part in the open-set fit. Where
     too few rows exist for a fit, `prior`'s is kept. `windows[i]`: the working window of the
-    artist row i's record names (life dates), which bounds its date as in suggestions.
+    artist row i's record names (life dates), which bounds its date as in suggestions;
+    `dated_by[i]`: the recorded artist whose works date it there (default: row i's artist).
     """
     prior = prior or Reliability()
     if not len(examples):
@@ -99,9 +101,8 @@ def measure_reliability(
         # The date as suggested for this record: the artist it names dates it (their works if
         # the model knows them, their life dates `windows[i]`), else the headline year.
         win = windows[i] if windows is not None else None
-        p, span = predictor.date_distribution(
-            pa_open[i], pd[i], float(pu[i]), win, examples[i].artist or None
-        )
+        by = dated_by[i] if dated_by is not None else examples[i].artist or None
+        p, span = predictor.date_distribution(pa_open[i], pd[i], float(pu[i]), win, by)
         for k, mass in enumerate(RANGE_LEVELS):
             y0, y1, _ = predictor.interval(p, mass, span)
             per_level[k][0].append(y1 - y0 + 1)

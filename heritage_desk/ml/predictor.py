@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from heritage_desk.core.lifespan import Window, window_for
+from heritage_desk.core.lifespan import Window, decade_weights, window_for
 from heritage_desk.core.yearbins import BIN_WIDTH
 from heritage_desk.ml.checkpoint import load_checkpoint
 from heritage_desk.ml.reliability import RANGE_LEVELS, Reliability
@@ -64,6 +64,7 @@ class Predictor:
         #: Where the stated figures were measured; a catalogue's own fit replaces the prior.
         self.reliability: Reliability = trained.reliability
         self._life: dict[int, Window] = {}
+        self._window_weights: dict[Window | None, np.ndarray] = {}
         self._set_windows()
         # p(decade | artist) from the dated works seen in training, add-half smoothed; artists
         # with none are neutral (uniform), so a known date never rules out the undocumented.
@@ -86,15 +87,14 @@ class Predictor:
 
     def _set_windows(self) -> None:
         """Each artist's working window (core.lifespan) and its mask over the decade bins."""
-        dec = np.asarray(self.vocab.decades)
-        mask = np.ones((len(self.vocab.artists), len(dec)), dtype=np.float64)
-        self.windows: list[Window | None] = []
-        for i, a in enumerate(self.vocab.artists):
-            w = window_for(self._life.get(i), self.vocab.active_years.get(a))
-            self.windows.append(w)
+        self.windows: list[Window | None] = [
+            window_for(self._life.get(i), self.vocab.active_years.get(a))
+            for i, a in enumerate(self.vocab.artists)
+        ]
+        mask = np.ones((len(self.vocab.artists), len(self.vocab.decades)), dtype=np.float64)
+        for i, w in enumerate(self.windows):
             if w is not None:
-                row = (dec + BIN_WIDTH - 1 >= w[0]) & (dec <= w[1])
-                mask[i] = row if row.any() else 1.0
+                mask[i] = self.window_mask(w)
         self._active_mask = mask
 
     def set_life_dates(self, windows: Mapping[str, Window]) -> None:
@@ -109,12 +109,14 @@ class Predictor:
             self._set_windows()
 
     def window_mask(self, window: Window | None) -> np.ndarray:
-        """[Dc] 1 for the decade bins a work inside `window` can fall in."""
-        dec = np.asarray(self.vocab.decades)
-        if window is None:
-            return np.ones(len(dec))
-        row = ((dec + BIN_WIDTH - 1 >= window[0]) & (dec <= window[1])).astype(np.float64)
-        return row if row.any() else np.ones(len(dec))
+        """[Dc] how far a work inside `window` can fall in each decade bin (core.lifespan);
+        kept per window (a catalogue has a few hundred painters, and many works each)."""
+        got = self._window_weights.get(window)
+        if got is None:
+            got = np.asarray(decade_weights(window, self.vocab.decades, BIN_WIDTH))
+            got.setflags(write=False)  # shared by every row held to this window
+            self._window_weights[window] = got
+        return got
 
     @classmethod
     def load(cls, path: str | Path, version: str | None = None) -> Predictor:
@@ -337,9 +339,9 @@ class Predictor:
         """Most likely decade, median year, and a grown interval that holds the truth about
         `coverage` of the time, with the share it is expected to hold.
 
-        With a range reliability fit (measured on held-out works: a share that depends on the
-        range's width), the narrowest level whose expected share reaches `coverage` is chosen
-        and that share stated; older checkpoints use their range levels (one share per mass).
+        With a range reliability fit (measured on held-out works), it chooses the level and
+        the share stated (how often ranges of that width held there); older checkpoints use
+        their range levels (one share per mass).
         """
         if p.sum() <= 0:
             return None
@@ -353,15 +355,14 @@ class Predictor:
         def bounds(mass: float) -> tuple[int, int, float]:
             return self.interval(p, mass, span)
 
+        def width(mass: float) -> int:
+            y0, y1, _ = bounds(mass)
+            return y1 - y0 + 1
+
         rel = self.reliability.ranges
         if rel is not None:
-            y0 = y1 = 0
-            prob = 0.0
-            for mass in RANGE_LEVELS:
-                y0, y1, _ = bounds(mass)
-                prob = float(rel.held(y1 - y0 + 1, mass))
-                if prob >= coverage:
-                    break
+            mass, prob = rel.choose(width, coverage)
+            y0, y1, _ = bounds(mass)
         else:
             target, legacy = coverage, None
             for mass, observed in self.trained.range_levels:

@@ -68,14 +68,24 @@ def measure_on_holdout(tm: Any, feats: Any, hold: Sequence[ManifestItem], traine
     ranges; where too few held-out works exist, the starter's fit is kept."""
     import numpy as np
 
-    from heritage_desk.core.names import parse_artist
+    from heritage_desk.core.names import OWN_HAND_WEIGHT, parse_artist
     from heritage_desk.ml.evaluate import measure_reliability
     from heritage_desk.ml.predictor import Predictor
 
     seen = {parse_artist(e.artist).key for e in trained if e.artist}
     held = examples_of(hold, scored=True)
     novel = np.array([bool(e.artist) and parse_artist(e.artist).key not in seen for e in held])
-    return measure_reliability(Predictor(tm), held, feats, novel, "catalogue", prior=tm.reliability)
+    # Dated as their suggestions would be: by the recorded painter's own hand, in their window.
+    return measure_reliability(
+        Predictor(tm),
+        held,
+        feats,
+        novel,
+        "catalogue",
+        prior=tm.reliability,
+        windows=[(i.window[0], i.window[1]) if i.window else None for i in hold],
+        dated_by=[i.artist if i.weight >= OWN_HAND_WEIGHT else None for i in hold],
+    )
 
 
 def load_embeddings(root: Path, items: Sequence[ManifestItem]) -> tuple[Any, Any]:

@@ -24,7 +24,8 @@ from heritage_desk.core.lifespan import Window, life_window
 from heritage_desk.core.model import Asset, Field
 from heritage_desk.core.names import by_own_hand, parse_artist
 from heritage_desk.core.query import AssetQuery
-from heritage_desk.core.yearbins import label_year
+from heritage_desk.core.yearbins import middle_year
+from heritage_desk.services.suggestion_model import artist_ref
 from heritage_desk.storage.catalogue import Catalogue
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ class CatalogueTrust:
             if p.version in self._fitted:
                 p.reliability = self._fitted[p.version]
                 return
-        rel = measure_on_catalogue(p, facts.assets, embeddings)
+        rel = measure_on_catalogue(p, facts.assets, embeddings, self.window_for_asset)
         p.reliability = rel
         with self._lock:
             self._fitted[p.version] = rel
@@ -150,6 +151,17 @@ class CatalogueTrust:
         return window_of_line(text) or self.facts().windows.get(parse_artist(text).key)
 
 
+def dating_artist(a: Asset) -> str | None:
+    """The recorded artist whose works date this one, when it is by their hand (by_own_hand):
+    X, "attributed to X", "X and workshop"; not a follower, a copy after X, a school. The
+    same for suggestions and for measuring how often their ranges hold."""
+    text = a.value(Field.ARTIST)
+    if text is None:
+        return None
+    ref = artist_ref(text)
+    return text if ref.key and by_own_hand(ref.qualifier) else None
+
+
 def _names(p: Predictor, windows: dict[str, Window]) -> dict[str, Window]:
     """Windows keyed by the model's own artist names (matched by person key)."""
     keys = {parse_artist(a).key: a for a in p.vocab.artists}
@@ -160,13 +172,16 @@ def measure_on_catalogue(
     p: Predictor,
     assets: Sequence[Asset],
     embeddings: Callable[[Sequence[Asset]], tuple[np.ndarray, np.ndarray]],
+    window_of: Callable[[Asset], Window | None] = lambda a: window_of_line(a.value(Field.ARTIST)),
 ) -> Reliability:
-    """The starter's stated figures measured on the catalogue's confirmed works."""
+    """The starter's stated figures measured on the catalogue's confirmed works, each dated
+    as its suggestion would be: by the artist its record names (`dating_artist`), held to
+    that artist's working window (`window_of`)."""
     from heritage_desk.ml.data import Example
     from heritage_desk.ml.evaluate import measure_reliability
 
     feats, found = embeddings(assets)
-    examples, novel, rows, windows = [], [], [], []
+    examples, novel, rows, windows, dated_by = [], [], [], [], []
     vocab_keys = {parse_artist(a).key for a in p.vocab.artists}
     for i, a in enumerate(assets):
         if not found[i]:
@@ -183,7 +198,9 @@ def measure_on_catalogue(
             elif ref.key not in vocab_keys:  # "attributed to" someone it does not know
                 artist, is_novel = ref.name, True
         fv = a.fields.get(Field.DATE)
-        year = label_year(fv.year_from, fv.year_to) if fv is not None else None
+        # The middle of the recorded range however wide ("17th century": 1650): a range
+        # "holds" a date as the curator reads it. (Training drops ranges over MAX_LABEL_SPAN.)
+        year = middle_year(fv.year_from, fv.year_to) if fv is not None else None
         if artist is None and year is None:
             continue
         examples.append(
@@ -199,7 +216,8 @@ def measure_on_catalogue(
         )
         novel.append(is_novel)
         rows.append(i)
-        windows.append(window_of_line(text))
+        windows.append(window_of(a))
+        dated_by.append(dating_artist(a))
     import numpy as np
 
     return measure_reliability(
@@ -210,4 +228,5 @@ def measure_on_catalogue(
         "catalogue",
         prior=p.trained.reliability,
         windows=windows,
+        dated_by=dated_by,
     )

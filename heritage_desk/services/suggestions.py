@@ -24,7 +24,6 @@ from heritage_desk.core.model import (
     Suggestion,
     needs_value,
 )
-from heritage_desk.core.names import by_own_hand
 from heritage_desk.core.progress import (
     Cancelled,
     CancelToken,
@@ -47,7 +46,7 @@ from heritage_desk.services.suggestion_model import (
     starter_version,
     suggestions_from,
 )
-from heritage_desk.services.suggestion_trust import CatalogueTrust
+from heritage_desk.services.suggestion_trust import CatalogueTrust, dating_artist
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.images import not_a_file
 
@@ -427,16 +426,6 @@ class SuggestionService:
 def known_context(a: Asset) -> dict[str, str | None]:
     """The known fields the model reads beside the image (genre, style, medium)."""
     return {f.value: a.value(f) for f in CONTEXT_FIELDS}
-
-
-def dating_artist(a: Asset) -> str | None:
-    """The recorded artist whose works date this one, when it is by their hand (by_own_hand):
-    X, "attributed to X", "X and workshop"; not a follower, a copy after X, a school."""
-    text = a.value(Field.ARTIST)
-    if text is None:
-        return None
-    ref = artist_ref(text)
-    return text if ref.key and by_own_hand(ref.qualifier) else None
 
 
 def known_years(assets: Sequence[Asset]) -> list[tuple[int, int] | None]:

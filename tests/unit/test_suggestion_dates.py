@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from heritage_desk.core.model import Asset, Field, FieldValue, Provenance
-from heritage_desk.services.suggestions import dating_artist, known_years
+from heritage_desk.services.suggestion_trust import dating_artist
+from heritage_desk.services.suggestions import known_years
 
 
 def _asset(i: int, date: FieldValue | None) -> Asset:
