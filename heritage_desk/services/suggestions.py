@@ -363,6 +363,10 @@ class SuggestionService:
         if p is None:
             return Changes()
         self.trust.gather(self.catalogue)
+        # The loaded model states this catalogue's figures even when nothing is recomputed
+        # (figure_sources read them: "starter prior" was shown beside stored suggestions
+        # made with the catalogue's own fit).
+        self.trust.apply(p, self.embeddings)
         names = self.artist_names()
         if asset_ids is None:  # only the assets with something unknown, found in SQL
             wanted: set[int] = set()

@@ -113,3 +113,35 @@ def test_an_unknown_painter_gets_none_of_the_painters_i_know(
             first = c.suggestions(asset.id)[0]
             assert first.field is Field.ARTIST and first.rank == 1
             assert first.value == UNKNOWN_ARTIST and first.probability >= 0.5, (name, first)
+
+
+def test_a_second_suggest_says_where_its_figures_were_measured(
+    aic_demo_dir: Path, tmp_path: Path
+) -> None:
+    """Suggestions stored by a first `suggest` were made with this catalogue's own fit (it has
+    confirmed works); a second `suggest`, with nothing to recompute, must say so too (it said
+    "starter prior" beside the same numbers, e.g. after a retrain that was not activated)."""
+    labels = list(csv.DictReader((aic_demo_dir / "labels.csv").open(encoding="utf-8")))
+    rows = [
+        (r["image_file"].split("/")[-1], r["artist_display"], r["date_display"])
+        for r in labels[:24]
+    ]
+    rows += [(r["image_file"].split("/")[-1], "", "") for r in labels[24:28]]
+    cat = _catalogue(tmp_path, aic_demo_dir, rows)
+    env = dict(os.environ, HERITAGE_DESK_DATA_DIR=str(tmp_path / "data"))
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"s{k}.csv"
+        done = subprocess.run(
+            [sys.executable, "-m", "heritage_desk", "suggest", str(cat), "-q", "--out", str(out)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        outs.append(list(csv.DictReader(out.open(encoding="utf-8"))))
+    first, second = outs
+    assert len(first) >= 4 and first == second  # the same stored suggestions, the same words
+    assert first[0]["year_range_probability_source"].startswith("this catalogue (n=")
+    assert first[0]["artist_probability_source"].startswith("this catalogue (n=")
