@@ -217,7 +217,6 @@ def _rows(svc: Any) -> list[list[str]]:
     from heritage_desk.core.model import PREDICTED_FIELDS, UNKNOWN_ARTIST, Field, needs_value
     from heritage_desk.core.names import split_qualifier
 
-    sources = list(svc.figure_sources())
     rows = []
     for asset in svc.all_assets():
         if not any(needs_value(asset, f) for f in PREDICTED_FIELDS):
@@ -239,7 +238,7 @@ def _rows(svc: Any) -> list[list[str]]:
         versions = {s.model_version for s in sugg}
         row.append(";".join(sorted(versions)))
         unknown = next((s for s in artists if s.value == UNKNOWN_ARTIST), None)
-        row += [f"{unknown.probability:.4f}" if unknown else "", *sources]
+        row += [f"{unknown.probability:.4f}" if unknown else "", *svc.figure_sources(sugg)]
         row += [(split[i][0] or "") if i < len(split) else "" for i in range(TOP_K)]
         row.append(str(d.year_estimate) if d is not None and d.year_estimate is not None else "")
         rows.append(row)

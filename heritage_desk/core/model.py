@@ -122,6 +122,9 @@ class Suggestion:
     #: odds before it, half after), closer to the truth than the likeliest decade when the
     #: range is wide.
     year_estimate: int | None = None
+    #: Where `probability` was measured, in words: "this catalogue (n=66)" or "starter prior
+    #: (n=690)" (None for suggestions stored before migration 0009).
+    figures: str | None = None
 
 
 #: A recorded painter the model gives less than this is a possible mistake (issue 17 item 7).

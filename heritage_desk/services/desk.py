@@ -160,7 +160,9 @@ class Desk:
                 for a, works in found.items()
             }
         version = sugg[0].model_version if sugg else None
-        sources = svc.figure_sources() if sugg and svc is not None and svc.model_loaded else None
+        sources = (
+            svc.figure_sources(sugg) if sugg and svc is not None and svc.model_loaded else None
+        )
         return AssetDetail(asset, sugg, evidence, version, sources, self._cat.doubt(asset_id))
 
     def history(self, asset_id: int) -> list[Decision]:

@@ -98,9 +98,14 @@ def load_predictor(model: ModelInUse) -> Predictor:
 
 
 def suggestions_from(
-    a: Asset, pred: Prediction, names: dict[str, str], top_k: int
+    a: Asset,
+    pred: Prediction,
+    names: dict[str, str],
+    top_k: int,
+    figures: tuple[str | None, str | None] = (None, None),
 ) -> list[Suggestion]:
-    """The suggestions for `a`'s unknown artist (top_k, one per person) and date."""
+    """The suggestions for `a`'s unknown artist (top_k, one per person) and date; `figures`:
+    where the artist and the date figures were measured (suggestion_trust.figure_words)."""
     out: list[Suggestion] = []
     if needs_value(a, Field.ARTIST):
         merged: dict[str, float] = {}
@@ -114,7 +119,9 @@ def suggestions_from(
         ranked = sorted(merged.items(), key=lambda kv: -kv[1])[:top_k]
         for rank, (key, prob) in enumerate(ranked, start=1):
             value = qualified(shown[key], prob)
-            out.append(Suggestion(Field.ARTIST, value, prob, rank, pred.model_version))
+            out.append(
+                Suggestion(Field.ARTIST, value, prob, rank, pred.model_version, figures=figures[0])
+            )
     if needs_value(a, Field.DATE):
         year = pred.year
         known = a.value(Field.ARTIST)
@@ -134,6 +141,7 @@ def suggestions_from(
                     year_from=year.year_from,
                     year_to=year.year_to,
                     year_estimate=year.year,
+                    figures=figures[1],
                 )
             )
     return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 #: Confirmed works a starter is measured on at most (a sample of a large catalogue).
 MAX_ROWS = 2000
+#: While some confirmed works have no embedding yet, a fit is made again at most this often.
+REMEASURE_S = 10.0
 
 #: Words a museum line puts before a year: "active from 1427–died 1452", "1430/35–before 1495".
 _BEFORE_FROM = r"(?:(?:c\.|ca\.|from|born)\s*)*"
@@ -79,6 +82,16 @@ class CatalogueFacts:
     windows: dict[str, Window] = field(default_factory=dict)  # artist key -> window
 
 
+@dataclass(frozen=True)
+class _Fitted:
+    """A starter's fit on this catalogue; `complete` when every confirmed work it read had an
+    embedding (else it is measured again, at most every REMEASURE_S, as the window embeds)."""
+
+    reliability: Reliability
+    complete: bool
+    at: float
+
+
 class CatalogueTrust:
     """Gathers CatalogueFacts once (until the fields change) and fits a starter on them."""
 
@@ -86,7 +99,7 @@ class CatalogueTrust:
         self._lock = threading.Lock()
         self._facts: CatalogueFacts | None = None
         self._counts: tuple[int, int] | None = None
-        self._fitted: dict[str, Reliability] = {}  # model version -> Reliability applied
+        self._fitted: dict[str, _Fitted] = {}  # model version -> the fit applied
 
     def gather(self, catalogue: Catalogue) -> CatalogueFacts:
         """Read the confirmed works and life dates (database thread), again only when the
@@ -135,13 +148,14 @@ class CatalogueTrust:
         if any(f is not None and f.source == "catalogue" for f in fits) or not facts.assets:
             return  # a retrained model was measured on this catalogue's held-out works
         with self._lock:
-            if p.version in self._fitted:
-                p.reliability = self._fitted[p.version]
+            kept = self._fitted.get(p.version)
+            if kept is not None and (kept.complete or time.monotonic() - kept.at < REMEASURE_S):
+                p.reliability = kept.reliability
                 return
-        rel = measure_on_catalogue(p, facts.assets, embeddings, self.window_for_asset)
+        rel, complete = measure_on_catalogue(p, facts.assets, embeddings, self.window_for_asset)
         p.reliability = rel
         with self._lock:
-            self._fitted[p.version] = rel
+            self._fitted[p.version] = _Fitted(rel, complete, time.monotonic())
 
     def window_for_asset(self, a: Asset) -> Window | None:
         """The working window of the artist the record names, from its life dates."""
@@ -149,6 +163,16 @@ class CatalogueTrust:
         if text is None:
             return None
         return window_of_line(text) or self.facts().windows.get(parse_artist(text).key)
+
+
+def figure_words(rel: Reliability | None) -> tuple[str, str]:
+    """Where a model's stated artist ("none of the painters I know") and year-range figures
+    were measured, in words: "this catalogue (n=40)" or "starter prior (n=690)" (issue 17
+    item 2); each suggestion keeps its own (Suggestion.figures)."""
+    words = {"catalogue": "this catalogue", "training": "starter prior"}
+    fits = (rel.open_set if rel else None, rel.ranges if rel else None)
+    out = [f"{words.get(f.source, f.source)} (n={f.n})" if f else "starter prior" for f in fits]
+    return out[0], out[1]
 
 
 def dating_artist(a: Asset) -> str | None:
@@ -173,10 +197,10 @@ def measure_on_catalogue(
     assets: Sequence[Asset],
     embeddings: Callable[[Sequence[Asset]], tuple[np.ndarray, np.ndarray]],
     window_of: Callable[[Asset], Window | None] = lambda a: window_of_line(a.value(Field.ARTIST)),
-) -> Reliability:
+) -> tuple[Reliability, bool]:
     """The starter's stated figures measured on the catalogue's confirmed works, each dated
     as its suggestion would be: by the artist its record names (`dating_artist`), held to
-    that artist's working window (`window_of`)."""
+    that artist's working window (`window_of`); and whether every one had an embedding."""
     from heritage_desk.ml.data import Example
     from heritage_desk.ml.evaluate import measure_reliability
 
@@ -220,7 +244,7 @@ def measure_on_catalogue(
         dated_by.append(dating_artist(a))
     import numpy as np
 
-    return measure_reliability(
+    rel = measure_reliability(
         p,
         examples,
         feats[np.asarray(rows, dtype=np.int64)],
@@ -230,3 +254,4 @@ def measure_on_catalogue(
         windows=windows,
         dated_by=dated_by,
     )
+    return rel, bool(np.all(found))

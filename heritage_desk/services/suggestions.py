@@ -46,7 +46,7 @@ from heritage_desk.services.suggestion_model import (
     starter_version,
     suggestions_from,
 )
-from heritage_desk.services.suggestion_trust import CatalogueTrust, dating_artist
+from heritage_desk.services.suggestion_trust import CatalogueTrust, dating_artist, figure_words
 from heritage_desk.storage.catalogue import Catalogue
 from heritage_desk.storage.images import not_a_file
 
@@ -74,9 +74,19 @@ _BATCH = 256
 _PAGE = 2000
 
 
-def _stale(asset: Asset, suggestions: Sequence[Suggestion], version: str) -> bool:
-    """True unless every unknown predicted field has suggestions from model `version`."""
-    fresh = {s.field for s in suggestions if s.model_version == version}
+def _stale(
+    asset: Asset,
+    suggestions: Sequence[Suggestion],
+    version: str,
+    figures: dict[Field, str] | None = None,
+) -> bool:
+    """True unless every unknown predicted field has suggestions from model `version` whose
+    figures were measured where the model's are now (`figures`, by field)."""
+    fresh = {
+        s.field
+        for s in suggestions
+        if s.model_version == version and (figures is None or s.figures == figures.get(s.field))
+    }
     return any(needs_value(asset, f) and f not in fresh for f in PREDICTED_FIELDS)
 
 
@@ -332,8 +342,9 @@ class SuggestionService:
             artist_windows=[self.trust.window_for_asset(a) for a in assets],
             known_artists=[dating_artist(a) for a in assets],
         )
+        words = figure_words(p.reliability)
         return {
-            a.id: suggestions_from(a, pred, names, self.top_k)
+            a.id: suggestions_from(a, pred, names, self.top_k, words)
             for a, pred in zip(assets, preds, strict=True)
         }
 
@@ -352,8 +363,9 @@ class SuggestionService:
 
         `first` (e.g. the page on screen) is done before the rest; `on_batch` hears each
         committed batch, so a view can show improved suggestions before the whole run ends.
-        With `stale_only`, assets whose suggestions already come from the current model are
-        left alone (opening a catalogue, the CLI).
+        With `stale_only`, assets whose suggestions already come from the current model, with
+        its figures measured where they are now (Suggestion.figures), are left alone (the
+        CLI).
         """
         if embed:
             self.embed_missing(progress, cancel, asset_ids)
@@ -363,10 +375,11 @@ class SuggestionService:
         if p is None:
             return Changes()
         self.trust.gather(self.catalogue)
-        # The loaded model states this catalogue's figures even when nothing is recomputed
-        # (figure_sources read them: "starter prior" was shown beside stored suggestions
-        # made with the catalogue's own fit).
+        # This catalogue's fit, so that suggestions made with another (the starter's prior,
+        # before the confirmed works were embedded) count as stale below.
         self.trust.apply(p, self.embeddings)
+        artist_words, date_words = figure_words(p.reliability)
+        now = {Field.ARTIST: artist_words, Field.DATE: date_words}
         names = self.artist_names()
         if asset_ids is None:  # only the assets with something unknown, found in SQL
             wanted: set[int] = set()
@@ -390,7 +403,7 @@ class SuggestionService:
             ]
             if stale_only and chunk:
                 current = self.catalogue.suggestions_many([a.id for a in chunk])
-                chunk = [a for a in chunk if _stale(a, current[a.id], p.version)]
+                chunk = [a for a in chunk if _stale(a, current[a.id], p.version, now)]
             feats, found = self.embeddings(chunk)
             have = [a for a, ok in zip(chunk, found, strict=True) if ok]
             by_asset = self.suggest_for(have, feats[found], names)
@@ -408,15 +421,14 @@ class SuggestionService:
         if changes.fields or changes.assets:
             self._evidence.clear()
 
-    def figure_sources(self) -> tuple[str, str]:
-        """Where the stated artist ("none of the painters I know") and year-range figures were
-        measured, in words: "this catalogue (n=40)" or "starter prior" (issue 17 item 2)."""
+    def figure_sources(self, stored: Sequence[Suggestion] = ()) -> tuple[str, str]:
+        """Where the artist and year-range figures of `stored` suggestions were measured, in
+        words (figure_words); the loaded model's, for suggestions stored before 0009."""
         p = self.predictor() if self.model_loaded else None
-        rel = p.reliability if p is not None else None
-        words = {"catalogue": "this catalogue", "training": "starter prior"}
-        fits = (rel.open_set if rel else None, rel.ranges if rel else None)
-        out = [f"{words.get(f.source, f.source)} (n={f.n})" if f else "starter prior" for f in fits]
-        return out[0], out[1]
+        now = figure_words(p.reliability if p is not None else None)
+        first = {s.field: s.figures for s in sorted(stored, key=lambda s: s.rank)}
+        artist, date = first.get(Field.ARTIST), first.get(Field.DATE)
+        return artist or now[0], date or now[1]
 
     # -- evidence -----------------------------------------------------------------------------
 

@@ -139,6 +139,7 @@ class SuggestionRow(Base):
     year_from: Mapped[int | None]
     year_to: Mapped[int | None]
     year_estimate: Mapped[int | None]  # 0008: a date's single best year
+    figures: Mapped[str | None] = mapped_column(sa.String(100))  # 0009: where it was measured
     model_version: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     rejected: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -46,6 +46,7 @@ def replace_many(
                     "year_from": i.year_from,
                     "year_to": i.year_to,
                     "year_estimate": i.year_estimate,
+                    "figures": i.figures,
                     "model_version": i.model_version,
                     "created_at": now,
                     "rejected": (asset_id, i.field.value, i.value) in rejected,

@@ -145,3 +145,32 @@ def test_a_second_suggest_says_where_its_figures_were_measured(
     assert len(first) >= 4 and first == second  # the same stored suggestions, the same words
     assert first[0]["year_range_probability_source"].startswith("this catalogue (n=")
     assert first[0]["artist_probability_source"].startswith("this catalogue (n=")
+
+
+def test_suggestions_made_before_the_confirmed_works_were_embedded_are_made_again(
+    aic_demo_dir: Path, tmp_path: Path
+) -> None:
+    """The window suggests for the works to review before it has embedded the confirmed ones,
+    so those figures are the starter's prior, and each suggestion says so. Once the confirmed
+    works are embedded, the CLI's suggest (stale_only) makes them again with this catalogue's
+    own fit, and says so."""
+    labels = list(csv.DictReader((aic_demo_dir / "labels.csv").open(encoding="utf-8")))
+    rows = [
+        (r["image_file"].split("/")[-1], r["artist_display"], r["date_display"])
+        for r in labels[:24]
+    ]
+    blank = [r["image_file"].split("/")[-1] for r in labels[24:28]]
+    cat_path = _catalogue(tmp_path, aic_demo_dir, rows + [(n, "", "") for n in blank])
+    cache = tmp_path / "cache"
+    with Catalogue.open(cat_path) as c:
+        todo = [a.id for a in (c.find_asset_by_path(n) for n in blank) if a is not None]
+        SuggestionService(c, cache_dir=cache).refresh(asset_ids=todo)  # embeds only these
+        before = {s.figures for i in todo for s in c.suggestions(i)}
+        assert before == {"starter prior (n=2314)", "starter prior (n=690)"}, before
+        svc = SuggestionService(c, cache_dir=cache)
+        changed = svc.refresh(stale_only=True)  # embeds the confirmed works, then measures
+        assert set(todo) <= changed.asset_ids
+        after = [s.figures or "" for i in todo for s in c.suggestions(i)]
+        assert after and all(f.startswith("this catalogue (n=") for f in after), after
+        stored = c.suggestions(todo[0])
+        assert svc.figure_sources(stored) == (stored[0].figures, stored[-1].figures)

@@ -213,3 +213,13 @@ def test_statements_per_chunk_not_per_asset(tmp_path: Path) -> None:
         chunks = -(-len(ids) // suggestion_writes.CHUNK)
         assert sorted(seen) == sorted(["SELECT", "DELETE"] * chunks + ["INSERT"])
         assert len(_rows(cat)) == 3 * len(ids)
+
+
+def test_a_suggestion_keeps_where_its_figures_were_measured(cat: Catalogue) -> None:
+    """Migration 0009: the words beside each stored probability ("this catalogue (n=66)")."""
+    ids = _assets(cat, 2)
+    date = Suggestion(Field.DATE, "1860s", 0.91, 1, "m1", 1840, 1899, 1865, "this catalogue (n=66)")
+    artist = Suggestion(Field.ARTIST, "Monet", 0.6, 1, "m1", figures="starter prior (n=2314)")
+    cat.replace_suggestions_many({ids[0]: [artist, date], ids[1]: _sugs(Field.ARTIST, ["A"], "m")})
+    assert cat.suggestions(ids[0]) == [artist, date]
+    assert [s.figures for s in cat.suggestions(ids[1])] == [None]
