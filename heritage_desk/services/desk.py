@@ -248,15 +248,22 @@ class Desk:
 
     def needing_suggestions(self, embed_all: bool = True) -> list[int]:
         """The background pass: assets lacking a value and suggestions first, then the rest of
-        those lacking a value (a new model's suggestions), then every other asset (embeddings
-        that retraining learns from)."""
+        those lacking a value (a new model's suggestions), then (`embed_all`) every other asset
+        (embeddings that retraining learns from, and the confirmed works a starter's figures
+        are measured on); then, when that embeds them for the first time, the first ones
+        again: on a new catalogue they were suggested with the starter's prior."""
         cat = self._cat
         first = cat.asset_ids(AssetQuery(missing_artist=True, has_suggestions=False))
         first += cat.asset_ids(AssetQuery(missing_date=True, has_suggestions=False))
         rest = cat.asset_ids(AssetQuery(missing_artist=True))
         rest += cat.asset_ids(AssetQuery(missing_date=True))
-        every = cat.asset_ids(AssetQuery()) if embed_all else []
-        return list(dict.fromkeys(first + rest + every))
+        lacking = list(dict.fromkeys(first + rest))
+        if not embed_all:
+            return lacking
+        known = set(lacking)
+        others = [i for i in cat.asset_ids(AssetQuery()) if i not in known]
+        again = list(dict.fromkeys(first)) if others else []
+        return lacking + others + again
 
     def suggestion_batch(self, asset_ids: Sequence[int]) -> Batch:
         """What the inference thread needs to suggest for these assets."""

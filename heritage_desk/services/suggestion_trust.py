@@ -37,8 +37,11 @@ if TYPE_CHECKING:
 
 #: Confirmed works a starter is measured on at most (a sample of a large catalogue).
 MAX_ROWS = 2000
-#: While some confirmed works have no embedding yet, a fit is made again at most this often.
-REMEASURE_S = 10.0
+#: While some confirmed works have no embedding yet, a fit is made again once this many times
+#: the seconds it took have passed (at least REMEASURE_MIN_S): the window embeds them as it
+#: goes, and a fit costs the inference thread under a twentieth of its time.
+REMEASURE_FACTOR = 20.0
+REMEASURE_MIN_S = 1.0
 
 #: Words a museum line puts before a year: "active from 1427–died 1452", "1430/35–before 1495".
 _BEFORE_FROM = r"(?:(?:c\.|ca\.|from|born)\s*)*"
@@ -85,11 +88,15 @@ class CatalogueFacts:
 @dataclass(frozen=True)
 class _Fitted:
     """A starter's fit on this catalogue; `complete` when every confirmed work it read had an
-    embedding (else it is measured again, at most every REMEASURE_S, as the window embeds)."""
+    embedding (else it is measured again as the window embeds them), made at `at` in `took` s."""
 
     reliability: Reliability
     complete: bool
     at: float
+    took: float
+
+    def still_good(self, now: float) -> bool:
+        return self.complete or now - self.at < max(REMEASURE_MIN_S, REMEASURE_FACTOR * self.took)
 
 
 class CatalogueTrust:
@@ -149,13 +156,15 @@ class CatalogueTrust:
             return  # a retrained model was measured on this catalogue's held-out works
         with self._lock:
             kept = self._fitted.get(p.version)
-            if kept is not None and (kept.complete or time.monotonic() - kept.at < REMEASURE_S):
+            if kept is not None and kept.still_good(time.monotonic()):
                 p.reliability = kept.reliability
                 return
+        t0 = time.monotonic()
         rel, complete = measure_on_catalogue(p, facts.assets, embeddings, self.window_for_asset)
         p.reliability = rel
+        now = time.monotonic()
         with self._lock:
-            self._fitted[p.version] = _Fitted(rel, complete, time.monotonic())
+            self._fitted[p.version] = _Fitted(rel, complete, now, now - t0)
 
     def window_for_asset(self, a: Asset) -> Window | None:
         """The working window of the artist the record names, from its life dates."""
