@@ -28,14 +28,33 @@ def contexts_of(examples: Sequence[Example]) -> list[dict[str, str | None]]:
 
 
 def evaluate_items(
-    predictor: Predictor, examples: Sequence[Example], feats: np.ndarray
+    predictor: Predictor,
+    examples: Sequence[Example],
+    feats: np.ndarray,
+    windows: Sequence[Window | None] | None = None,
+    dated_by: Sequence[str | None] | None = None,
 ) -> dict[str, float]:
     """Artist top-1 (same person by canonical key), and the headline decade's accuracy and
-    year error, exactly as suggestions show them (the activation gate compares these)."""
+    year error, exactly as suggestions show them (the activation gate compares these).
+
+    With `dated_by` (a catalogue's held-out works), each work is scored as its suggestion
+    would be with its other field recorded: its artist with its date known, its date by the
+    painter its record names (`dated_by[i]`), held to their working window (`windows[i]`).
+    """
     out: dict[str, float] = {"n": float(len(examples))}
     if not len(examples):
         return out
-    preds = predictor.predict_many(np.asarray(feats), contexts_of(examples), top_k=1)
+    known = None
+    if dated_by is not None:
+        known = [(e.year, e.year) if e.year is not None else None for e in examples]
+    preds = predictor.predict_many(
+        np.asarray(feats),
+        contexts_of(examples),
+        top_k=1,
+        known_years=known,
+        artist_windows=windows,
+        known_artists=dated_by,
+    )
     keys = [parse_artist(a).key for a in predictor.vocab.artists]
     index = {a: i for i, a in enumerate(predictor.vocab.artists)}
     hits = [

@@ -33,6 +33,7 @@ from heritage_desk.services.retrain_manifest import Manifest
 from heritage_desk.services.retrain_training import (
     WARM_EPOCHS,
     adaptive_epochs,
+    as_suggested,
     examples_of,
     load_embeddings,
     measure_on_holdout,
@@ -159,11 +160,12 @@ def run_training(m: Manifest, out: Path, emit: Emitter) -> None:
     tm = fit(train_mask)
     # The gate compares both models as curators see them: through the Predictor.
     hold_ex, hold_feats = examples_of(hold, scored=True), feats[~train_mask]
-    metrics = evaluate_items(Predictor(tm), hold_ex, hold_feats)
+    suggested = as_suggested(hold)  # each scored with its other field recorded
+    metrics = evaluate_items(Predictor(tm), hold_ex, hold_feats, **suggested)
     emit(protocol.Metrics("holdout", "new", metrics))
     baseline: dict[str, float] | None = None
     if base is not None and same_input:
-        baseline = evaluate_items(Predictor(base), hold_ex, hold_feats)
+        baseline = evaluate_items(Predictor(base), hold_ex, hold_feats, **suggested)
         emit(protocol.Metrics("holdout", "baseline", baseline))
     # Year ranges say how often they held on this catalogue's own held-out confirmed works
     # (when there are enough of them), not on the data the starter came from.

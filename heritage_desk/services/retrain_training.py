@@ -62,29 +62,32 @@ def starter_exemplars(tm: Any) -> tuple[list[Any], Any]:
     return ex * repeat, np.concatenate([feats] * repeat)
 
 
+def as_suggested(hold: Sequence[ManifestItem]) -> dict[str, Any]:
+    """How each held-out work's suggestion would be made with its other field recorded: held
+    to its painter's window (life dates) and dated by that painter when by their own hand."""
+    from heritage_desk.core.names import OWN_HAND_WEIGHT
+
+    return {
+        "windows": [(i.window[0], i.window[1]) if i.window else None for i in hold],
+        "dated_by": [i.artist if i.weight >= OWN_HAND_WEIGHT else None for i in hold],
+    }
+
+
 def measure_on_holdout(tm: Any, feats: Any, hold: Sequence[ManifestItem], trained: Any) -> Any:
     """The new model's stated figures measured on the works it held out: "none of the painters
     I know" (a held-out painter with no training work is one it does not know) and the year
     ranges; where too few held-out works exist, the starter's fit is kept."""
     import numpy as np
 
-    from heritage_desk.core.names import OWN_HAND_WEIGHT, parse_artist
+    from heritage_desk.core.names import parse_artist
     from heritage_desk.ml.evaluate import measure_reliability
     from heritage_desk.ml.predictor import Predictor
 
     seen = {parse_artist(e.artist).key for e in trained if e.artist}
     held = examples_of(hold, scored=True)
     novel = np.array([bool(e.artist) and parse_artist(e.artist).key not in seen for e in held])
-    # Dated as their suggestions would be: by the recorded painter's own hand, in their window.
     return measure_reliability(
-        Predictor(tm),
-        held,
-        feats,
-        novel,
-        "catalogue",
-        prior=tm.reliability,
-        windows=[(i.window[0], i.window[1]) if i.window else None for i in hold],
-        dated_by=[i.artist if i.weight >= OWN_HAND_WEIGHT else None for i in hold],
+        Predictor(tm), held, feats, novel, "catalogue", prior=tm.reliability, **as_suggested(hold)
     )
 
 
