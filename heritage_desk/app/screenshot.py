@@ -96,7 +96,9 @@ class Screenshot(QObject):
                 self.step = "views" if self.show in VIEW_SHOWS else views.get(self.show, "find")
                 self.settle_until = time.monotonic() + 0.8
         elif self.step == "find":
-            if not self._suggestions_shown():
+            # After the background pass: the figures are then this catalogue's own, measured on
+            # its embedded confirmed works, as a curator sees them once it has run.
+            if not self._suggestions_shown() or not self.desk.background_done():
                 return
             d = self.window.review.detail
             if FIND_CASES[self.show](d) or self.steps >= MAX_STEPS:

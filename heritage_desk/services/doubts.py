@@ -81,7 +81,7 @@ def possible_mistakes(
     names = svc.artist_names()
     assets = list(svc.all_assets(query or AssetQuery(missing_artist=False)))
     assets = [assets[i] for i, _ in judged(p, assets)]
-    svc.trust.apply(p, svc.embeddings)
+    svc.trust.apply(p, svc)
     out: list[Doubt] = []
     for start in range(0, len(assets), _BATCH):
         batch = assets[start : start + _BATCH]

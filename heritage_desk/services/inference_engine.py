@@ -116,7 +116,7 @@ class InferenceEngine:
         if not judged:
             return Outputs(suggestions)
         if not have:  # else suggest_with has applied the catalogue's facts already
-            svc.trust.apply(p, svc.embeddings)
+            svc.trust.apply(p, svc)
         doubts = judge(p, judged, feats[recorded], names)
         return Outputs(suggestions, tuple(a.id for a in judged), tuple(doubts))
 

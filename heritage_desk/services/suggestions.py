@@ -239,6 +239,11 @@ class SuggestionService:
         """Cached embeddings [N,D] of `assets` and a mask of those found."""
         return self.cache.get_many([a.checksum for a in assets], self.backbone, self.views)
 
+    def count_embedded(self, assets: Sequence[Asset]) -> int:
+        """How many of `assets` have every view cached (file checks, no reading)."""
+        backbone, views = self.backbone, self.views
+        return sum(self.has_embedding(a.checksum, backbone, views) for a in assets)
+
     def embedder(self) -> Embedder:
         from heritage_desk.ml.embeddings import Embedder
 
@@ -332,7 +337,7 @@ class SuggestionService:
         contexts = [known_context(a) for a in assets]
         full = [needs_value(a, Field.DATE) and not needs_value(a, Field.ARTIST) for a in assets]
         k = len(p.vocab.artists) if any(full) else self.top_k
-        self.trust.apply(p, self.embeddings)
+        self.trust.apply(p, self)
         preds = p.predict_many(
             feats,
             contexts,
@@ -377,7 +382,7 @@ class SuggestionService:
         self.trust.gather(self.catalogue)
         # This catalogue's fit, so that suggestions made with another (the starter's prior,
         # before the confirmed works were embedded) count as stale below.
-        self.trust.apply(p, self.embeddings)
+        self.trust.apply(p, self)
         artist_words, date_words = figure_words(p.reliability)
         now = {Field.ARTIST: artist_words, Field.DATE: date_words}
         names = self.artist_names()

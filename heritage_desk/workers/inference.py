@@ -216,8 +216,15 @@ class InferenceWorker(QObject):
             self.progressed.emit(self._eta.progress(self._backlog_done, "computing suggestions"))
         if urgent:
             # The backlog's own copies of these assets are done too: count them, or the bar
-            # stops at "134/135" with every worker idle.
-            left = deque(i for i in self._backlog if i not in ids)
+            # stops at "134/135" with every worker idle. Only the first copy of each: a later
+            # one (Desk.needing_suggestions' second look) is made after more is embedded.
+            first = set(ids)
+            left: deque[int] = deque()
+            for i in self._backlog:
+                if i in first:
+                    first.discard(i)
+                else:
+                    left.append(i)
             if len(left) != len(self._backlog):
                 self._backlog_done += len(self._backlog) - len(left)
                 self._backlog = left

@@ -69,6 +69,12 @@ def test_the_first_pass_ends_with_the_catalogues_own_figures(
         qtbot.waitExposed(app.window)
         assert app.inference is not None
         app.inference.backlog_batch = 4  # as a large catalogue: many batches, not one
+        qtbot.waitUntil(lambda: app.window.model.rowCount() == 28, timeout=WAIT)
+        # A work to review on screen: suggested first (urgent), and again at the end of the
+        # pass like the others (the urgent request used to drop its second look).
+        rows = app.window.model
+        blank = next(i for i in range(28) if rows.row_data(i).asset.value(Field.ARTIST) is None)
+        app.window.collection.set_current_row(blank)
         app.start()
         qtbot.waitUntil(lambda: app.background_started, timeout=WAIT)
         qtbot.waitUntil(app.background_done, timeout=2 * WAIT)
