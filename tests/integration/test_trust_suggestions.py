@@ -48,6 +48,28 @@ def _catalogue(root: Path, aic: Path, rows: list[tuple[str, str, str]]) -> Path:
     return cat
 
 
+def _suggest_csv(cat: Path, out: Path, data: Path) -> list[dict[str, str]]:
+    """`heritage-desk suggest CAT --out OUT` as a user runs it; the rows it wrote."""
+    env = dict(os.environ, HERITAGE_DESK_DATA_DIR=str(data))
+    done = subprocess.run(
+        [sys.executable, "-m", "heritage_desk", "suggest", str(cat), "-q", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    return list(csv.DictReader(out.open(encoding="utf-8")))
+
+
+def _museum_rows(aic: Path, confirmed: int, blank: int) -> list[tuple[str, str, str]]:
+    """The first AIC works with the museum's own artist line and date, then works to review."""
+    labels = list(csv.DictReader((aic / "labels.csv").open(encoding="utf-8")))
+    name = [r["image_file"].split("/")[-1] for r in labels]
+    shown = [(name[k], r["artist_display"], r["date_display"]) for k, r in enumerate(labels)]
+    return shown[:confirmed] + [(n, "", "") for n in name[confirmed : confirmed + blank]]
+
+
 def _artists(cat: Path, cache: Path, name: str) -> list[tuple[str, float]]:
     with Catalogue.open(cat) as c:
         svc = SuggestionService(c, cache_dir=cache)
@@ -73,17 +95,7 @@ def test_a_work_dated_1905_is_not_given_to_hogarth(aic_demo_dir: Path, tmp_path:
 
 def test_cli_suggest_rules_out_hogarth_for_1905(aic_demo_dir: Path, tmp_path: Path) -> None:
     cat = _catalogue(tmp_path, aic_demo_dir, [(HOGARTH_LIKE, "", "1905")])
-    out = tmp_path / "s.csv"
-    env = dict(os.environ, HERITAGE_DESK_DATA_DIR=str(tmp_path / "data"))
-    done = subprocess.run(
-        [sys.executable, "-m", "heritage_desk", "suggest", str(cat), "-q", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    (row,) = list(csv.DictReader(out.open(encoding="utf-8")))
+    (row,) = _suggest_csv(cat, tmp_path / "s.csv", tmp_path / "data")
     named = [row[f"artist_{i}"] for i in range(1, 6)]
     assert named[0] and "William Hogarth" not in named
     # Nothing confirmed in this catalogue: every stated figure is the starter's prior.
@@ -121,27 +133,8 @@ def test_a_second_suggest_says_where_its_figures_were_measured(
     """Suggestions stored by a first `suggest` were made with this catalogue's own fit (it has
     confirmed works); a second `suggest`, with nothing to recompute, must say so too (it said
     "starter prior" beside the same numbers, e.g. after a retrain that was not activated)."""
-    labels = list(csv.DictReader((aic_demo_dir / "labels.csv").open(encoding="utf-8")))
-    rows = [
-        (r["image_file"].split("/")[-1], r["artist_display"], r["date_display"])
-        for r in labels[:24]
-    ]
-    rows += [(r["image_file"].split("/")[-1], "", "") for r in labels[24:28]]
-    cat = _catalogue(tmp_path, aic_demo_dir, rows)
-    env = dict(os.environ, HERITAGE_DESK_DATA_DIR=str(tmp_path / "data"))
-    outs = []
-    for k in range(2):
-        out = tmp_path / f"s{k}.csv"
-        done = subprocess.run(
-            [sys.executable, "-m", "heritage_desk", "suggest", str(cat), "-q", "--out", str(out)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr
-        outs.append(list(csv.DictReader(out.open(encoding="utf-8"))))
-    first, second = outs
+    cat = _catalogue(tmp_path, aic_demo_dir, _museum_rows(aic_demo_dir, 24, 4))
+    first, second = (_suggest_csv(cat, tmp_path / f"s{k}.csv", tmp_path / "data") for k in (0, 1))
     assert len(first) >= 4 and first == second  # the same stored suggestions, the same words
     assert first[0]["year_range_probability_source"].startswith("this catalogue (n=")
     assert first[0]["artist_probability_source"].startswith("this catalogue (n=")
@@ -154,13 +147,9 @@ def test_suggestions_made_before_the_confirmed_works_were_embedded_are_made_agai
     so those figures are the starter's prior, and each suggestion says so. Once the confirmed
     works are embedded, the CLI's suggest (stale_only) makes them again with this catalogue's
     own fit, and says so."""
-    labels = list(csv.DictReader((aic_demo_dir / "labels.csv").open(encoding="utf-8")))
-    rows = [
-        (r["image_file"].split("/")[-1], r["artist_display"], r["date_display"])
-        for r in labels[:24]
-    ]
-    blank = [r["image_file"].split("/")[-1] for r in labels[24:28]]
-    cat_path = _catalogue(tmp_path, aic_demo_dir, rows + [(n, "", "") for n in blank])
+    rows = _museum_rows(aic_demo_dir, 24, 4)
+    blank = [name for name, artist, _ in rows if not artist][-4:]
+    cat_path = _catalogue(tmp_path, aic_demo_dir, rows)
     cache = tmp_path / "cache"
     with Catalogue.open(cat_path) as c:
         todo = [a.id for a in (c.find_asset_by_path(n) for n in blank) if a is not None]
