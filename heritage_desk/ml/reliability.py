@@ -257,6 +257,7 @@ def measured_on(
     rows = np.arange(n_rows)
 
     def chosen(c0: float) -> tuple[RangeReliability, np.ndarray]:
+        """The fit at level c0, and the level index `choose` picks for each row."""
         f = RangeReliability((c0, fit.coef[1], fit.coef[2]), fit.n, fit.source)
         ok = f.held(w, levels) >= coverage
         return f, np.where(ok.any(0), ok.argmax(0), len(RANGE_LEVELS) - 1)

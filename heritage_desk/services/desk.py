@@ -250,8 +250,8 @@ class Desk:
         """The background pass: assets lacking a value and suggestions first, then the rest of
         those lacking a value (a new model's suggestions), then (`embed_all`) every other asset
         (embeddings that retraining learns from, and the confirmed works a starter's figures
-        are measured on); then, when that embeds them for the first time, the first ones
-        again: on a new catalogue they were suggested with the starter's prior."""
+        are measured on); then the first ones again: on a new catalogue they were suggested
+        before those works were embedded, with the starter's prior."""
         cat = self._cat
         first = cat.asset_ids(AssetQuery(missing_artist=True, has_suggestions=False))
         first += cat.asset_ids(AssetQuery(missing_date=True, has_suggestions=False))

@@ -223,7 +223,7 @@ def measure_on_catalogue(
     p: Predictor,
     assets: Sequence[Asset],
     embeddings: Callable[[Sequence[Asset]], tuple[np.ndarray, np.ndarray]],
-    window_of: Callable[[Asset], Window | None] = lambda a: window_of_line(a.value(Field.ARTIST)),
+    window_of: Callable[[Asset], Window | None],
 ) -> tuple[Reliability, int]:
     """The starter's stated figures measured on the catalogue's confirmed works, each dated
     as its suggestion would be: by the artist its record names (`dating_artist`), held to
