@@ -75,17 +75,14 @@ _PAGE = 2000
 
 
 def _stale(
-    asset: Asset,
-    suggestions: Sequence[Suggestion],
-    version: str,
-    figures: dict[Field, str] | None = None,
+    asset: Asset, suggestions: Sequence[Suggestion], version: str, figures: dict[Field, str]
 ) -> bool:
     """True unless every unknown predicted field has suggestions from model `version` whose
     figures were measured where the model's are now (`figures`, by field)."""
     fresh = {
         s.field
         for s in suggestions
-        if s.model_version == version and (figures is None or s.figures == figures.get(s.field))
+        if s.model_version == version and s.figures == figures.get(s.field)
     }
     return any(needs_value(asset, f) and f not in fresh for f in PREDICTED_FIELDS)
 
